@@ -1,0 +1,98 @@
+// attention-lab core: multi-head attention as in "Attention Is All You Need"
+// and PyTorch nn.MultiheadAttention.
+//
+// Conventions (everything row-major, y = x · W):
+//   x:        (seq_len, d_model)          the queries' input sequence
+//   context:  (context_len, d_model)      keys/values input; equals x for self-attention
+//   w_q, w_k, w_v, w_o: (d_model, d_model)
+//   b_q, b_k, b_v, b_o: (d_model) or null (no bias)
+//   head h uses columns [h * head_dim, (h + 1) * head_dim) of Q, K and V,
+//   head_dim = d_model / num_heads.
+//
+// Outputs:
+//   output:       (seq_len, d_model)
+//   attention:    (num_heads, seq_len, context_len), each unmasked row sums to 1
+//   head_outputs: (num_heads, seq_len, head_dim), head h's output before concat
+//
+// Logits are (q · k) * scale / temperature; scale defaults to 1/sqrt(head_dim).
+// A query row whose keys are all masked (causal mask and/or key padding) gets
+// all-zero weights and a zero head output instead of NaN.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace attention_lab {
+
+struct MhaShape {
+  int seq_len = 0;
+  int context_len = 0;
+  int d_model = 0;
+  int num_heads = 0;
+  int head_dim() const { return num_heads > 0 ? d_model / num_heads : 0; }
+};
+
+struct MhaOptions {
+  bool causal = false;           // query i may only see keys j <= i
+  bool has_scale = false;        // false: scale = 1/sqrt(head_dim)
+  double scale = 1.0;
+  double temperature = 1.0;      // logits are divided by it; must be > 0
+  const std::uint8_t* key_padding_mask = nullptr;  // (context_len), nonzero = ignore key
+};
+
+inline double effective_scale(const MhaShape& shape, const MhaOptions& options) {
+  if (options.has_scale) return options.scale;
+  return 1.0 / std::sqrt(static_cast<double>(shape.head_dim()));
+}
+
+template <typename Real>
+struct MhaInputs {
+  const Real* x = nullptr;
+  const Real* context = nullptr;  // null: self-attention (context = x)
+  const Real* w_q = nullptr;
+  const Real* w_k = nullptr;
+  const Real* w_v = nullptr;
+  const Real* w_o = nullptr;
+  const Real* b_q = nullptr;
+  const Real* b_k = nullptr;
+  const Real* b_v = nullptr;
+  const Real* b_o = nullptr;
+};
+
+template <typename Real>
+struct MhaOutputs {
+  Real* output = nullptr;        // required
+  Real* attention = nullptr;     // optional
+  Real* head_outputs = nullptr;  // optional
+};
+
+// Largest working set the engine accepts, in bytes (inputs, intermediates and outputs).
+constexpr double kMaxWorkingBytes = 1024.0 * 1024.0 * 1024.0;
+
+// Bytes the fast float32 kernel needs for this call, including the inputs and all outputs.
+double working_bytes(const MhaShape& shape);
+
+// Shortest readable text for a number in messages ("0.5", "nan", "-inf").
+std::string format_number(double value);
+
+// Checks sizes and options. Returns an empty string when valid, else a message
+// for a learner or course author saying what is wrong.
+std::string validate_shape(const MhaShape& shape, const MhaOptions& options);
+
+// Checks that every value is finite. Returns "" or a message naming the array.
+template <typename Real>
+std::string validate_values(const MhaShape& shape, const MhaInputs<Real>& inputs);
+
+// The oracle: plain loops in Real (use double). No validation; call validate_* first.
+template <typename Real>
+void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& options,
+                                    const MhaInputs<Real>& inputs, const MhaOutputs<Real>& outputs);
+
+// The fast float32 kernel: packed GEMM with a SIMD micro-kernel (wasm_simd128.h
+// in the WebAssembly build, SSE natively) and a fused scaled softmax.
+void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
+                          const MhaInputs<float>& inputs, const MhaOutputs<float>& outputs);
+
+}  // namespace attention_lab

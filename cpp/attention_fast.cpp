@@ -1,0 +1,148 @@
+// Fast float32 multi-head attention: packed GEMMs plus a fused scaled softmax.
+//
+// x: (seq_len, d_model); context: (context_len, d_model)
+// Q: (seq_len, d_model), K, V: (context_len, d_model); head h owns columns
+// [h * head_dim, (h + 1) * head_dim) of each.
+// weights of head h: (seq_len, context_len), rows sum to 1 (0 for all-masked rows)
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "attention.h"
+#include "gemm.h"
+#include "simd4.h"
+
+namespace attention_lab {
+namespace {
+
+// Buffers reused across calls so repeated calls of one size allocate nothing.
+struct Workspace {
+  PackedMatrix w_q, w_k, w_v, w_o, keys_t, values;
+  std::vector<float> q, k, v, concat, scores;
+};
+
+Workspace& workspace() {
+  static Workspace instance;
+  return instance;
+}
+
+// row: (context_len) raw dot products -> softmax(row * logit_factor) with masked keys at 0.
+// visible_len: keys [0, visible_len) may be seen (causal); padding masks any of them.
+__attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, int visible_len, float logit_factor,
+                        const std::uint8_t* key_padding_mask) {
+  using simd::f32x4;
+  // 1. Scale and mask; masked logits become -inf.
+  const float minus_infinity = -INFINITY;
+  for (int j = visible_len; j < context_len; ++j) row[j] = 0.0f;
+  int j = 0;
+  const f32x4 factor = simd::splat(logit_factor);
+  for (; j + 4 <= visible_len; j += 4) simd::store(row + j, simd::mul(simd::load(row + j), factor));
+  for (; j < visible_len; ++j) row[j] *= logit_factor;
+  if (key_padding_mask != nullptr) {
+    for (j = 0; j < visible_len; ++j) {
+      if (key_padding_mask[j] != 0) row[j] = minus_infinity;
+    }
+  }
+  // 2. Row maximum.
+  float row_max = minus_infinity;
+  j = 0;
+  if (visible_len >= 4) {
+    f32x4 max4 = simd::load(row);
+    for (j = 4; j + 4 <= visible_len; j += 4) max4 = simd::max(max4, simd::load(row + j));
+    row_max = simd::horizontal_max(max4);
+  }
+  for (; j < visible_len; ++j) row_max = std::max(row_max, row[j]);
+  if (row_max == minus_infinity) {  // every visible key is padded: no attention at all
+    std::fill(row, row + visible_len, 0.0f);
+    return;
+  }
+  // 3. exp(logit - max) and the row total. exp(-inf - max) clamps to ~1e-38, so
+  //    padded keys are set to exactly 0 afterwards.
+  const f32x4 max_vector = simd::splat(row_max);
+  f32x4 total4 = simd::splat(0.0f);
+  j = 0;
+  for (; j + 4 <= visible_len; j += 4) {
+    const f32x4 e = simd::exp_nonpositive(simd::sub(simd::load(row + j), max_vector));
+    simd::store(row + j, e);
+    total4 = simd::add(total4, e);
+  }
+  float total = simd::horizontal_sum(total4);
+  for (; j < visible_len; ++j) {
+    row[j] = std::exp(row[j] - row_max);
+    total += row[j];
+  }
+  if (key_padding_mask != nullptr) {
+    for (j = 0; j < visible_len; ++j) {
+      if (key_padding_mask[j] != 0) {
+        total -= row[j];
+        row[j] = 0.0f;
+      }
+    }
+  }
+  // 4. Normalise.
+  const float inverse = 1.0f / total;
+  const f32x4 inverse4 = simd::splat(inverse);
+  for (j = 0; j + 4 <= visible_len; j += 4) simd::store(row + j, simd::mul(simd::load(row + j), inverse4));
+  for (; j < visible_len; ++j) row[j] *= inverse;
+}
+
+}  // namespace
+
+void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
+                          const MhaInputs<float>& inputs, const MhaOutputs<float>& outputs) {
+  const int seq_len = shape.seq_len;
+  const int context_len = shape.context_len;
+  const int d_model = shape.d_model;
+  const int num_heads = shape.num_heads;
+  const int head_dim = shape.head_dim();
+  const float* context = inputs.context != nullptr ? inputs.context : inputs.x;
+  const float logit_factor = static_cast<float>(effective_scale(shape, options) / options.temperature);
+  Workspace& work = workspace();
+
+  // 1. Project: Q = x·W_Q + b_Q, K = context·W_K + b_K, V = context·W_V + b_V.
+  pack_columns(inputs.w_q, d_model, d_model, d_model, work.w_q);
+  pack_columns(inputs.w_k, d_model, d_model, d_model, work.w_k);
+  pack_columns(inputs.w_v, d_model, d_model, d_model, work.w_v);
+  pack_columns(inputs.w_o, d_model, d_model, d_model, work.w_o);
+  work.q.resize(static_cast<std::size_t>(seq_len) * d_model);
+  work.k.resize(static_cast<std::size_t>(context_len) * d_model);
+  work.v.resize(static_cast<std::size_t>(context_len) * d_model);
+  work.concat.resize(static_cast<std::size_t>(seq_len) * d_model);
+  gemm_packed(seq_len, inputs.x, d_model, work.w_q, inputs.b_q, work.q.data(), d_model);
+  gemm_packed(context_len, context, d_model, work.w_k, inputs.b_k, work.k.data(), d_model);
+  gemm_packed(context_len, context, d_model, work.w_v, inputs.b_v, work.v.data(), d_model);
+
+  const std::size_t head_weights_size = static_cast<std::size_t>(seq_len) * context_len;
+  if (outputs.attention == nullptr) work.scores.resize(head_weights_size);
+
+  for (int h = 0; h < num_heads; ++h) {
+    const int column0 = h * head_dim;
+    float* scores = outputs.attention != nullptr ? outputs.attention + h * head_weights_size
+                                                 : work.scores.data();
+    // 2. scores (seq_len, context_len) = Q_h · K_hᵀ.
+    pack_columns_transposed(work.k.data() + column0, head_dim, context_len, d_model, work.keys_t);
+    gemm_packed(seq_len, work.q.data() + column0, d_model, work.keys_t, nullptr, scores, context_len);
+    // 3. Fused scale, mask and softmax, row by row.
+    for (int i = 0; i < seq_len; ++i) {
+      const int visible_len = options.causal ? std::min(context_len, i + 1) : context_len;
+      scaled_softmax_row(scores + static_cast<std::size_t>(i) * context_len, context_len,
+                         visible_len, logit_factor, options.key_padding_mask);
+    }
+    // 4. head output (seq_len, head_dim) = weights · V_h, written into its concat columns.
+    pack_columns(work.v.data() + column0, context_len, head_dim, d_model, work.values);
+    gemm_packed(seq_len, scores, context_len, work.values, nullptr, work.concat.data() + column0,
+                d_model);
+    if (outputs.head_outputs != nullptr) {
+      float* head_out = outputs.head_outputs + static_cast<std::size_t>(h) * seq_len * head_dim;
+      for (int i = 0; i < seq_len; ++i) {
+        const float* source = work.concat.data() + static_cast<std::size_t>(i) * d_model + column0;
+        std::copy(source, source + head_dim, head_out + static_cast<std::size_t>(i) * head_dim);
+      }
+    }
+  }
+
+  // 5. output = concat · W_O + b_O.
+  gemm_packed(seq_len, work.concat.data(), d_model, work.w_o, inputs.b_o, outputs.output, d_model);
+}
+
+}  // namespace attention_lab

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Bundles the widget and the single-file wasm engine into one classic script
+// (dist/attention-lab.js) and copies the demo site next to it. A classic
+// script with the wasm inside is what works everywhere: over HTTP, from
+// file://, and copied into another site's folder. esbuild does the bundling
+// (fast, no config, handles the engine's CommonJS wrapper).
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const engine = `${root}build/wasm/attention_engine_web.js`;
+if (!existsSync(engine)) {
+  console.error('build-web: build/wasm/attention_engine_web.js is missing; run scripts/build.sh');
+  process.exit(1);
+}
+const dist = `${root}dist`;
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+await build({
+  entryPoints: [`${root}web/src/index.js`],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  legalComments: 'none',
+  outfile: `${dist}/attention-lab.js`,
+  logLevel: 'warning',
+});
+cpSync(`${root}web/site`, dist, { recursive: true });
+console.log('build-web: wrote dist/ (open dist/index.html or run npm start)');

@@ -1,0 +1,225 @@
+// The <attention-lab> widget in Chromium, against the real wasm engine.
+import { test, expect } from '@playwright/test';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { tokenize } from '../../web/src/tokenize.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SEED_SENTENCE = 'The transformer model processes all tokens in parallel using multi-head attention.';
+
+function collectErrors(page) {
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+  return errors;
+}
+
+async function readyWidgets(page) {
+  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
+  await page.evaluate(() => Promise.all([...document.querySelectorAll('attention-lab')].map((el) => el.ready)));
+}
+
+// The same computation the widget asks for, done in Node by the engine itself.
+async function nodeAttention(sentence, { dModel = 64, numHeads = 8, seed = 0, causal = false } = {}) {
+  const { loadEngine } = await import('attention-lab');
+  const engine = await loadEngine();
+  const { tokens } = tokenize(sentence);
+  const layer = engine.seededLayer(dModel, seed);
+  const x = engine.embedTokens(tokens, dModel, seed);
+  const result = engine.multiHeadAttention({ x, ...layer, seqLen: tokens.length, dModel, numHeads, causal });
+  return { tokens, ...result };
+}
+
+test.beforeEach(async ({ page }) => {
+  page.errors = collectErrors(page);
+});
+
+test.afterEach(async ({ page }) => {
+  expect(page.errors).toEqual([]);
+});
+
+test('default view: tokens, a panel per head, tables; screenshot baseline', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
+  await expect(widget.locator('.head-card')).toHaveCount(8);
+  await expect(widget.locator('table.links tbody tr')).toHaveCount(8);
+  await expect(widget.locator('.badge')).toHaveText(/untrained/);
+  await expect(widget.locator('.arch-facts')).toContainText('parameters 4·d_model² + 4·d_model = 16,640');
+  await expect(widget).toHaveScreenshot('default-widget.png');
+});
+
+test("each head's table top row is the maximum of that head's matrix computed in Node", async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const expected = await nodeAttention(SEED_SENTENCE);
+  const tables = await page.locator('attention-lab').first().evaluate((el) => el.getTables());
+  expect(tables).toHaveLength(8);
+  const n = expected.seqLen;
+  for (let head = 0; head < 8; head++) {
+    const weights = expected.attention.subarray(head * n * n, (head + 1) * n * n);
+    let best = 0;
+    for (let k = 1; k < weights.length; k++) if (weights[k] > weights[best]) best = k;
+    const top = tables[head].rows[0];
+    expect(top.strength).toBeCloseTo(weights[best], 6);
+    expect(top.fromIndex).toBe(Math.floor(best / n));
+    expect(top.toIndex).toBe(best % n);
+    expect(top.from).toBe(expected.tokens[top.fromIndex]);
+  }
+  // and what the learner reads in the first row of the shown head
+  const firstRow = page.locator('attention-lab').first().locator('table.links tbody tr').first();
+  const shown = (await firstRow.locator('.pct').textContent()).trim();
+  expect(shown).toBe(`${(tables[0].rows[0].strength * 100).toFixed(1)}%`);
+});
+
+test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  const before = await widget.evaluate((el) => el.getAttention().attention.slice(0, 4).join());
+  const input = widget.locator('input[type="text"]');
+  await input.fill('');
+  await input.pressSequentially('Cats chase the quick mice!', { delay: 5 });
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(6);
+  await expect(widget.locator('.chip[data-index]').nth(5)).toContainText('!');
+  const after = await widget.evaluate((el) => el.getAttention());
+  expect(after.tokens).toEqual(['Cats', 'chase', 'the', 'quick', 'mice', '!']);
+  expect(after.attention.slice(0, 4).join()).not.toBe(before);
+  const expected = await nodeAttention('Cats chase the quick mice!');
+  for (let k = 0; k < expected.attention.length; k++) expect(after.attention[k]).toBeCloseTo(expected.attention[k], 6);
+  // heatmap canvas is 6 x 6 cells now; the table names only the new words
+  const labels = await widget.locator('.row-labels span').allTextContents();
+  expect(labels).toEqual(after.tokens);
+  const words = await widget.locator('table.links tbody td:first-child').allTextContents();
+  for (const word of words) expect(after.tokens.some((t) => word.startsWith(t))).toBe(true);
+  // clearing the sentence says what to do instead of drawing nothing silently
+  await input.fill('');
+  await expect(widget.locator('.status')).toHaveText('Type a sentence to see its attention.');
+  await expect(widget.locator('.head-card')).toHaveCount(0);
+});
+
+test('hover highlights a word everywhere; click locks it; clicking again releases', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  const chip = widget.locator('.chip[data-index="2"]');  // "model"
+  await chip.hover();
+  await expect(chip).toHaveClass(/hot/);
+  await expect(widget.locator('.row-labels span[data-index="2"]')).toHaveClass(/hot/);
+  await widget.locator('table.links').hover();
+  await expect(chip).not.toHaveClass(/hot/);
+  await chip.click();
+  await expect(chip).toHaveClass(/locked/);
+  await expect(chip).toHaveAttribute('aria-pressed', 'true');
+  await widget.locator('.arch').hover();
+  await expect(chip).toHaveClass(/hot/);  // still highlighted while locked
+  const hotRows = widget.locator('table.links tbody tr.hot');
+  const total = await widget.locator('table.links tbody tr').count();
+  const touching = await widget.locator('table.links tbody tr[data-from="2"], table.links tbody tr[data-to="2"]').count();
+  await expect(hotRows).toHaveCount(touching);
+  expect(total).toBeGreaterThan(0);
+  // the lines view follows the lock: only lines touching word 2 are visible
+  await widget.locator('button[data-view="lines"]').click();
+  const visible = await widget.locator('.lines line').evaluateAll((lines) => lines
+    .filter((l) => l.getAttribute('visibility') !== 'hidden')
+    .map((l) => [Number(l.dataset.from), Number(l.dataset.to)]));
+  expect(visible.length).toBeGreaterThan(0);
+  for (const [from, to] of visible) expect(from === 2 || to === 2).toBe(true);
+  await chip.click();
+  await expect(chip).not.toHaveClass(/locked/);
+  await expect(chip).toHaveAttribute('aria-pressed', 'false');
+});
+
+test('keyboard reaches tokens, heads and sorting', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  await widget.locator('input[type="text"]').focus();
+  await page.keyboard.press('Tab');
+  const chip = widget.locator('.chip[data-index="0"]');
+  await expect(chip).toBeFocused();
+  await expect(chip).toHaveClass(/hot/);
+  await page.keyboard.press('Enter');
+  await expect(chip).toHaveClass(/locked/);
+  await widget.locator('.head-card[data-head="3"]').focus();
+  await page.keyboard.press('Enter');
+  await expect(widget.locator('.head-card[data-head="3"]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(widget.locator('.focus h3')).toContainText('Head 4');
+  // sort by From Word, ascending then descending
+  const header = widget.locator('th', { hasText: 'From Word' }).locator('button');
+  await header.focus();
+  await page.keyboard.press('Enter');
+  await expect(widget.locator('th', { hasText: 'From Word' })).toHaveAttribute('aria-sort', 'descending');
+  await page.keyboard.press('Enter');
+  await expect(widget.locator('th', { hasText: 'From Word' })).toHaveAttribute('aria-sort', 'ascending');
+  const froms = await widget.locator('table.links tbody td:first-child').allTextContents();
+  const sorted = [...froms].sort((a, b) => a.localeCompare(b));
+  expect(froms).toEqual(sorted);
+});
+
+test('top-k control and the all-heads overlay with head toggles', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  await widget.locator('.controls select').selectOption('20');
+  await expect(widget.locator('table.links tbody tr')).toHaveCount(20);
+  await widget.locator('button', { hasText: 'All heads overlaid' }).click();
+  const boxes = widget.locator('.overlay-toggles input[type="checkbox"]');
+  await expect(boxes).toHaveCount(8);
+  await expect(widget.locator('.lines line[data-head="1"]').first()).toBeAttached();
+  await boxes.nth(1).uncheck();
+  await expect(widget.locator('.lines line[data-head="1"]')).toHaveCount(0);
+  await expect(widget.locator('.lines line[data-head="0"]').first()).toBeAttached();
+  await boxes.nth(1).check();
+  await expect(widget.locator('.lines line[data-head="1"]').first()).toBeAttached();
+  await widget.locator('.head-card[data-head="2"]').click();
+  await expect(widget.locator('.overlay-toggles')).toHaveCount(0);
+});
+
+test('two widgets on one page stay independent and share one engine', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const first = page.locator('attention-lab').nth(0);
+  const second = page.locator('attention-lab').nth(1);
+  const secondTokens = await second.evaluate((el) => el.getAttention().tokens);
+  await first.locator('input[type="text"]').fill('Hello world');
+  await expect(first.locator('.chip[data-index]')).toHaveCount(2);
+  expect(await second.evaluate((el) => el.getAttention().tokens)).toEqual(secondTokens);
+  await second.locator('.head-card[data-head="2"]').click();
+  expect(await first.evaluate((el) => el.selectedHead)).toBe(0);
+  expect(await second.evaluate((el) => el.selectedHead)).toBe(2);
+  await expect(second.locator('.head-card')).toHaveCount(4);
+  // the causal widget: nothing above the diagonal
+  const third = await page.locator('attention-lab').nth(2).evaluate((el) => el.getAttention());
+  const n = third.seqLen;
+  for (let h = 0; h < third.numHeads; h++) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+    expect(third.attention[(h * n + i) * n + j]).toBe(0);
+  }
+  // one engine for all widgets
+  const same = await page.evaluate(async () => (await AttentionLab.loadEngine()) === (await AttentionLab.loadEngine()));
+  expect(same).toBe(true);
+});
+
+test('user text is shown as text, never as markup', async ({ page }) => {
+  await page.goto('/index.html');
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  await widget.locator('input[type="text"]').fill('<img src=x onerror="window.pwned=1"> <b>bold</b>');
+  await expect(widget.locator('.chip[data-index]').first()).toHaveText(/</);
+  await expect(widget.locator('img')).toHaveCount(0);
+  await expect(widget.locator('b', { hasText: 'bold' })).toHaveCount(0);
+  const tokens = await widget.evaluate((el) => el.getAttention().tokens);
+  expect(tokens.slice(0, 2)).toEqual(['<', 'img']);
+  expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+});
+
+test('the same build works opened from file:// with nothing fetched from the network', async ({ page }) => {
+  const requests = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(pathToFileURL(`${ROOT}dist/index.html`).href);
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab').first();
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
+  await expect(widget.locator('table.links tbody tr')).toHaveCount(8);
+  expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+});

@@ -1,0 +1,647 @@
+// <attention-lab>: one multi-head attention layer, computed by the wasm engine
+// for the learner's own sentence and drawn head by head.
+//
+// Attributes: sentence, heads (default 8), d-model (64), seed (0),
+//             source ("seeded-random"), causal (boolean), top-k (8).
+// JS API:     el.sentence, el.selectHead(i), el.selectedHead, el.getTables(),
+//             el.getAttention(), el.ready (Promise), 'attention-lab-update' event.
+// User text only ever reaches the DOM as text nodes (never as markup).
+import { interpolateViridis, schemeTableau10 } from 'd3-scale-chromatic';
+import { loadEngine } from './engine.js';
+import { tokenize, MAX_TOKENS } from './tokenize.js';
+import { headSummary, allLinks } from './head-stats.js';
+import { getWeightSource } from './weight-sources.js';
+import { STYLES } from './styles.js';
+
+const DEFAULTS = { sentence: 'The transformer model processes all tokens in parallel using multi-head attention.', heads: 8, dModel: 64, seed: 0, topK: 8 };
+const DEBOUNCE_MS = 120;
+const SVG = 'http://www.w3.org/2000/svg';
+
+let sharedSheet;
+function styleSheet() {
+  if (!sharedSheet && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    sharedSheet = new CSSStyleSheet();
+    sharedSheet.replaceSync(STYLES);
+  }
+  return sharedSheet;
+}
+
+// Small DOM builder: attributes are set as attributes/properties, children as
+// nodes or text. Never parses HTML.
+function h(tag, attributes = {}, ...children) {
+  const element = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') element.setAttribute('class', value);
+    else if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+    else if (key in element && !tag.startsWith('svg:') && typeof value !== 'string') element[key] = value;
+    else element.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+export function headColour(index) {
+  return schemeTableau10[index % schemeTableau10.length];
+}
+
+function percent(value) {
+  return `${(value * 100).toFixed(value >= 0.995 || value < 0.0005 ? 0 : 1)}%`;
+}
+
+function parseWhole(value, fallback) {
+  if (value === null || value === undefined || value === '') return fallback;
+  const number = Number(value);
+  return Number.isInteger(number) ? number : NaN;
+}
+
+export class AttentionLabElement extends HTMLElement {
+  static get observedAttributes() {
+    return ['sentence', 'heads', 'd-model', 'seed', 'source', 'causal', 'top-k'];
+  }
+
+  constructor() {
+    super();
+    this._shadow = this.attachShadow({ mode: 'open' });
+    const sheet = styleSheet();
+    if (sheet) this._shadow.adoptedStyleSheets = [sheet];
+    this._state = { selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null };
+    this._result = null;
+    this._timer = null;
+    this._renderToken = 0;
+    this._readyResolve = null;
+    this.ready = new Promise((resolve) => { this._readyResolve = resolve; });
+    this._build();
+  }
+
+  connectedCallback() {
+    if (!this._input.value) this._input.value = this.getAttribute('sentence') ?? DEFAULTS.sentence;
+    this._schedule(0);
+  }
+
+  disconnectedCallback() {
+    clearTimeout(this._timer);
+    this._timer = null;
+  }
+
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (oldValue === newValue) return;
+    if (name === 'sentence' && this._input && this._input.value !== newValue) this._input.value = newValue ?? '';
+    if (name === 'top-k') this._state.topK = null;
+    if (this.isConnected) this._schedule(0);
+  }
+
+  // ---- public API ---------------------------------------------------------
+  get sentence() { return this._input.value; }
+  set sentence(text) {
+    this._input.value = String(text ?? '');
+    this._schedule(0);
+  }
+  get selectedHead() { return this._state.selectedHead; }
+  selectHead(index) {
+    const heads = this._result ? this._result.numHeads : 0;
+    if (!Number.isInteger(index) || index < 0 || index >= heads) throw new RangeError(`head must be 0..${heads - 1}`);
+    this._state.selectedHead = index;
+    this._state.overlay = null;
+    this._renderViews();
+  }
+  /** The From Word / To Word / Attention Strength tables as shown (after top-k and sorting). */
+  getTables() {
+    if (!this._result) return [];
+    return this._result.heads.map((head, index) => ({
+      head: index,
+      name: head.name,
+      role: head.summary.role,
+      rows: this._tableRows(index).map(({ from, to, fromIndex, toIndex, strength }) => ({ from, to, fromIndex, toIndex, strength })),
+    }));
+  }
+  /** The numbers behind the pictures: tokens and a copy of every head's weights. */
+  getAttention() {
+    if (!this._result) return null;
+    const { tokens, numHeads, seqLen, attention, dModel, headDim, source } = this._result;
+    return { tokens: [...tokens], numHeads, seqLen, dModel, headDim, source, attention: attention.slice() };
+  }
+
+  // ---- configuration ------------------------------------------------------
+  _config() {
+    const heads = parseWhole(this.getAttribute('heads'), DEFAULTS.heads);
+    const dModel = parseWhole(this.getAttribute('d-model'), DEFAULTS.dModel);
+    const seed = parseWhole(this.getAttribute('seed'), DEFAULTS.seed);
+    const topK = this._state.topK ?? parseWhole(this.getAttribute('top-k'), DEFAULTS.topK);
+    const sourceId = this.getAttribute('source') || 'seeded-random';
+    const problems = [];
+    if (!(dModel >= 1 && dModel <= 1024)) problems.push(`d-model must be a whole number from 1 to 1024 (got "${this.getAttribute('d-model')}")`);
+    if (!(heads >= 1 && heads <= 64)) problems.push(`heads must be a whole number from 1 to 64 (got "${this.getAttribute('heads')}")`);
+    else if (dModel >= 1 && dModel % heads !== 0) problems.push(`heads (${heads}) must divide d-model (${dModel}) so each head gets d-model / heads dimensions`);
+    if (!Number.isInteger(seed) || seed < 0) problems.push(`seed must be a whole number ≥ 0 (got "${this.getAttribute('seed')}")`);
+    const source = getWeightSource(sourceId);
+    if (!source) problems.push(`unknown weight source "${sourceId}"`);
+    return { heads, dModel, seed, topK: Number.isInteger(topK) && topK > 0 ? topK : DEFAULTS.topK, source, causal: this.hasAttribute('causal'), problems };
+  }
+
+  // ---- computing ----------------------------------------------------------
+  _schedule(delay = DEBOUNCE_MS) {
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => { this._timer = null; this._compute(); }, delay);
+  }
+
+  async _compute() {
+    const ticket = ++this._renderToken;
+    const config = this._config();
+    if (config.problems.length) {
+      this._showError(config.problems.join('; '));
+      return;
+    }
+    const { tokens, total, truncated } = tokenize(this._input.value);
+    let engine;
+    try {
+      engine = await loadEngine();
+    } catch (error) {
+      this._showError(`The attention engine could not start: ${error.message}`);
+      return;
+    }
+    if (ticket !== this._renderToken) return;  // a newer edit is on its way
+    if (tokens.length === 0) {
+      this._result = null;
+      this._renderTokens([]);
+      this._showError('Type a sentence to see its attention.', 'empty');
+      this._clearViews();
+      return;
+    }
+    try {
+      const inputs = config.source.build(engine, { tokens, dModel: config.dModel, seed: config.seed });
+      const result = engine.multiHeadAttention({
+        ...inputs, seqLen: tokens.length, dModel: config.dModel, numHeads: config.heads, causal: config.causal,
+      });
+      const { seqLen, numHeads } = result;
+      const heads = [];
+      for (let head = 0; head < numHeads; head++) {
+        const weights = result.attention.subarray(head * seqLen * seqLen, (head + 1) * seqLen * seqLen);
+        heads.push({ name: `Head ${head + 1}`, weights, summary: headSummary(weights, tokens), links: allLinks(weights, tokens, seqLen, seqLen) });
+      }
+      this._result = { ...result, tokens, heads, config, source: config.source.id };
+      if (this._state.selectedHead >= numHeads) this._state.selectedHead = 0;
+      if (this._state.locked !== null && this._state.locked >= seqLen) this._state.locked = null;
+      this._state.hover = null;
+      const capped = truncated ? `Showing the first ${tokens.length} of ${total} tokens (the widget's limit is ${MAX_TOKENS}).` : '';
+      this._showError(capped, capped ? 'info' : null);
+      this._render();
+    } catch (error) {
+      this._showError(error.message);
+      return;
+    }
+    this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true }));
+    if (this._readyResolve) { this._readyResolve(this); this._readyResolve = null; }
+  }
+
+  _showError(message, kind = 'error') {
+    this._status.textContent = message || '';
+    this._status.classList.toggle('error', Boolean(message) && kind === 'error');
+    if (kind === 'error' && message) {
+      this._result = null;
+      this._clearViews();
+      if (this._readyResolve) { this._readyResolve(this); this._readyResolve = null; }
+    }
+  }
+
+  // ---- building the static frame -----------------------------------------
+  _build() {
+    this._title = h('h2', {}, 'Multi-head attention');
+    this._badge = h('span', { class: 'badge' });
+    this._note = h('p', { class: 'note' });
+    this._input = h('input', { type: 'text', spellcheck: 'false', autocomplete: 'off', maxlength: '100000' });
+    this._input.addEventListener('input', () => this._schedule());
+    this._tokens = h('ul', { class: 'tokens', 'aria-label': 'Tokens (hover or focus one to highlight it; click to lock)' });
+    this._status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+    this._arch = h('div', { class: 'arch', 'aria-label': 'Architecture of this layer with this sentence\'s sizes' });
+    this._archFacts = h('p', { class: 'arch-facts' });
+    this._gridTitle = h('h3', {}, 'Heads');
+    this._overlayButton = h('button', { class: 'chip', type: 'button', 'aria-pressed': 'false', onclick: () => this._toggleOverlay() }, 'All heads overlaid');
+    this._heads = h('div', { class: 'heads', role: 'group', 'aria-label': 'Choose a head' });
+    this._focus = h('div', { class: 'focus' });
+    this._tooltip = h('div', { class: 'tooltip', role: 'presentation' });
+    this._shadow.append(h('section', { class: 'lab', 'aria-label': 'Multi-head attention explorer' },
+      h('div', { class: 'top' }, this._title, this._badge),
+      this._note,
+      h('label', { class: 'sentence' }, 'Your sentence', this._input),
+      this._tokens,
+      this._status,
+      this._arch,
+      this._archFacts,
+      h('div', { class: 'body' },
+        h('div', {}, h('div', { class: 'grid-head' }, this._gridTitle, this._overlayButton), this._heads),
+        this._focus),
+      this._tooltip));
+  }
+
+  _clearViews() {
+    this._heads.replaceChildren();
+    this._focus.replaceChildren();
+    this._arch.replaceChildren();
+    this._archFacts.textContent = '';
+  }
+
+  // ---- rendering ----------------------------------------------------------
+  _render() {
+    const { config } = this._result;
+    this._badge.textContent = config.source.label;
+    this._badge.classList.toggle('untrained', !config.source.trained);
+    this._note.textContent = config.source.note || '';
+    this._renderTokens(this._result.tokens);
+    this._renderArchitecture();
+    this._renderViews();
+  }
+
+  _renderViews() {
+    if (!this._result) return;
+    this._renderHeadGrid();
+    this._renderFocus();
+    this._applyHighlight();
+  }
+
+  _renderTokens(tokens) {
+    this._tokens.replaceChildren(...tokens.map((token, index) => {
+      const chip = h('button', {
+        type: 'button', class: 'chip', 'data-index': index, 'aria-pressed': 'false',
+        'aria-label': `Token ${index + 1}: ${token}`,
+        onmouseenter: () => this._setHover(index), onmouseleave: () => this._setHover(null),
+        onfocus: () => this._setHover(index), onblur: () => this._setHover(null),
+        onclick: () => this._toggleLock(index),
+      }, h('span', { class: 'pos', 'aria-hidden': 'true' }, index + 1), token);
+      return h('li', {}, chip);
+    }));
+  }
+
+  _renderArchitecture() {
+    const { seqLen, dModel, numHeads, headDim, config } = this._result;
+    const n = seqLen;
+    const steps = [
+      ['Input X', `${n} × ${dModel}`],
+      ['W_Q, W_K, W_V', `3 × (${dModel} × ${dModel})`],
+      [`Split into ${numHeads} heads`, `d_k = ${dModel}/${numHeads} = ${headDim}`],
+      ['Attention per head', `softmax(QKᵀ/√${headDim})V: ${numHeads} × ${n} × ${n}`],
+      ['Concat', `${n} × ${dModel}`],
+      ['W_O', `${dModel} × ${dModel}`],
+      ['Output', `${n} × ${dModel}`],
+    ];
+    const parts = [];
+    steps.forEach(([name, shape], index) => {
+      if (index) parts.push(h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'));
+      parts.push(h('div', { class: 'step' }, h('b', {}, name), shape));
+    });
+    this._arch.replaceChildren(...parts);
+    const parameters = 4 * dModel * dModel + 4 * dModel;
+    // multiply-adds count 2 FLOPs: three projections, QKᵀ, weights·V, output projection
+    const flops = 2 * n * dModel * dModel * 4 + 2 * 2 * numHeads * n * n * headDim;
+    this._archFacts.textContent = `d_model = ${dModel}, h = ${numHeads}, d_k = d_model / h = ${headDim}; ` +
+      `parameters 4·d_model² + 4·d_model = ${parameters.toLocaleString('en-US')} (the same for any h); ` +
+      `this forward pass: ${flops.toLocaleString('en-US')} FLOPs${config.causal ? '; causal (decoder) mask on' : ''}.`;
+  }
+
+  _renderHeadGrid() {
+    const { heads, seqLen } = this._result;
+    const overlay = this._state.overlay;
+    this._overlayButton.setAttribute('aria-pressed', String(Boolean(overlay)));
+    this._heads.replaceChildren(...heads.map((head, index) => {
+      const canvas = h('canvas', { 'aria-hidden': 'true' });
+      drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell: Math.max(2, Math.floor(112 / seqLen)), fit: true });
+      return h('button', {
+        type: 'button', class: 'head-card', 'data-head': index,
+        'aria-pressed': String(!overlay && index === this._state.selectedHead),
+        'aria-label': `${head.name}: ${head.summary.role}`,
+        onclick: () => this.selectHead(index),
+      }, h('span', { class: 'name' }, swatch(index), head.name), canvas, h('span', { class: 'role' }, head.summary.role));
+    }));
+  }
+
+  _renderFocus() {
+    const { heads } = this._result;
+    if (this._state.overlay) {
+      this._renderOverlay();
+      return;
+    }
+    const index = this._state.selectedHead;
+    const head = heads[index];
+    const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
+      ...[['heatmap', 'Heatmap'], ['lines', 'Lines']].map(([view, label]) => h('button', {
+        type: 'button', role: 'tab', 'aria-selected': String(this._state.view === view), 'data-view': view,
+        onclick: () => {
+          this._state.view = view;
+          this._renderFocus();
+          this._applyHighlight();
+          this._focus.querySelector(`button[data-view="${view}"]`)?.focus();
+        },
+      }, label)));
+    const s = head.summary.shares;
+    const evidence = h('p', { class: 'evidence' },
+      `Strongest link per word: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
+      `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ${head.summary.evidence}.`);
+    const view = this._state.view === 'lines' ? this._linesView([index]) : this._heatmapView(head);
+    this._focus.replaceChildren(
+      h('div', { class: 'focus-head' }, h('h3', {}, swatch(index), ` ${head.name}: ${head.summary.role}`), tabs),
+      evidence, view, this._tableControls(), this._table(index));
+  }
+
+  _heatmapView(head) {
+    const { tokens, seqLen } = this._result;
+    const cell = Math.max(12, Math.min(34, Math.floor(340 / seqLen)));
+    const canvas = h('canvas', { role: 'img', 'aria-label': `${head.name} attention heatmap: rows are From words, columns are To words; the table below lists the same numbers` });
+    drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell });
+    canvas.addEventListener('mousemove', (event) => {
+      const rect = canvas.getBoundingClientRect();
+      const col = Math.floor(((event.clientX - rect.left) / rect.width) * seqLen);
+      const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
+      if (row < 0 || col < 0 || row >= seqLen || col >= seqLen) return;
+      this._setHover(row, { row, col });
+      this._showTooltip(event, `From “${tokens[row]}” to “${tokens[col]}”: ${percent(head.weights[row * seqLen + col])}`);
+    });
+    canvas.addEventListener('mouseleave', () => { this._hideTooltip(); this._setHover(null); });
+    canvas.addEventListener('click', (event) => {
+      const rect = canvas.getBoundingClientRect();
+      const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
+      if (row >= 0 && row < seqLen) this._toggleLock(row);
+    });
+    const labelSpan = (token, index, axis) => {
+      const span = h('span', { 'data-index': index, title: token }, token);
+      if (axis === 'col') { span.style.width = `${cell}px`; } else { span.style.height = `${cell}px`; }
+      return span;
+    };
+    const wrap = h('div', { class: 'heat' },
+      h('div', { class: 'corner', 'aria-hidden': 'true' }, 'From ↓  To →'),
+      h('div', { class: 'col-labels', 'aria-hidden': 'true' }, ...tokens.map((t, i) => labelSpan(t, i, 'col'))),
+      h('div', { class: 'row-labels', 'aria-hidden': 'true' }, ...tokens.map((t, i) => labelSpan(t, i, 'row'))),
+      canvas);
+    this._heatCanvas = canvas;
+    return h('div', {}, wrap, legend());
+  }
+
+  _linesView(headIndices) {
+    const { tokens, seqLen, heads } = this._result;
+    const rowHeight = 22;
+    const width = 420;
+    const height = seqLen * rowHeight + 30;
+    const leftX = 150;
+    const rightX = width - 150;
+    const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
+      'aria-label': `Lines from each From word (left) to each To word (right); line opacity is the attention weight` });
+    svg.append(h('svg:text', { x: leftX, y: 14, 'text-anchor': 'end', class: 'caption' }, 'From'));
+    svg.append(h('svg:text', { x: rightX, y: 14, 'text-anchor': 'start', class: 'caption' }, 'To'));
+    const y = (i) => 30 + i * rowHeight + rowHeight / 2;
+    for (const index of headIndices) {
+      const { weights } = heads[index];
+      for (let i = 0; i < seqLen; i++) {
+        for (let j = 0; j < seqLen; j++) {
+          const w = weights[i * seqLen + j];
+          if (w < 0.02) continue;
+          svg.append(h('svg:line', {
+            x1: leftX + 6, y1: y(i), x2: rightX - 6, y2: y(j), stroke: headColour(index),
+            'stroke-opacity': w.toFixed(3), 'stroke-width': (0.75 + 3 * w).toFixed(2), 'data-from': i, 'data-to': j, 'data-head': index,
+          }));
+        }
+      }
+    }
+    tokens.forEach((token, i) => {
+      for (const [x, anchor, side] of [[leftX, 'end', 'from'], [rightX, 'start', 'to']]) {
+        const text = h('svg:text', { x, y: y(i) + 4, 'text-anchor': anchor, 'data-index': i, 'data-side': side }, token.length > 18 ? `${token.slice(0, 17)}…` : token);
+        text.addEventListener('mouseenter', () => this._setHover(i));
+        text.addEventListener('mouseleave', () => this._setHover(null));
+        text.addEventListener('click', () => this._toggleLock(i));
+        svg.append(text);
+      }
+    });
+    this._linesSvg = svg;
+    return h('div', { class: 'lines' }, svg);
+  }
+
+  _renderOverlay() {
+    const { heads, seqLen, tokens } = this._result;
+    const enabled = this._state.overlay;
+    const toggles = h('div', { class: 'overlay-toggles', role: 'group', 'aria-label': 'Heads shown in the overlay' },
+      ...heads.map((head, index) => {
+        const box = h('input', { type: 'checkbox', checked: enabled.has(index), 'data-head': index });
+        box.addEventListener('change', () => {
+          if (box.checked) enabled.add(index); else enabled.delete(index);
+          this._renderFocus();
+          this._applyHighlight();
+          this._focus.querySelector(`.overlay-toggles input[data-head="${index}"]`)?.focus();
+        });
+        return h('label', {}, box, swatch(index), head.name);
+      }));
+    const canvas = h('canvas', { role: 'img', 'aria-label': 'All selected heads overlaid, one colour per head; rows are From words, columns are To words' });
+    const cell = Math.max(12, Math.min(34, Math.floor(340 / seqLen)));
+    drawOverlay(canvas, heads, [...enabled], seqLen, cell);
+    canvas.addEventListener('mousemove', (event) => {
+      const rect = canvas.getBoundingClientRect();
+      const col = Math.floor(((event.clientX - rect.left) / rect.width) * seqLen);
+      const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
+      if (row < 0 || col < 0 || row >= seqLen || col >= seqLen) return;
+      const parts = [...enabled].sort((a, b) => a - b).map((i) => `${heads[i].name} ${percent(heads[i].weights[row * seqLen + col])}`);
+      this._setHover(row);
+      this._showTooltip(event, `From “${tokens[row]}” to “${tokens[col]}”: ${parts.join(', ') || 'no head selected'}`);
+    });
+    canvas.addEventListener('mouseleave', () => { this._hideTooltip(); this._setHover(null); });
+    this._heatCanvas = null;
+    this._focus.replaceChildren(
+      h('div', { class: 'focus-head' }, h('h3', {}, 'All heads overlaid')),
+      h('p', { class: 'evidence' }, 'Each head paints its weights in its own colour; where heads agree, colours mix and darken. Toggle heads to compare them.'),
+      toggles, h('div', { class: 'heat' }, canvas), this._linesView([...enabled].sort((a, b) => a - b)));
+  }
+
+  _toggleOverlay() {
+    if (!this._result) return;
+    this._state.overlay = this._state.overlay ? null : new Set(this._result.heads.map((_, i) => i));
+    this._renderViews();
+  }
+
+  _tableControls() {
+    const select = h('select', { 'aria-label': 'How many links to list' },
+      ...[5, 8, 10, 20, 50].map((k) => h('option', { value: k, selected: k === this._config().topK }, `top ${k}`)),
+      h('option', { value: 100000, selected: this._config().topK >= 100000 }, 'all'));
+    select.addEventListener('change', () => {
+      this._state.topK = Number(select.value);
+      this._renderFocus();
+      this._applyHighlight();
+      this._focus.querySelector('.controls select')?.focus();
+    });
+    return h('div', { class: 'controls' }, h('label', {}, 'Show', select), h('span', {}, 'Click a column heading to sort.'));
+  }
+
+  _tableRows(headIndex) {
+    const head = this._result.heads[headIndex];
+    const rows = head.links.slice(0, this._config().topK);
+    const { key, direction } = this._state.sort;
+    const sign = direction === 'ascending' ? 1 : -1;
+    const compare = key === 'strength'
+      ? (a, b) => sign * (a.strength - b.strength)
+      : (a, b) => sign * (a[key].localeCompare(b[key]) || a[`${key}Index`] - b[`${key}Index`]);
+    return rows.slice().sort(compare);
+  }
+
+  _table(headIndex) {
+    const head = this._result.heads[headIndex];
+    const sortable = (key, label) => {
+      const active = this._state.sort.key === key;
+      return h('th', { scope: 'col', 'aria-sort': active ? this._state.sort.direction : 'none' },
+        h('button', { type: 'button', 'data-sort': key, onclick: () => {
+          const direction = active && this._state.sort.direction === 'descending' ? 'ascending' : 'descending';
+          this._state.sort = { key, direction };
+          this._renderFocus();
+          this._applyHighlight();
+          // the table was rebuilt: keep keyboard focus on the heading just used
+          this._focus.querySelector(`th button[data-sort="${key}"]`)?.focus();
+        } }, label));
+    };
+    const body = h('tbody', {}, ...this._tableRows(headIndex).map((link) => h('tr', { 'data-from': link.fromIndex, 'data-to': link.toIndex },
+      h('td', {}, link.from, h('span', { class: 'sr-only' }, ` (word ${link.fromIndex + 1})`)),
+      h('td', {}, link.to, link.toIndex === link.fromIndex ? h('span', { class: 'self' }, ' (itself)') : null),
+      h('td', { class: 'strength', 'aria-label': `From '${link.from}' to '${link.to}': ${percent(link.strength)}` },
+        h('div', { class: 'bar', 'aria-hidden': 'true' },
+          h('div', { class: 'track' }, sizedFill(link.strength)), h('span', { class: 'pct' }, percent(link.strength)))))));
+    return h('table', { class: 'links' },
+      h('caption', {}, `${head.name}: strongest links`),
+      h('thead', {}, h('tr', {}, sortable('from', 'From Word'), sortable('to', 'To Word'), sortable('strength', 'Attention Strength'))),
+      body);
+  }
+
+  // ---- highlight ----------------------------------------------------------
+  _setHover(index, cell = null) {
+    this._state.hover = index;
+    this._state.hoverCell = cell;
+    this._applyHighlight();
+  }
+
+  _toggleLock(index) {
+    this._state.locked = this._state.locked === index ? null : index;
+    this._applyHighlight();
+  }
+
+  _applyHighlight() {
+    if (!this._result) return;
+    const active = this._state.locked ?? this._state.hover;
+    this._tokens.querySelectorAll('.chip').forEach((chip) => {
+      const i = Number(chip.dataset.index);
+      chip.classList.toggle('hot', i === active);
+      chip.classList.toggle('locked', i === this._state.locked);
+      chip.setAttribute('aria-pressed', String(i === this._state.locked));
+    });
+    this._focus.querySelectorAll('.col-labels span, .row-labels span').forEach((span) => {
+      span.classList.toggle('hot', Number(span.dataset.index) === active);
+    });
+    this._focus.querySelectorAll('tr[data-from]').forEach((row) => {
+      row.classList.toggle('hot', active !== null && (Number(row.dataset.from) === active || Number(row.dataset.to) === active));
+    });
+    if (this._linesSvg && this._linesSvg.isConnected) {
+      this._linesSvg.querySelectorAll('line').forEach((line) => {
+        const on = active === null || Number(line.dataset.from) === active || Number(line.dataset.to) === active;
+        line.setAttribute('visibility', on ? 'visible' : 'hidden');
+      });
+      this._linesSvg.querySelectorAll('text[data-index]').forEach((text) => {
+        text.classList.toggle('hot', Number(text.dataset.index) === active);
+      });
+    }
+    if (this._heatCanvas && this._heatCanvas.isConnected) {
+      const head = this._result.heads[this._state.selectedHead];
+      drawHeatmap(this._heatCanvas, head.weights, this._result.seqLen, this._result.seqLen, {
+        cell: this._heatCanvas._cell, highlight: active,
+      });
+    }
+  }
+
+  _showTooltip(event, text) {
+    const box = this._shadow.querySelector('.lab').getBoundingClientRect();
+    this._tooltip.textContent = text;
+    this._tooltip.style.display = 'block';
+    this._tooltip.style.left = `${Math.min(event.clientX - box.left + 12, box.width - 40)}px`;
+    this._tooltip.style.top = `${event.clientY - box.top + 14}px`;
+  }
+
+  _hideTooltip() {
+    this._tooltip.style.display = 'none';
+  }
+}
+
+function swatch(index) {
+  const span = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  span.style.background = headColour(index);
+  return span;
+}
+
+function sizedFill(strength) {
+  const fill = h('div', { class: 'fill' });
+  fill.style.width = `${Math.max(0, Math.min(100, strength * 100)).toFixed(1)}%`;
+  return fill;
+}
+
+function legend() {
+  const canvas = h('canvas', { width: 140, height: 10, 'aria-hidden': 'true' });
+  const context = canvas.getContext('2d');
+  if (context) {
+    for (let x = 0; x < 140; x++) {
+      context.fillStyle = interpolateViridis(x / 139);
+      context.fillRect(x, 0, 1, 10);
+    }
+  }
+  return h('div', { class: 'legend' }, h('span', {}, '0%'), canvas, h('span', {}, '100% attention weight (viridis scale)'));
+}
+
+// Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.
+function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, fit = false }) {
+  const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
+  const size = Math.max(1, Math.round(cell));
+  canvas.width = cols * size * ratio;
+  canvas.height = rows * size * ratio;
+  canvas._cell = size;
+  if (!fit) {  // fit: let CSS size it (thumbnails)
+    canvas.style.width = `${cols * size}px`;
+    canvas.style.height = `${rows * size}px`;
+  }
+  const context = canvas.getContext('2d');
+  if (!context) return;
+  const step = size * ratio;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      context.fillStyle = interpolateViridis(weights[i * cols + j]);
+      context.fillRect(j * step, i * step, step, step);
+    }
+  }
+  if (highlight !== null && highlight < rows) {
+    context.strokeStyle = '#ff3b30';
+    context.lineWidth = Math.max(2, ratio * 2);
+    context.strokeRect(1, highlight * step + 1, cols * step - 2, step - 2);
+    if (highlight < cols) context.strokeRect(highlight * step + 1, 1, step - 2, rows * step - 2);
+  }
+}
+
+// Overlay: each enabled head multiplies its hue in with opacity = weight.
+function drawOverlay(canvas, heads, enabled, seqLen, cell) {
+  const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
+  const step = cell * ratio;
+  canvas.width = seqLen * step;
+  canvas.height = seqLen * step;
+  canvas.style.width = `${seqLen * cell}px`;
+  canvas.style.height = `${seqLen * cell}px`;
+  const context = canvas.getContext('2d');
+  if (!context) return;
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.globalCompositeOperation = 'multiply';
+  for (const index of enabled) {
+    context.fillStyle = headColour(index);
+    const { weights } = heads[index];
+    for (let i = 0; i < seqLen; i++) {
+      for (let j = 0; j < seqLen; j++) {
+        context.globalAlpha = Math.min(1, weights[i * seqLen + j]);
+        context.fillRect(j * step, i * step, step, step);
+      }
+    }
+  }
+  context.globalAlpha = 1;
+  context.globalCompositeOperation = 'source-over';
+}
+
+export function defineAttentionLab(name = 'attention-lab') {
+  if (!customElements.get(name)) customElements.define(name, AttentionLabElement);
+}

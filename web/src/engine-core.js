@@ -1,0 +1,133 @@
+// The only code that touches the WebAssembly Module. Everything else (widget,
+// CLI, tests) talks to the engine object this returns.
+//
+// Shapes are flat row-major Float32Arrays:
+//   output (seqLen, dModel); attention (numHeads, seqLen, contextLen);
+//   headOutputs (numHeads, seqLen, headDim)
+
+const MATRICES = ['x', 'context', 'wq', 'wk', 'wv', 'wo'];
+const BIASES = ['bq', 'bk', 'bv', 'bo'];
+
+function isNested(value) {
+  return Array.isArray(value) && value.length > 0 && Array.isArray(value[0]);
+}
+
+// Nested rows -> one flat typed array; a typed array or flat list passes through.
+function flatten(name, value, ArrayType) {
+  if (value === undefined || value === null) return value;
+  if (ArrayBuffer.isView(value)) return value;
+  if (!Array.isArray(value)) throw new Error(`${name} must be an array of numbers or of rows`);
+  if (!isNested(value)) return ArrayType.from(value, Number);
+  const cols = value[0].length;
+  const flat = new ArrayType(value.length * cols);
+  value.forEach((row, r) => {
+    if (!Array.isArray(row) || row.length !== cols) {
+      throw new Error(`${name} row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${cols}`);
+    }
+    for (let c = 0; c < cols; c++) flat[r * cols + c] = Number(row[c]);
+  });
+  return flat;
+}
+
+function checkSize(name, value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new Error(`${name} must be a whole number (got ${String(value)})`);
+  }
+  return value;
+}
+
+// Fills in seqLen / contextLen / dModel from nested arrays when not given.
+function normalise(params, ArrayType) {
+  if (params === null || typeof params !== 'object') throw new Error('multiHeadAttention needs an object of inputs');
+  const args = {};
+  let dModel = checkSize('dModel', params.dModel);
+  if (dModel === undefined && isNested(params.x)) dModel = params.x[0].length;
+  if (dModel === undefined && params.wq && params.wq.length) {
+    dModel = isNested(params.wq) ? params.wq.length : Math.round(Math.sqrt(params.wq.length));
+  }
+  let seqLen = checkSize('seqLen', params.seqLen);
+  if (seqLen === undefined && params.x && dModel) seqLen = isNested(params.x) ? params.x.length : params.x.length / dModel;
+  let contextLen = checkSize('contextLen', params.contextLen);
+  const hasContext = params.context !== undefined && params.context !== null;
+  if (contextLen === undefined) {
+    if (hasContext && dModel) contextLen = isNested(params.context) ? params.context.length : params.context.length / dModel;
+    else contextLen = seqLen;
+  }
+  for (const name of MATRICES) args[name] = flatten(name, params[name], ArrayType);
+  for (const name of BIASES) args[name] = flatten(name, params[name], ArrayType);
+  if (params.keyPaddingMask !== undefined && params.keyPaddingMask !== null) {
+    args.keyPaddingMask = flatten('keyPaddingMask', params.keyPaddingMask, Uint8Array);
+  }
+  Object.assign(args, {
+    seqLen: Number.isInteger(seqLen) ? seqLen : -1,
+    contextLen: Number.isInteger(contextLen) ? contextLen : -1,
+    dModel: dModel ?? -1,
+    numHeads: checkSize('numHeads', params.numHeads) ?? -1,
+    causal: Boolean(params.causal),
+    scale: params.scale ?? undefined,
+    temperature: params.temperature ?? undefined,
+    wantAttention: params.wantAttention ?? true,
+    wantHeadOutputs: params.wantHeadOutputs ?? true,
+  });
+  if (!hasContext) delete args.context;
+  for (const name of ['scale', 'temperature']) {
+    if (args[name] !== undefined && typeof args[name] !== 'number') throw new Error(`${name} must be a number`);
+  }
+  return args;
+}
+
+export function createEngine(Module) {
+  function call(kernel, params, ArrayType) {
+    const args = normalise(params, ArrayType);
+    let result;
+    try {
+      result = kernel(args);
+    } catch (error) {
+      throw new Error(`attention engine failed: ${error && error.message ? error.message : String(error)}`);
+    }
+    if (result.error) throw new Error(result.error);
+    // Copy out at once: views into the wasm heap die when memory grows.
+    return {
+      output: result.output.slice(),
+      attention: result.attention ? result.attention.slice() : undefined,
+      headOutputs: result.headOutputs ? result.headOutputs.slice() : undefined,
+      seqLen: result.seqLen,
+      contextLen: result.contextLen,
+      numHeads: result.numHeads,
+      headDim: result.headDim,
+      dModel: result.dModel,
+    };
+  }
+
+  const engine = {
+    /** Fast float32 kernel (SIMD). */
+    multiHeadAttention: (params) => call(Module.multiHeadAttentionF32, params, Float32Array),
+    /** The float64 oracle, same inputs; returns Float64Arrays. */
+    referenceMultiHeadAttention: (params) => call(Module.multiHeadAttentionF64, params, Float64Array),
+    /**
+     * The seeded random (untrained) layer for dModel: { wq, wk, wv, wo } as
+     * Float32Arrays, the same numbers natively and in wasm (see cpp/seeded_model.h).
+     */
+    seededLayer(dModel, seed = 0) {
+      const result = Module.seededLayer(dModel, seed);
+      if (result.error) throw new Error(result.error);
+      return { wq: result.wq.slice(), wk: result.wk.slice(), wv: result.wv.slice(), wo: result.wo.slice() };
+    },
+    /** Token embeddings + sinusoidal positions: (tokens.length, dModel) Float32Array. */
+    embedTokens(tokens, dModel, seed = 0) {
+      if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== 'string' || t.includes('\n'))) {
+        throw new Error('tokens must be an array of strings without line breaks');
+      }
+      const result = Module.embedTokens(tokens.join('\n'), dModel, seed);
+      if (result.error) throw new Error(result.error);
+      return result.x.slice();
+    },
+    /** Bytes malloc hands out right now (for leak checks). */
+    heapBytesInUse: () => Module.heapBytesInUse(),
+    /** Size of the wasm linear memory in bytes. */
+    memoryBytes: () => Module.HEAP8.length,
+    simdBackend: Module.simdBackend(),
+  };
+  return Object.freeze(engine);
+}

@@ -1,0 +1,129 @@
+// The widget's styles, adopted into its shadow root as a constructed
+// stylesheet (allowed under a strict style-src CSP, unlike inline <style>).
+export const STYLES = `
+:host {
+  --al-bg: #ffffff;
+  --al-fg: #1b1f24;
+  --al-muted: #57606a;
+  --al-border: #d0d7de;
+  --al-panel: #f6f8fa;
+  --al-accent: #0b5cad;
+  --al-highlight: #d1242f;
+  --al-focus: #0b5cad;
+  display: block;
+  font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+  font-size: 15px;
+  line-height: 1.4;
+  color: var(--al-fg);
+  contain: content;
+  max-width: 100%;
+}
+@media (prefers-color-scheme: dark) {
+  :host {
+    --al-bg: #0d1117;
+    --al-fg: #e6edf3;
+    --al-muted: #9da7b3;
+    --al-border: #3d444d;
+    --al-panel: #161b22;
+    --al-accent: #6cb6ff;
+    --al-highlight: #ff7b72;
+    --al-focus: #6cb6ff;
+  }
+}
+:host([hidden]) { display: none; }
+* { box-sizing: border-box; }
+.lab { background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 10px; padding: 14px; position: relative; }
+h2, h3, h4 { margin: 0; font-weight: 600; }
+h2 { font-size: 1.05em; }
+h3 { font-size: 1em; }
+.top { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: baseline; justify-content: space-between; }
+.badge { font-size: 0.8em; padding: 2px 8px; border-radius: 999px; border: 1px solid var(--al-border); color: var(--al-muted); }
+.badge.untrained { border-color: #9a6700; color: #7d4e00; background: #fff8c5; }
+@media (prefers-color-scheme: dark) { .badge.untrained { color: #e3b341; background: #2e2409; border-color: #9e6a03; } }
+.note { color: var(--al-muted); font-size: 0.85em; margin: 4px 0 0; }
+label.sentence { display: block; margin-top: 10px; font-weight: 600; font-size: 0.9em; }
+input[type="text"] {
+  width: 100%; margin-top: 4px; padding: 8px 10px; font: inherit; color: var(--al-fg);
+  background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 6px;
+}
+button, select, input { font: inherit; color: inherit; }
+:focus-visible { outline: 3px solid var(--al-focus); outline-offset: 2px; }
+.tokens { display: flex; flex-wrap: wrap; gap: 6px; margin: 10px 0 4px; padding: 0; list-style: none; }
+.chip {
+  border: 1px solid var(--al-border); background: var(--al-panel); border-radius: 6px;
+  padding: 2px 8px; cursor: pointer; font-size: 0.92em; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+}
+.chip .pos { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
+.chip.hot { border-color: var(--al-highlight); box-shadow: 0 0 0 1px var(--al-highlight) inset; }
+.chip.locked { background: var(--al-highlight); color: #fff; border-color: var(--al-highlight); }
+.chip.locked .pos { color: #fff; }
+.status { min-height: 1.3em; font-size: 0.85em; color: var(--al-muted); }
+.status.error { color: var(--al-highlight); font-weight: 600; }
+.arch { display: flex; flex-wrap: wrap; align-items: stretch; gap: 4px; margin: 10px 0; font-size: 0.8em; }
+.arch .step { border: 1px solid var(--al-border); border-radius: 6px; padding: 4px 8px; background: var(--al-panel); text-align: center; }
+.arch .step b { display: block; font-size: 1.05em; }
+.arch .arrow { align-self: center; color: var(--al-muted); }
+.arch-facts { font-size: 0.8em; color: var(--al-muted); margin: 0 0 10px; }
+.body { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.45fr); gap: 14px; }
+@media (max-width: 760px) { .body { grid-template-columns: minmax(0, 1fr); } }
+.grid-head { display: flex; justify-content: space-between; align-items: center; gap: 8px; margin-bottom: 6px; flex-wrap: wrap; }
+.heads { display: grid; grid-template-columns: repeat(auto-fill, minmax(118px, 1fr)); gap: 8px; }
+.head-card {
+  display: flex; flex-direction: column; align-items: stretch; gap: 4px; text-align: left;
+  border: 1px solid var(--al-border); border-radius: 8px; padding: 6px; background: var(--al-bg); cursor: pointer;
+}
+.head-card[aria-pressed="true"] { border-color: var(--al-accent); box-shadow: 0 0 0 2px var(--al-accent); }
+.head-card canvas { width: 100%; height: auto; aspect-ratio: 1; image-rendering: pixelated; border-radius: 3px; }
+.head-card .name { font-weight: 600; font-size: 0.85em; display: flex; align-items: center; gap: 6px; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; flex: none; }
+.head-card .role { font-size: 0.75em; color: var(--al-muted); }
+.focus { border: 1px solid var(--al-border); border-radius: 8px; padding: 10px; background: var(--al-bg); min-width: 0; }
+.focus-head { display: flex; flex-wrap: wrap; gap: 6px 12px; justify-content: space-between; align-items: baseline; }
+.tabs { display: flex; gap: 4px; }
+.tabs button { border: 1px solid var(--al-border); background: var(--al-panel); border-radius: 6px; padding: 2px 10px; cursor: pointer; font-size: 0.85em; }
+.tabs button[aria-selected="true"] { background: var(--al-accent); color: #fff; border-color: var(--al-accent); }
+.evidence { font-size: 0.8em; color: var(--al-muted); margin: 4px 0 8px; }
+.heat { display: grid; grid-template-columns: auto auto; justify-content: start; align-items: end; overflow-x: auto; max-width: 100%; }
+.heat .corner { font-size: 0.7em; color: var(--al-muted); padding: 0 6px 4px 0; text-align: right; align-self: end; }
+.col-labels { display: flex; align-items: flex-end; height: 70px; }
+.col-labels span, .row-labels span {
+  font-size: 11px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: var(--al-fg);
+}
+.col-labels span { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; max-height: 70px; line-height: 1; display: flex; align-items: center; justify-content: flex-start; }
+.row-labels { display: flex; flex-direction: column; align-items: flex-end; padding-right: 6px; }
+.row-labels span { text-align: right; max-width: 8em; line-height: 1; display: flex; align-items: center; justify-content: flex-end; }
+.col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
+.heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
+.legend { display: flex; align-items: center; gap: 6px; font-size: 0.75em; color: var(--al-muted); margin: 6px 0; }
+.legend canvas { width: 140px; height: 10px; border-radius: 2px; }
+.overlay-toggles { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; font-size: 0.85em; }
+.overlay-toggles label { display: inline-flex; align-items: center; gap: 4px; border: 1px solid var(--al-border); border-radius: 6px; padding: 1px 6px; cursor: pointer; }
+.lines svg { max-width: 100%; height: auto; display: block; }
+.lines text { font-size: 12px; fill: var(--al-fg); cursor: pointer; }
+.lines text.hot { fill: var(--al-highlight); font-weight: 700; }
+.lines .caption { font-size: 11px; fill: var(--al-muted); cursor: default; }
+.controls { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; font-size: 0.85em; margin: 10px 0 6px; }
+.controls label { display: inline-flex; gap: 6px; align-items: center; }
+.controls select { padding: 1px 4px; border: 1px solid var(--al-border); border-radius: 4px; background: var(--al-bg); }
+table { border-collapse: collapse; width: 100%; font-size: 0.88em; }
+caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
+th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--al-border); }
+th button { all: unset; cursor: pointer; font-weight: 600; }
+th button:focus-visible { outline: 3px solid var(--al-focus); }
+th[aria-sort] button::after { content: " ↕"; color: var(--al-muted); }
+th[aria-sort="ascending"] button::after { content: " ↑"; color: var(--al-fg); }
+th[aria-sort="descending"] button::after { content: " ↓"; color: var(--al-fg); }
+td.strength { width: 45%; }
+.bar { display: flex; align-items: center; gap: 8px; }
+.bar .track { flex: 1; height: 8px; background: var(--al-panel); border-radius: 4px; overflow: hidden; border: 1px solid var(--al-border); }
+.bar .fill { height: 100%; background: var(--al-accent); }
+.bar .pct { min-width: 3.2em; text-align: right; font-variant-numeric: tabular-nums; }
+tr.hot td { background: color-mix(in srgb, var(--al-highlight) 14%, transparent); }
+.self { color: var(--al-muted); font-size: 0.8em; }
+.tooltip {
+  position: absolute; pointer-events: none; background: var(--al-fg); color: var(--al-bg); padding: 3px 8px;
+  border-radius: 4px; font-size: 0.8em; white-space: nowrap; z-index: 2; display: none;
+}
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+@media (prefers-reduced-motion: no-preference) { .chip, .head-card { transition: box-shadow 120ms, border-color 120ms; } }
+`;
