@@ -1,6 +1,9 @@
 // The <attention-lab> widget in Chromium, against the real wasm engine.
 import { test, expect } from '@playwright/test';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tokenize } from '../../web/src/tokenize.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -161,8 +164,13 @@ test('top-k control and the all-heads overlay with head toggles', async ({ page 
   await page.goto('/index.html');
   await readyWidgets(page);
   const widget = page.locator('attention-lab').first();
-  await widget.locator('.controls select').selectOption('20');
+  await widget.locator('.controls select.top-k').selectOption('20');
   await expect(widget.locator('table.links tbody tr')).toHaveCount(20);
+  await widget.locator('.controls select.threshold').selectOption('0.25');
+  const strengths = await widget.evaluate((el) => el.getTables()[el.selectedHead].rows.map((r) => r.strength));
+  expect(strengths.length).toBeLessThanOrEqual(20);
+  for (const value of strengths) expect(value).toBeGreaterThanOrEqual(0.25);
+  await expect(widget.locator('table.links tbody tr[data-from]')).toHaveCount(strengths.length);
   await widget.locator('button', { hasText: 'All heads overlaid' }).click();
   const boxes = widget.locator('.overlay-toggles input[type="checkbox"]');
   await expect(boxes).toHaveCount(8);
@@ -222,4 +230,29 @@ test('the same build works opened from file:// with nothing fetched from the net
   await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
   await expect(widget.locator('table.links tbody tr')).toHaveCount(8);
   expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+});
+
+test('copied into another site with hostile CSS: the widget keeps its look and the page keeps its own', async ({ page }) => {
+  const folder = mkdtempSync(join(tmpdir(), 'course-site-'));
+  copyFileSync(`${ROOT}dist/attention-lab.js`, join(folder, 'attention-lab.js'));
+  writeFileSync(join(folder, 'style.css'), `
+    * { font-size: 40px !important; letter-spacing: 3px; }
+    button, li, table, td { display: inline !important; color: red !important; background: lime !important; }
+    canvas { display: none !important; }
+    attention-lab { border: 5px solid orange; }`);
+  writeFileSync(join(folder, 'lesson.html'), `<!doctype html><html><head><meta charset="utf-8">
+    <link rel="stylesheet" href="style.css"><script src="attention-lab.js" defer></script></head>
+    <body><p id="own">The course's own paragraph.</p>
+    <attention-lab sentence="Heads attend in parallel." heads="4" d-model="32"></attention-lab></body></html>`);
+  await page.goto(pathToFileURL(join(folder, 'lesson.html')).href);
+  await readyWidgets(page);
+  const widget = page.locator('attention-lab');
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(5);
+  const chip = widget.locator('.chip[data-index="0"]');
+  expect(await chip.evaluate((el) => getComputedStyle(el).fontSize)).not.toBe('40px');
+  expect(await chip.evaluate((el) => getComputedStyle(el).display)).not.toBe('inline');
+  expect(await widget.locator('.head-card canvas').first().evaluate((el) => getComputedStyle(el).display)).not.toBe('none');
+  // and the widget's styles did not leak onto the page
+  expect(await page.locator('#own').evaluate((el) => getComputedStyle(el).fontSize)).toBe('40px');
+  expect(await page.evaluate(() => document.querySelectorAll('style').length)).toBe(0);
 });

@@ -68,7 +68,7 @@ export class AttentionLabElement extends HTMLElement {
     this._shadow = this.attachShadow({ mode: 'open' });
     const sheet = styleSheet();
     if (sheet) this._shadow.adoptedStyleSheets = [sheet];
-    this._state = { selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null };
+    this._state = { selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null, threshold: 0 };
     this._result = null;
     this._timer = null;
     this._renderToken = 0;
@@ -457,21 +457,31 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   _tableControls() {
-    const select = h('select', { 'aria-label': 'How many links to list' },
+    const select = h('select', { class: 'top-k', 'aria-label': 'How many links to list' },
       ...[5, 8, 10, 20, 50].map((k) => h('option', { value: k, selected: k === this._config().topK }, `top ${k}`)),
       h('option', { value: 100000, selected: this._config().topK >= 100000 }, 'all'));
     select.addEventListener('change', () => {
       this._state.topK = Number(select.value);
       this._renderFocus();
       this._applyHighlight();
-      this._focus.querySelector('.controls select')?.focus();
+      this._focus.querySelector('.controls select.top-k')?.focus();
     });
-    return h('div', { class: 'controls' }, h('label', {}, 'Show', select), h('span', {}, 'Click a column heading to sort.'));
+    const threshold = h('select', { 'aria-label': 'Smallest attention strength to list' },
+      ...[0, 0.05, 0.1, 0.25, 0.5].map((t) => h('option', { value: t, selected: t === this._state.threshold }, t ? `≥ ${t * 100}%` : 'any strength')));
+    threshold.addEventListener('change', () => {
+      this._state.threshold = Number(threshold.value);
+      this._renderFocus();
+      this._applyHighlight();
+      this._focus.querySelector('.controls select.threshold')?.focus();
+    });
+    threshold.classList.add('threshold');
+    return h('div', { class: 'controls' }, h('label', {}, 'Show', select), h('label', {}, 'with', threshold),
+      h('span', {}, 'Click a column heading to sort.'));
   }
 
   _tableRows(headIndex) {
     const head = this._result.heads[headIndex];
-    const rows = head.links.slice(0, this._config().topK);
+    const rows = head.links.filter((link) => link.strength >= this._state.threshold).slice(0, this._config().topK);
     const { key, direction } = this._state.sort;
     const sign = direction === 'ascending' ? 1 : -1;
     const compare = key === 'strength'
@@ -500,6 +510,9 @@ export class AttentionLabElement extends HTMLElement {
       h('td', { class: 'strength', 'aria-label': `From '${link.from}' to '${link.to}': ${percent(link.strength)}` },
         h('div', { class: 'bar', 'aria-hidden': 'true' },
           h('div', { class: 'track' }, sizedFill(link.strength)), h('span', { class: 'pct' }, percent(link.strength)))))));
+    if (body.childElementCount === 0) {
+      body.append(h('tr', {}, h('td', { colspan: 3 }, `No link of ${head.name} reaches ${percent(this._state.threshold)}.`)));
+    }
     return h('table', { class: 'links' },
       h('caption', {}, `${head.name}: strongest links`),
       h('thead', {}, h('tr', {}, sortable('from', 'From Word'), sortable('to', 'To Word'), sortable('strength', 'Attention Strength'))),

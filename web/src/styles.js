@@ -32,7 +32,10 @@ export const STYLES = `
 }
 :host([hidden]) { display: none; }
 * { box-sizing: border-box; }
-.lab { background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 10px; padding: 14px; position: relative; }
+.lab {
+  font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; font-size: 15px; line-height: 1.4;
+  color: var(--al-fg); text-align: left; letter-spacing: normal; word-spacing: normal; text-transform: none; font-style: normal; font-weight: 400;
+  background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 10px; padding: 14px; position: relative; }
 h2, h3, h4 { margin: 0; font-weight: 600; }
 h2 { font-size: 1.05em; }
 h3 { font-size: 1em; }
