@@ -40,6 +40,7 @@ struct MhaOptions {
   double scale = 1.0;
   double temperature = 1.0;      // logits are divided by it; must be > 0
   const std::uint8_t* key_padding_mask = nullptr;  // (context_len), nonzero = ignore key
+  const std::uint8_t* head_enabled = nullptr;  // (num_heads), 0 = ablate: head output zeroed before W_O
 };
 
 inline double effective_scale(const MhaShape& shape, const MhaOptions& options) {

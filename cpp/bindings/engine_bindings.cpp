@@ -8,12 +8,14 @@
 #include <cmath>
 #include <cstdint>
 #include <malloc.h>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "../attention.h"
 #include "../seeded_model.h"
+#include "../transformer.h"
 #include "../simd4.h"
 
 using emscripten::val;
@@ -243,6 +245,138 @@ val embed_tokens(const std::string& joined, int d_model, double seed) {
   return result;
 }
 
+// ---- trained transformer models ----------------------------------------------
+// Loaded models live here, addressed by a small integer id, until released.
+std::vector<std::unique_ptr<LoadedModel>>& models() {
+  static std::vector<std::unique_ptr<LoadedModel>> instance;
+  return instance;
+}
+
+LoadedModel* find_model(int id) {
+  auto& all = models();
+  if (id < 0 || id >= static_cast<int>(all.size())) return nullptr;
+  return all[static_cast<std::size_t>(id)].get();
+}
+
+val describe_model(int id) {
+  const LoadedModel& model = *models()[static_cast<std::size_t>(id)];
+  const TransformerConfig& c = model.params.config;
+  val result = val::object();
+  result.set("id", id);
+  result.set("vocabSize", c.vocab_size);
+  result.set("dModel", c.d_model);
+  result.set("numHeads", c.num_heads);
+  result.set("numLayers", c.num_layers);
+  result.set("dFF", c.d_ff);
+  result.set("maxLen", c.max_len);
+  result.set("metadata", model.metadata_json);
+  return result;
+}
+
+int store_model(std::unique_ptr<LoadedModel> model) {
+  auto& all = models();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!all[i]) {
+      all[i] = std::move(model);
+      return static_cast<int>(i);
+    }
+  }
+  all.push_back(std::move(model));
+  return static_cast<int>(all.size() - 1);
+}
+
+// bytes: Uint8Array of a model file (see cpp/transformer.h).
+val load_model_bytes(const val& bytes) {
+  if (is_missing(bytes) || !bytes["length"].isNumber()) return error_result("model bytes must be a Uint8Array");
+  const double length = bytes["length"].as<double>();
+  if (length > 64.0 * 1024 * 1024) return error_result("model file is larger than 64 MB");
+  std::vector<std::uint8_t> data;
+  data.resize(static_cast<std::size_t>(length));
+  val view{emscripten::typed_memory_view(data.size(), data.data())};
+  view.call<void>("set", bytes);
+  auto model = std::make_unique<LoadedModel>();
+  const std::string problem = load_model(data.data(), data.size(), *model);
+  if (!problem.empty()) return error_result(problem);
+  return describe_model(store_model(std::move(model)));
+}
+
+// The same architecture and vocabulary with seeded random weights.
+val random_model_like(int id, double seed) {
+  LoadedModel* original = find_model(id);
+  if (original == nullptr) return error_result("no model with id " + std::to_string(id));
+  auto model = std::make_unique<LoadedModel>();
+  model->params.allocate(original->params.config);
+  initialise_transformer(model->params, seed_from(seed));
+  model->vocabulary = original->vocabulary;
+  model->metadata_json = "{\"name\":\"untrained (seeded random) twin\"}";
+  return describe_model(store_model(std::move(model)));
+}
+
+void release_model(int id) {
+  if (find_model(id) != nullptr) models()[static_cast<std::size_t>(id)].reset();
+}
+
+// Tokens as the model sees them: { tokens, surfaces (both joined by '\n'), ids }.
+val model_tokenize(int id, const std::string& text) {
+  const LoadedModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  static std::vector<int> ids;
+  ids.clear();
+  std::string tokens, surfaces;
+  for (const Token& token : split_tokens(text)) {
+    if (!ids.empty()) {
+      tokens += '\n';
+      surfaces += '\n';
+    }
+    tokens += token.text;
+    surfaces += token.surface;
+    ids.push_back(model->vocabulary.id(token.text));
+  }
+  val result = val::object();
+  result.set("tokens", tokens);
+  result.set("surfaces", surfaces);
+  result.set("ids", val(emscripten::typed_memory_view(ids.size(), ids.data())));
+  return result;
+}
+
+// args: { ids: Int32Array, wantLogits?: bool, headEnabled?: Uint8Array (layers*heads) }
+val model_run(int id, const val& args) {
+  const LoadedModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  const TransformerConfig& c = model->params.config;
+  const val ids_value = args["ids"];
+  if (is_missing(ids_value) || !ids_value["length"].isNumber()) return error_result("ids must be an array of token ids");
+  const double length = ids_value["length"].as<double>();
+  if (length < 1) return error_result("there are no tokens to run");
+  if (length > c.max_len) {
+    return error_result("this model reads at most " + std::to_string(c.max_len) + " tokens (got " +
+                        format_number(length) + ")");
+  }
+  static std::vector<int> ids;
+  ids.resize(static_cast<std::size_t>(length));
+  val view{emscripten::typed_memory_view(ids.size(), ids.data())};
+  view.call<void>("set", ids_value);
+  for (int token_id : ids) {
+    if (token_id < 0 || token_id >= c.vocab_size) return error_result("token id " + std::to_string(token_id) + " is outside the vocabulary");
+  }
+  static std::vector<std::uint8_t> enabled;
+  const bool ablating = !is_missing(args["headEnabled"]);
+  if (ablating) {
+    const std::string problem = copy_in(args, "headEnabled", static_cast<std::size_t>(c.num_layers * c.num_heads),
+                                        "numLayers × numHeads", enabled);
+    if (!problem.empty()) return error_result(problem);
+  }
+  const bool want_logits = !is_missing(args["wantLogits"]) && args["wantLogits"].as<bool>();
+  static TransformerRun run;
+  run_transformer(model->params, ids, want_logits, run, ablating ? &enabled : nullptr);
+  val result = val::object();
+  result.set("seqLen", run.seq_len);
+  result.set("attention", val(emscripten::typed_memory_view(run.attention.size(), run.attention.data())));
+  result.set("hidden", val(emscripten::typed_memory_view(run.hidden.size(), run.hidden.data())));
+  if (want_logits) result.set("logits", val(emscripten::typed_memory_view(run.logits.size(), run.logits.data())));
+  return result;
+}
+
 // Bytes malloc currently hands out; lets tests check that calls do not leak.
 double heap_bytes_in_use() { return static_cast<double>(mallinfo().uordblks); }
 
@@ -256,6 +390,11 @@ EMSCRIPTEN_BINDINGS(attention_lab) {
   emscripten::function("multiHeadAttentionF64", &attention_lab::multi_head_attention_f64);
   emscripten::function("seededLayer", &attention_lab::seeded_layer);
   emscripten::function("embedTokens", &attention_lab::embed_tokens);
+  emscripten::function("loadModel", &attention_lab::load_model_bytes);
+  emscripten::function("randomModelLike", &attention_lab::random_model_like);
+  emscripten::function("releaseModel", &attention_lab::release_model);
+  emscripten::function("modelTokenize", &attention_lab::model_tokenize);
+  emscripten::function("modelRun", &attention_lab::model_run);
   emscripten::function("heapBytesInUse", &attention_lab::heap_bytes_in_use);
   emscripten::function("simdBackend", &attention_lab::simd_backend);
 }

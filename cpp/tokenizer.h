@@ -1,0 +1,54 @@
+// Word-level tokenizer shared by the trainer and the browser.
+//
+// Rules (documented for learners in the README):
+//   1. ASCII letters are lower-cased; curly quotes are straightened (’ ‘ -> ', “ ” -> ").
+//   2. A word is a run of ASCII letters, digits and any non-ASCII characters
+//      (accented letters, other scripts), optionally with inner apostrophes
+//      followed by letters ("don't", "o'clock" stay whole).
+//   3. Every other visible ASCII character (punctuation, hyphens, symbols) is a token of its own,
+//      so "multi-head" is "multi", "-", "head".
+//   4. Whitespace and control characters, ASCII or Unicode (no-break space,
+//      zero-width space, line/paragraph separators, BOM, ...), separate tokens
+//      and are dropped.
+//   5. A word outside the vocabulary becomes <unk>.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace attention_lab {
+
+struct Token {
+  std::string text;     // as the model sees it (lower-cased, normalised)
+  std::string surface;  // as typed
+};
+
+std::vector<Token> split_tokens(const std::string& utf8_text);
+
+class Vocabulary {
+ public:
+  static constexpr int kPad = 0;
+  static constexpr int kUnknown = 1;
+  static constexpr int kMask = 2;
+  static const char* const kSpecial[3];
+
+  Vocabulary();  // just the special tokens
+  explicit Vocabulary(const std::vector<std::string>& words);  // words[0..2] must be the specials
+
+  // The most frequent words of `sentences` (count >= min_count), at most max_size entries in all.
+  static Vocabulary build(const std::vector<std::string>& sentences, int max_size, int min_count);
+
+  int id(const std::string& token_text) const;
+  const std::string& word(int id) const { return words_.at(static_cast<std::size_t>(id)); }
+  int size() const { return static_cast<int>(words_.size()); }
+  const std::vector<std::string>& words() const { return words_; }
+  std::vector<int> encode(const std::string& utf8_text) const;
+
+ private:
+  std::vector<std::string> words_;
+  std::unordered_map<std::string, int> index_;
+};
+
+}  // namespace attention_lab

@@ -1,0 +1,59 @@
+// Batching, masking, initialisation, n-gram baselines and head statistics for
+// the masked-language-model trainer. Native only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mlm.h"
+#include "seeded_model.h"
+#include "transformer.h"
+
+namespace attention_lab::train {
+
+using Sentence = std::vector<int>;
+
+std::vector<std::string> read_lines(const std::string& path);
+
+// BERT-style masking: each position is chosen with probability mask_rate (at
+// least one per sentence); a chosen position becomes <mask> 80% of the time,
+// a random word 10%, itself 10%.
+Batch make_batch(const std::vector<const Sentence*>& sentences, SeededGenerator& random, double mask_rate,
+                 int vocab_size);
+
+// Rounds every parameter to float16 and back (what the shipped file holds).
+void quantise_to_half(TransformerParams<float>& params);
+
+// Held-out losses of simple models on exactly the rows a batch masks, using
+// the true neighbours (which only helps the baselines).
+class NgramBaselines {
+ public:
+  NgramBaselines(const std::vector<Sentence>& train, int vocab_size);
+  double unigram(const Batch& batch) const;           // mean -log P(w)
+  double bigram(const Batch& batch) const;            // mean -log P(w | previous word)
+  double bigram_both_sides(const Batch& batch) const; // mean -log P(w | previous, next) ∝ P(w|prev) P(next|w)
+
+ private:
+  double p_unigram(int w) const;
+  double p_bigram(int previous, int w) const;  // Witten-Bell interpolated with the unigram
+  int vocab_size_;
+  std::vector<double> unigram_counts_;
+  double total_ = 0;
+  std::vector<std::vector<std::pair<int, double>>> followers_;  // sorted by id
+  std::vector<double> previous_totals_, previous_types_;
+};
+
+struct HeadStatistics {
+  // shares of rows whose argmax is that relation, over the rows where it exists
+  double previous = 0, next = 0, self = 0, first = 0, punctuation = 0;
+  double entropy = 0;             // mean nats
+  double normalised_entropy = 0;  // mean entropy / log(row length)
+};
+
+// (num_layers * num_heads) statistics over held-out sentences, computed with
+// the inference path (the same kernels as the browser).
+std::vector<HeadStatistics> head_statistics(const TransformerParams<float>& params, const Vocabulary& vocabulary,
+                                            const std::vector<Sentence>& sentences);
+
+}  // namespace attention_lab::train

@@ -1,0 +1,316 @@
+// attention_train: trains the shipped masked language model from scratch, or
+// evaluates a model file against the n-gram baselines.
+//
+//   attention_train --train build/corpus/train.txt --heldout build/corpus/heldout.txt \
+//                   --out web/model/attention-lab-model.bin [--steps N] [--seed S]
+//   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
+//
+// Masked LM, not causal LM: every word may look both ways, like BERT, whose
+// heads the head-analysis literature (Clark et al. 2019, Voita et al. 2019)
+// studies, and the From/To tables read naturally in both directions.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "corpus.h"
+
+using namespace attention_lab;
+using namespace attention_lab::train;
+
+namespace {
+
+struct Options {
+  std::string train_path = "build/corpus/train.txt";
+  std::string heldout_path = "build/corpus/heldout.txt";
+  std::string out_path = "web/model/attention-lab-model.bin";
+  std::string evaluate_path;
+  std::string probe_path;
+  int steps = 12000;
+  std::uint64_t seed = 20261123;
+  int batch_tokens = 2048;
+  int heldout_sentences = 0;  // 0 = all
+  int vocab_size = 8000;
+  int min_count = 3;
+  TransformerConfig config{0, 64, 4, 2, 256, 64};
+  float peak_learning_rate = 2e-3f;
+  int warmup_steps = 300;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  std::map<std::string, std::string*> text = {{"--train", &o.train_path}, {"--heldout", &o.heldout_path},
+                                              {"--out", &o.out_path}, {"--evaluate", &o.evaluate_path},
+                                              {"--probe", &o.probe_path}};
+  std::map<std::string, int*> numbers = {{"--steps", &o.steps}, {"--batch-tokens", &o.batch_tokens},
+                                         {"--heldout-sentences", &o.heldout_sentences}, {"--vocab", &o.vocab_size},
+                                         {"--d-model", &o.config.d_model}, {"--heads", &o.config.num_heads},
+                                         {"--layers", &o.config.num_layers}, {"--d-ff", &o.config.d_ff}};
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "attention_train: %s needs a value\n", flag.c_str());
+      std::exit(2);
+    }
+    if (text.count(flag)) {
+      *text[flag] = argv[++i];
+    } else if (numbers.count(flag)) {
+      *numbers[flag] = std::atoi(argv[++i]);
+    } else if (flag == "--seed") {
+      o.seed = std::strtoull(argv[++i], nullptr, 10);
+    } else {
+      std::fprintf(stderr, "attention_train: unknown option %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+std::vector<Sentence> encode_all(const std::vector<std::string>& lines, const Vocabulary& vocabulary, int max_len) {
+  std::vector<Sentence> out;
+  for (const std::string& line : lines) {
+    Sentence ids = vocabulary.encode(line);
+    if (ids.size() > static_cast<std::size_t>(max_len)) ids.resize(static_cast<std::size_t>(max_len));
+    if (ids.size() >= 2) out.push_back(std::move(ids));
+  }
+  return out;
+}
+
+struct Evaluation {
+  double model = 0, unigram = 0, bigram = 0, bigram_both = 0;
+  std::size_t predictions = 0;
+};
+
+// Deterministic masking (its own seed), so every run scores the same positions.
+Evaluation evaluate(const TransformerParams<float>& params, const std::vector<Sentence>& heldout,
+                    const NgramBaselines& baselines) {
+  SeededGenerator random(7);
+  MaskedLanguageModel<float> model;
+  Evaluation result;
+  double model_total = 0, unigram_total = 0, bigram_total = 0, both_total = 0;
+  for (std::size_t start = 0; start < heldout.size(); start += 256) {
+    std::vector<const Sentence*> group;
+    for (std::size_t i = start; i < std::min(heldout.size(), start + 256); ++i) group.push_back(&heldout[i]);
+    const Batch batch = make_batch(group, random, 0.15, params.config.vocab_size);
+    const double count = static_cast<double>(batch.targets.size());
+    model_total += model.loss(params, batch) * count;
+    unigram_total += baselines.unigram(batch) * count;
+    bigram_total += baselines.bigram(batch) * count;
+    both_total += baselines.bigram_both_sides(batch) * count;
+    result.predictions += batch.targets.size();
+  }
+  const double n = static_cast<double>(std::max<std::size_t>(1, result.predictions));
+  result.model = model_total / n;
+  result.unigram = unigram_total / n;
+  result.bigram = bigram_total / n;
+  result.bigram_both = both_total / n;
+  return result;
+}
+
+void print_evaluation(const Evaluation& e) {
+  std::printf("held-out masked-token loss (nats, %zu predictions):\n", e.predictions);
+  std::printf("  model                      %.4f  (perplexity %.1f)\n", e.model, std::exp(e.model));
+  std::printf("  unigram baseline           %.4f  (perplexity %.1f)\n", e.unigram, std::exp(e.unigram));
+  std::printf("  bigram baseline (previous) %.4f  (perplexity %.1f)\n", e.bigram, std::exp(e.bigram));
+  std::printf("  bigram baseline (both)     %.4f  (perplexity %.1f)\n", e.bigram_both, std::exp(e.bigram_both));
+  std::printf("model %s the strongest bigram baseline\n", e.model < std::min(e.bigram, e.bigram_both) ? "BEATS" : "does NOT beat");
+}
+
+std::string json_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", value);
+  return text;
+}
+
+std::string metadata(const Options& o, const TransformerConfig& c, std::size_t parameters, const Evaluation& e,
+                     const std::vector<HeadStatistics>& heads, int steps, double seconds, std::size_t tokens_seen) {
+  std::ostringstream json;
+  json << "{\"name\":\"attention-lab masked LM\",\"objective\":\"masked language model (15% of tokens; 80/10/10)\","
+       << "\"parameters\":" << parameters << ","
+       << "\"config\":{\"vocab\":" << c.vocab_size << ",\"d_model\":" << c.d_model << ",\"heads\":" << c.num_heads
+       << ",\"layers\":" << c.num_layers << ",\"d_ff\":" << c.d_ff << ",\"max_len\":" << c.max_len << "},"
+       << "\"training\":{\"seed\":" << o.seed << ",\"steps\":" << steps << ",\"batch_tokens\":" << o.batch_tokens
+       << ",\"tokens_seen\":" << tokens_seen << ",\"seconds\":" << json_number(seconds)
+       << ",\"corpus\":\"wordnet-base glosses and examples + fortunes (scripts/prepare-corpus.mjs)\"},"
+       << "\"heldout\":{\"predictions\":" << e.predictions << ",\"model\":" << json_number(e.model)
+       << ",\"unigram\":" << json_number(e.unigram) << ",\"bigram\":" << json_number(e.bigram)
+       << ",\"bigram_both\":" << json_number(e.bigram_both) << "},"
+       << "\"head_criterion\":0.9,\"heads\":[";
+  for (int l = 0; l < c.num_layers; ++l) {
+    json << (l ? "," : "") << "[";
+    for (int h = 0; h < c.num_heads; ++h) {
+      const HeadStatistics& s = heads[static_cast<std::size_t>(l * c.num_heads + h)];
+      json << (h ? "," : "") << "{\"previous\":" << json_number(s.previous) << ",\"next\":" << json_number(s.next)
+           << ",\"self\":" << json_number(s.self) << ",\"first\":" << json_number(s.first)
+           << ",\"punctuation\":" << json_number(s.punctuation) << ",\"entropy\":" << json_number(s.entropy)
+           << ",\"normalised_entropy\":" << json_number(s.normalised_entropy) << "}";
+    }
+    json << "]";
+  }
+  json << "]}";
+  return json.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  try {
+    if (!o.probe_path.empty()) {
+      // One JSON line per sentence read from stdin: the ids and the logits of
+      // the native inference path (tests compare them with the wasm engine).
+      std::ifstream file(o.probe_path, std::ios::binary);
+      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      LoadedModel loaded;
+      const std::string problem = load_model(bytes.data(), bytes.size(), loaded);
+      if (!problem.empty()) {
+        std::fprintf(stderr, "attention_train: %s: %s\n", o.probe_path.c_str(), problem.c_str());
+        return 2;
+      }
+      std::string line;
+      TransformerRun run;
+      while (std::getline(std::cin, line)) {
+        const std::vector<int> ids = loaded.vocabulary.encode(line);
+        if (ids.empty() || ids.size() > static_cast<std::size_t>(loaded.params.config.max_len)) continue;
+        run_transformer(loaded.params, ids, true, run);
+        std::printf("{\"ids\":[");
+        for (std::size_t i = 0; i < ids.size(); ++i) std::printf("%s%d", i ? "," : "", ids[i]);
+        std::printf("],\"logits\":[");
+        for (std::size_t i = 0; i < run.logits.size(); ++i) std::printf("%s%.9g", i ? "," : "", run.logits[i]);
+        std::printf("]}\n");
+      }
+      return 0;
+    }
+    const std::vector<std::string> train_lines = read_lines(o.train_path);
+    std::vector<std::string> heldout_lines = read_lines(o.heldout_path);
+    if (o.heldout_sentences > 0 && heldout_lines.size() > static_cast<std::size_t>(o.heldout_sentences)) {
+      heldout_lines.resize(static_cast<std::size_t>(o.heldout_sentences));
+    }
+
+    if (!o.evaluate_path.empty()) {
+      std::ifstream file(o.evaluate_path, std::ios::binary);
+      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      LoadedModel loaded;
+      const std::string problem = load_model(bytes.data(), bytes.size(), loaded);
+      if (!problem.empty()) {
+        std::fprintf(stderr, "attention_train: %s: %s\n", o.evaluate_path.c_str(), problem.c_str());
+        return 2;
+      }
+      const auto train = encode_all(train_lines, loaded.vocabulary, loaded.params.config.max_len);
+      const auto heldout = encode_all(heldout_lines, loaded.vocabulary, loaded.params.config.max_len);
+      const Evaluation e = evaluate(loaded.params, heldout, NgramBaselines(train, loaded.vocabulary.size()));
+      print_evaluation(e);
+      return e.model < std::min(e.bigram, e.bigram_both) ? 0 : 1;
+    }
+
+    // 1. Vocabulary and data.
+    const Vocabulary vocabulary = Vocabulary::build(train_lines, o.vocab_size, o.min_count);
+    TransformerConfig config = o.config;
+    config.vocab_size = vocabulary.size();
+    const auto train = encode_all(train_lines, vocabulary, config.max_len);
+    const auto heldout = encode_all(heldout_lines, vocabulary, config.max_len);
+    std::size_t train_tokens = 0;
+    for (const Sentence& s : train) train_tokens += s.size();
+    std::printf("vocabulary %d words; %zu training sentences (%zu tokens), %zu held-out\n", vocabulary.size(),
+                train.size(), train_tokens, heldout.size());
+
+    // 2. Model and optimiser (AdamW; no weight decay on biases, gains, embeddings' positions).
+    TransformerParams<float> params, grads, first_moment, second_moment;
+    params.allocate(config);
+    initialise_transformer(params, o.seed);
+    first_moment.allocate(config);
+    second_moment.allocate(config);
+    std::printf("parameters: %zu\n", params.parameter_count());
+    std::vector<std::vector<float>*> p_list, g_list, m_list, v_list;
+    std::vector<bool> decay;
+    params.for_each([&](const std::string& name, std::vector<float>& t) {
+      p_list.push_back(&t);
+      decay.push_back(name.find("w_") != std::string::npos || name == "token_embedding");
+    });
+    first_moment.for_each([&](const std::string&, std::vector<float>& t) { m_list.push_back(&t); });
+    second_moment.for_each([&](const std::string&, std::vector<float>& t) { v_list.push_back(&t); });
+
+    // 3. Train: shuffled sentences, batches of about batch_tokens tokens.
+    SeededGenerator random(o.seed ^ 0xA5A5A5A5ull);
+    std::vector<std::size_t> order(train.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::size_t cursor = order.size();
+    MaskedLanguageModel<float> model;
+    double smoothed = 0;
+    std::size_t tokens_seen = 0;
+    const float beta1 = 0.9f, beta2 = 0.98f, epsilon = 1e-8f, weight_decay = 0.01f;
+    for (int step = 1; step <= o.steps; ++step) {
+      std::vector<const Sentence*> group;
+      int tokens = 0;
+      while (tokens < o.batch_tokens) {
+        if (cursor >= order.size()) {  // new epoch: Fisher-Yates with our generator
+          for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[random.next() % (i + 1)]);
+          cursor = 0;
+        }
+        group.push_back(&train[order[cursor++]]);
+        tokens += static_cast<int>(group.back()->size());
+      }
+      tokens_seen += static_cast<std::size_t>(tokens);
+      const Batch batch = make_batch(group, random, 0.15, config.vocab_size);
+      const float loss = model.loss(params, batch, &grads);
+      smoothed = step == 1 ? loss : 0.98 * smoothed + 0.02 * loss;
+      g_list.clear();
+      grads.for_each([&](const std::string&, std::vector<float>& t) { g_list.push_back(&t); });
+      // learning rate: linear warm-up, then linear decay to 10%
+      const float progress = static_cast<float>(step - o.warmup_steps) / static_cast<float>(std::max(1, o.steps - o.warmup_steps));
+      const float lr = step <= o.warmup_steps ? o.peak_learning_rate * step / o.warmup_steps
+                                              : o.peak_learning_rate * (1.0f - 0.9f * progress);
+      const float correction1 = 1.0f - std::pow(beta1, static_cast<float>(step));
+      const float correction2 = 1.0f - std::pow(beta2, static_cast<float>(step));
+      for (std::size_t t = 0; t < p_list.size(); ++t) {
+        std::vector<float>& p = *p_list[t];
+        const std::vector<float>& g = *g_list[t];
+        std::vector<float>& m = *m_list[t];
+        std::vector<float>& v = *v_list[t];
+        for (std::size_t i = 0; i < p.size(); ++i) {
+          m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+          v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+          const float update = (m[i] / correction1) / (std::sqrt(v[i] / correction2) + epsilon);
+          p[i] -= lr * (update + (decay[t] ? weight_decay * p[i] : 0.0f));
+        }
+      }
+      if (step % 200 == 0 || step == 1) {
+        std::printf("step %5d  loss %.4f  lr %.2e  %.0f tokens/s  %.0f s\n", step, smoothed, lr,
+                    tokens_seen / std::max(1e-9, seconds()), seconds());
+        std::fflush(stdout);
+      }
+    }
+
+    // 4. What ships is float16: measure that, not the float32 weights.
+    quantise_to_half(params);
+    const double training_seconds = seconds();
+    const Evaluation e = evaluate(params, heldout, NgramBaselines(train, vocabulary.size()));
+    print_evaluation(e);
+    const std::vector<HeadStatistics> heads = head_statistics(params, vocabulary, heldout);
+    for (int l = 0; l < config.num_layers; ++l) {
+      for (int h = 0; h < config.num_heads; ++h) {
+        const HeadStatistics& s = heads[static_cast<std::size_t>(l * config.num_heads + h)];
+        std::printf("layer %d head %d: previous %.2f next %.2f self %.2f first %.2f punct %.2f entropy %.2f\n", l + 1,
+                    h + 1, s.previous, s.next, s.self, s.first, s.punctuation, s.normalised_entropy);
+      }
+    }
+    const std::vector<std::uint8_t> bytes =
+        save_model(params, vocabulary, metadata(o, config, params.parameter_count(), e, heads, o.steps, training_seconds, tokens_seen));
+    std::ofstream out(o.out_path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + o.out_path);
+    std::printf("wrote %s (%zu bytes) in %.0f s\n", o.out_path.c_str(), bytes.size(), seconds());
+    return 0;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "attention_train: %s\n", error.what());
+    return 1;
+  }
+}

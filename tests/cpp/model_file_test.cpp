@@ -1,0 +1,80 @@
+// Model file: float16 conversion, save/load round trip, and clear errors for
+// corrupted, truncated and foreign bytes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "corpus.h"
+#include "transformer.h"
+
+namespace attention_lab {
+namespace {
+
+TEST(Float16, RoundTripAndRounding) {
+  for (float v : {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 5.9604645e-08f, 0.333251953125f}) {
+    EXPECT_EQ(half_to_float(float_to_half(v)), v) << v;
+  }
+  EXPECT_EQ(float_to_half(1.0f), 0x3C00);
+  EXPECT_EQ(float_to_half(-2.0f), 0xC000);
+  EXPECT_TRUE(std::isinf(half_to_float(float_to_half(1e6f))));
+  EXPECT_NEAR(half_to_float(float_to_half(0.1f)), 0.1f, 0.1f * 1e-3f);
+  EXPECT_EQ(half_to_float(float_to_half(1.0f + 1.0f / 4096)), 1.0f);  // ties to even
+}
+
+TEST(Crc32, KnownValue) {
+  const std::string text = "123456789";
+  EXPECT_EQ(crc32(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), 0xCBF43926u);
+}
+
+struct SmallModel {
+  TransformerParams<float> params;
+  Vocabulary vocabulary{std::vector<std::string>{"<pad>", "<unk>", "<mask>", "the", "cat", "sat", "."}};
+  SmallModel() {
+    params.allocate({7, 8, 2, 2, 12, 10});
+    initialise_transformer(params, 3, 0.3f);
+    train::quantise_to_half(params);
+  }
+};
+
+TEST(ModelFile, SaveLoadRoundTripGivesIdenticalOutputs) {
+  SmallModel m;
+  const std::vector<std::uint8_t> bytes = save_model(m.params, m.vocabulary, "{\"note\":\"test\"}");
+  LoadedModel loaded;
+  ASSERT_EQ(load_model(bytes.data(), bytes.size(), loaded), "");
+  EXPECT_EQ(loaded.metadata_json, "{\"note\":\"test\"}");
+  EXPECT_EQ(loaded.vocabulary.words(), m.vocabulary.words());
+  TransformerRun a, b;
+  run_transformer(m.params, {3, 4, 5, 6}, true, a);
+  run_transformer(loaded.params, {3, 4, 5, 6}, true, b);
+  EXPECT_EQ(a.logits, b.logits);
+  EXPECT_EQ(a.attention, b.attention);
+}
+
+TEST(ModelFile, CorruptTruncatedAndForeignBytesGiveClearErrors) {
+  SmallModel m;
+  std::vector<std::uint8_t> bytes = save_model(m.params, m.vocabulary, "{}");
+  LoadedModel loaded;
+  EXPECT_NE(load_model(nullptr, 0, loaded).find("empty"), std::string::npos);
+  std::vector<std::uint8_t> foreign(bytes.size(), 0x42);
+  EXPECT_NE(load_model(foreign.data(), foreign.size(), loaded).find("not an attention-lab model"), std::string::npos);
+  for (std::size_t cut : {std::size_t{13}, std::size_t{40}, bytes.size() / 2, bytes.size() - 1}) {
+    const std::string message = load_model(bytes.data(), cut, loaded);
+    EXPECT_FALSE(message.empty()) << cut;
+    EXPECT_TRUE(message.find("truncated") != std::string::npos || message.find("corrupted") != std::string::npos)
+        << message;
+  }
+  std::vector<std::uint8_t> flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  EXPECT_NE(load_model(flipped.data(), flipped.size(), loaded).find("checksum"), std::string::npos);
+  std::vector<std::uint8_t> version = bytes;
+  version[8] = 9;
+  EXPECT_NE(load_model(version.data(), version.size(), loaded).find("version 9"), std::string::npos);
+  std::vector<std::uint8_t> heads = bytes;
+  heads[20] = 3;  // num_heads 3 does not divide d_model 8
+  EXPECT_NE(load_model(heads.data(), heads.size(), loaded).find("impossible sizes"), std::string::npos);
+  // the good file still loads after all that
+  EXPECT_EQ(load_model(bytes.data(), bytes.size(), loaded), "");
+}
+
+}  // namespace
+}  // namespace attention_lab
