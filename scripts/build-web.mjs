@@ -5,7 +5,7 @@
 // file://, and copied into another site's folder. esbuild does the bundling
 // (fast, no config, handles the engine's CommonJS wrapper).
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,4 +29,13 @@ await build({
   logLevel: 'warning',
 });
 cpSync(`${root}web/site`, dist, { recursive: true });
+// The trained model as a classic script next to the bundle: loads from file://
+// as well as over HTTP, and only when a widget asks for the trained model.
+const model = `${root}web/model/attention-lab-model.bin`;
+if (existsSync(model)) {
+  const base64 = readFileSync(model).toString('base64');
+  writeFileSync(`${dist}/attention-lab-model.js`, `globalThis.AttentionLabModelData=${JSON.stringify(base64)};\n`);
+} else {
+  console.warn('build-web: web/model/attention-lab-model.bin is missing; the trained views will say so (npm run train)');
+}
 console.log('build-web: wrote dist/ (open dist/index.html or run npm start)');

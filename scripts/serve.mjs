@@ -31,7 +31,7 @@ const TYPES = {
 // 'wasm-unsafe-eval' allows exactly that, without allowing eval().
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+  "object-src 'none'; base-uri 'none'";
 
 const server = createServer((request, response) => {
   let pathname;

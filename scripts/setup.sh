@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   cmake g++ make            # native build
+  clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   emscripten                # WebAssembly build (emcc 3.1.6, clang 14)
   libgtest-dev              # native C++ tests
   nlohmann-json3-dev        # golden fixtures in the C++ tests
@@ -15,6 +16,7 @@ APT_PACKAGES=(
   python3-numpy             # golden vectors (scripts/make-golden.py, /usr/bin/python3)
   chromium                  # browser tests (Playwright drives Debian's Chromium)
   fonts-dejavu-core         # a known font for stable screenshots
+  wordnet-base fortunes     # English text for the trained model's corpus (scripts/prepare-corpus.mjs)
 )
 
 missing=()

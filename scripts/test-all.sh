@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Every suite, in order: native C++ (GoogleTest via CTest), the SIMD check of
-# the wasm build, Node tests against the wasm engine, browser tests (Playwright
-# in Debian's Chromium). Expects scripts/setup.sh to have run (npm test does).
+# Every suite, in order: native C++ (GoogleTest via CTest), the same under
+# AddressSanitizer + UBSan, bounded libFuzzer runs, the SIMD check of the wasm
+# build, Node tests against the wasm engine, browser tests (Playwright in
+# Debian's Chromium). Expects scripts/setup.sh to have run (npm test does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== native C++ tests (GoogleTest) =="
 ctest --test-dir build/native --output-on-failure -j2
+
+echo "== native C++ tests under AddressSanitizer + UBSan =="
+if [ ! -f build/asan/CMakeCache.txt ]; then
+  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTENTION_LAB_SANITIZE=ON >/dev/null
+fi
+cmake --build build/asan -j"$(nproc)" --target attention_tests
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure -j2
+
+echo "== fuzzing the tokenizer and the model loader (bounded) =="
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 echo "== WebAssembly SIMD check =="
 bash scripts/check-simd.sh

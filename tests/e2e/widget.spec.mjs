@@ -188,7 +188,7 @@ test('two widgets on one page stay independent and share one engine', async ({ p
   await page.goto('/index.html');
   await readyWidgets(page);
   const first = page.locator('attention-lab').nth(0);
-  const second = page.locator('attention-lab').nth(1);
+  const second = page.locator('attention-lab#heads');
   const secondTokens = await second.evaluate((el) => el.getAttention().tokens);
   await first.locator('input[type="text"]').fill('Hello world');
   await expect(first.locator('.chip[data-index]')).toHaveCount(2);
@@ -198,7 +198,7 @@ test('two widgets on one page stay independent and share one engine', async ({ p
   expect(await second.evaluate((el) => el.selectedHead)).toBe(2);
   await expect(second.locator('.head-card')).toHaveCount(4);
   // the causal widget: nothing above the diagonal
-  const third = await page.locator('attention-lab').nth(2).evaluate((el) => el.getAttention());
+  const third = await page.locator('attention-lab#causal').evaluate((el) => el.getAttention());
   const n = third.seqLen;
   for (let h = 0; h < third.numHeads; h++) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
     expect(third.attention[(h * n + i) * n + j]).toBe(0);

@@ -8,7 +8,6 @@
 // User text only ever reaches the DOM as text nodes (never as markup).
 import { interpolateViridis, schemeTableau10 } from 'd3-scale-chromatic';
 import { loadEngine } from './engine.js';
-import { tokenize, MAX_TOKENS } from './tokenize.js';
 import { headSummary, allLinks } from './head-stats.js';
 import { getWeightSource } from './weight-sources.js';
 import { STYLES } from './styles.js';
@@ -68,7 +67,7 @@ export class AttentionLabElement extends HTMLElement {
     this._shadow = this.attachShadow({ mode: 'open' });
     const sheet = styleSheet();
     if (sheet) this._shadow.adoptedStyleSheets = [sheet];
-    this._state = { selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null, threshold: 0 };
+    this._state = { layer: 0, selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null, threshold: 0 };
     this._result = null;
     this._timer = null;
     this._renderToken = 0;
@@ -101,28 +100,41 @@ export class AttentionLabElement extends HTMLElement {
     this._schedule(0);
   }
   get selectedHead() { return this._state.selectedHead; }
-  selectHead(index) {
+  /** Recomputes now (no debounce); resolves when the view is drawn. */
+  recompute() {
+    clearTimeout(this._timer);
+    this._timer = null;
+    return this._compute();
+  }
+  selectHead(index, layer = this._state.layer) {
     const heads = this._result ? this._result.numHeads : 0;
+    const layers = this._result ? this._result.numLayers : 0;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= layers) throw new RangeError(`layer must be 0..${layers - 1}`);
     if (!Number.isInteger(index) || index < 0 || index >= heads) throw new RangeError(`head must be 0..${heads - 1}`);
     this._state.selectedHead = index;
+    this._state.layer = layer;
+    this._result.heads = this._result.layers[layer].heads;
     this._state.overlay = null;
     this._renderViews();
   }
-  /** The From Word / To Word / Attention Strength tables as shown (after top-k and sorting). */
+  get selectedLayer() { return this._state.layer; }
+  /** The From Word / To Word / Attention Strength tables of the shown layer (after top-k, threshold and sorting). */
   getTables() {
     if (!this._result) return [];
     return this._result.heads.map((head, index) => ({
+      layer: head.layer,
       head: index,
       name: head.name,
       role: head.summary.role,
       rows: this._tableRows(index).map(({ from, to, fromIndex, toIndex, strength }) => ({ from, to, fromIndex, toIndex, strength })),
     }));
   }
-  /** The numbers behind the pictures: tokens and a copy of every head's weights. */
+  /** The numbers behind the pictures: tokens and a copy of every head's weights (numLayers, numHeads, seqLen, seqLen). */
   getAttention() {
     if (!this._result) return null;
-    const { tokens, numHeads, seqLen, attention, dModel, headDim, source } = this._result;
-    return { tokens: [...tokens], numHeads, seqLen, dModel, headDim, source, attention: attention.slice() };
+    const { tokens, numHeads, numLayers, seqLen, attention, dModel, headDim, source } = this._result;
+    return { tokens: [...tokens], numLayers, numHeads, seqLen, dModel, headDim, source, attention: attention.slice(),
+      roles: this._result.layers.map((layer) => layer.heads.map((head) => head.summary.role)) };
   }
 
   // ---- configuration ------------------------------------------------------
@@ -132,12 +144,15 @@ export class AttentionLabElement extends HTMLElement {
     const seed = parseWhole(this.getAttribute('seed'), DEFAULTS.seed);
     const topK = this._state.topK ?? parseWhole(this.getAttribute('top-k'), DEFAULTS.topK);
     const sourceId = this.getAttribute('source') || 'seeded-random';
-    const problems = [];
-    if (!(dModel >= 1 && dModel <= 1024)) problems.push(`d-model must be a whole number from 1 to 1024 (got "${this.getAttribute('d-model')}")`);
-    if (!(heads >= 1 && heads <= 64)) problems.push(`heads must be a whole number from 1 to 64 (got "${this.getAttribute('heads')}")`);
-    else if (dModel >= 1 && dModel % heads !== 0) problems.push(`heads (${heads}) must divide d-model (${dModel}) so each head gets d-model / heads dimensions`);
-    if (!Number.isInteger(seed) || seed < 0) problems.push(`seed must be a whole number ≥ 0 (got "${this.getAttribute('seed')}")`);
     const source = getWeightSource(sourceId);
+    const problems = [];
+    // a trained model fixes heads and d-model itself; the single-layer sources take them from attributes
+    if (!source || !source.fixedArchitecture) {
+      if (!(dModel >= 1 && dModel <= 1024)) problems.push(`d-model must be a whole number from 1 to 1024 (got "${this.getAttribute('d-model')}")`);
+      if (!(heads >= 1 && heads <= 64)) problems.push(`heads must be a whole number from 1 to 64 (got "${this.getAttribute('heads')}")`);
+      else if (dModel >= 1 && dModel % heads !== 0) problems.push(`heads (${heads}) must divide d-model (${dModel}) so each head gets d-model / heads dimensions`);
+    }
+    if (!Number.isInteger(seed) || seed < 0) problems.push(`seed must be a whole number ≥ 0 (got "${this.getAttribute('seed')}")`);
     if (!source) problems.push(`unknown weight source "${sourceId}"`);
     return { heads, dModel, seed, topK: Number.isInteger(topK) && topK > 0 ? topK : DEFAULTS.topK, source, causal: this.hasAttribute('causal'), problems };
   }
@@ -155,44 +170,53 @@ export class AttentionLabElement extends HTMLElement {
       this._showError(config.problems.join('; '));
       return;
     }
-    const { tokens, total, truncated } = tokenize(this._input.value);
     let engine;
+    let view;
     try {
       engine = await loadEngine();
+      if (ticket !== this._renderToken) return;
+      view = await config.source.compute(engine, {
+        text: this._input.value, heads: config.heads, dModel: config.dModel, seed: config.seed, causal: config.causal,
+      });
     } catch (error) {
-      this._showError(`The attention engine could not start: ${error.message}`);
+      if (ticket === this._renderToken) this._showError(error.message);
       return;
     }
     if (ticket !== this._renderToken) return;  // a newer edit is on its way
-    if (tokens.length === 0) {
+    if (view.tokens.length === 0) {
       this._result = null;
       this._renderTokens([]);
       this._showError('Type a sentence to see its attention.', 'empty');
       this._clearViews();
+      if (this._readyResolve) { this._readyResolve(this); this._readyResolve = null; }
       return;
     }
-    try {
-      const inputs = config.source.build(engine, { tokens, dModel: config.dModel, seed: config.seed });
-      const result = engine.multiHeadAttention({
-        ...inputs, seqLen: tokens.length, dModel: config.dModel, numHeads: config.heads, causal: config.causal,
-      });
-      const { seqLen, numHeads } = result;
+    const tokens = view.tokens.map((t) => t.text);
+    const { seqLen, numHeads, numLayers } = view;
+    const layers = [];
+    for (let layer = 0; layer < numLayers; layer++) {
       const heads = [];
       for (let head = 0; head < numHeads; head++) {
-        const weights = result.attention.subarray(head * seqLen * seqLen, (head + 1) * seqLen * seqLen);
-        heads.push({ name: `Head ${head + 1}`, weights, summary: headSummary(weights, tokens), links: allLinks(weights, tokens, seqLen, seqLen) });
+        const offset = (layer * numHeads + head) * seqLen * seqLen;
+        const weights = view.attention.subarray(offset, offset + seqLen * seqLen);
+        const heldout = view.heldout ? view.heldout[layer][head] : null;
+        heads.push({
+          name: numLayers > 1 ? `L${layer + 1} Head ${head + 1}` : `Head ${head + 1}`,
+          layer, head, weights, heldout,
+          summary: headSummary(weights, tokens, seqLen, seqLen, heldout, view.criterion),
+          links: allLinks(weights, tokens, seqLen, seqLen),
+        });
       }
-      this._result = { ...result, tokens, heads, config, source: config.source.id };
-      if (this._state.selectedHead >= numHeads) this._state.selectedHead = 0;
-      if (this._state.locked !== null && this._state.locked >= seqLen) this._state.locked = null;
-      this._state.hover = null;
-      const capped = truncated ? `Showing the first ${tokens.length} of ${total} tokens (the widget's limit is ${MAX_TOKENS}).` : '';
-      this._showError(capped, capped ? 'info' : null);
-      this._render();
-    } catch (error) {
-      this._showError(error.message);
-      return;
+      layers.push({ heads });
     }
+    if (this._state.layer >= numLayers) this._state.layer = 0;
+    if (this._state.selectedHead >= numHeads) this._state.selectedHead = 0;
+    if (this._state.locked !== null && this._state.locked >= seqLen) this._state.locked = null;
+    this._state.hover = null;
+    if (this._state.overlay) this._state.overlay = new Set([...this._state.overlay].filter((h) => h < numHeads));
+    this._result = { ...view, tokens, tokenInfo: view.tokens, layers, heads: layers[this._state.layer].heads, config, source: config.source.id };
+    this._showError(view.message || '', view.message ? 'info' : null);
+    this._render();
     this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true }));
     if (this._readyResolve) { this._readyResolve(this); this._readyResolve = null; }
   }
@@ -212,6 +236,7 @@ export class AttentionLabElement extends HTMLElement {
     this._title = h('h2', {}, 'Multi-head attention');
     this._badge = h('span', { class: 'badge' });
     this._note = h('p', { class: 'note' });
+    this._switch = h('div', { class: 'tabs source-switch', role: 'group', 'aria-label': 'Trained or random weights' });
     this._input = h('input', { type: 'text', spellcheck: 'false', autocomplete: 'off', maxlength: '100000' });
     this._input.addEventListener('input', () => this._schedule());
     this._tokens = h('ul', { class: 'tokens', 'aria-label': 'Tokens (hover or focus one to highlight it; click to lock)' });
@@ -219,20 +244,22 @@ export class AttentionLabElement extends HTMLElement {
     this._arch = h('div', { class: 'arch', 'aria-label': 'Architecture of this layer with this sentence\'s sizes' });
     this._archFacts = h('p', { class: 'arch-facts' });
     this._gridTitle = h('h3', {}, 'Heads');
+    this._layerSlot = h('span', { class: 'layer-slot' });
     this._overlayButton = h('button', { class: 'chip', type: 'button', 'aria-pressed': 'false', onclick: () => this._toggleOverlay() }, 'All heads overlaid');
-    this._heads = h('div', { class: 'heads', role: 'group', 'aria-label': 'Choose a head' });
+    this._heads = h('div', { class: 'head-groups', role: 'group', 'aria-label': 'Choose a head' });
     this._focus = h('div', { class: 'focus' });
     this._tooltip = h('div', { class: 'tooltip', role: 'presentation' });
     this._shadow.append(h('section', { class: 'lab', 'aria-label': 'Multi-head attention explorer' },
       h('div', { class: 'top' }, this._title, this._badge),
       this._note,
+      this._switch,
       h('label', { class: 'sentence' }, 'Your sentence', this._input),
       this._tokens,
       this._status,
       this._arch,
       this._archFacts,
       h('div', { class: 'body' },
-        h('div', {}, h('div', { class: 'grid-head' }, this._gridTitle, this._overlayButton), this._heads),
+        h('div', {}, h('div', { class: 'grid-head' }, this._gridTitle, this._layerSlot, this._overlayButton), this._heads),
         this._focus),
       this._tooltip));
   }
@@ -247,12 +274,30 @@ export class AttentionLabElement extends HTMLElement {
   // ---- rendering ----------------------------------------------------------
   _render() {
     const { config } = this._result;
+    this._renderSourceSwitch(config.source);
     this._badge.textContent = config.source.label;
     this._badge.classList.toggle('untrained', !config.source.trained);
     this._note.textContent = config.source.note || '';
     this._renderTokens(this._result.tokens);
     this._renderArchitecture();
     this._renderViews();
+  }
+
+  // Trained vs random: the same architecture with seeded random weights.
+  _renderSourceSwitch(source) {
+    if (!source.fixedArchitecture) {
+      this._switch.replaceChildren();
+      return;
+    }
+    const option = (id, label) => h('button', {
+      type: 'button', 'aria-pressed': String(source.id === id), 'data-source': id,
+      onclick: () => {
+        if (this.getAttribute('source') !== id) this.setAttribute('source', id);
+        this._switch.querySelector(`button[data-source="${id}"]`)?.focus();
+      },
+    }, label);
+    this._switch.replaceChildren(h('span', { class: 'switch-label' }, 'Weights:'),
+      option('trained', 'Trained'), option('trained-random', 'Random (same architecture)'));
   }
 
   _renderViews() {
@@ -264,19 +309,21 @@ export class AttentionLabElement extends HTMLElement {
 
   _renderTokens(tokens) {
     this._tokens.replaceChildren(...tokens.map((token, index) => {
+      const unknown = Boolean(this._result?.tokenInfo?.[index]?.unknown);
       const chip = h('button', {
-        type: 'button', class: 'chip', 'data-index': index, 'aria-pressed': 'false',
-        'aria-label': `Token ${index + 1}: ${token}`,
+        type: 'button', class: unknown ? 'chip unknown' : 'chip', 'data-index': index, 'aria-pressed': 'false',
+        title: unknown ? `“${this._result.tokenInfo[index].surface}” is not in the model's vocabulary: it reads <unk>` : undefined,
         onmouseenter: () => this._setHover(index), onmouseleave: () => this._setHover(null),
         onfocus: () => this._setHover(index), onblur: () => this._setHover(null),
         onclick: () => this._toggleLock(index),
-      }, h('span', { class: 'pos', 'aria-hidden': 'true' }, index + 1), token);
+      }, h('span', { class: 'pos', 'aria-hidden': 'true' }, index + 1), token,
+      h('span', { class: 'sr-only' }, `, token ${index + 1}${unknown ? ', unknown to the model' : ''}`));
       return h('li', {}, chip);
     }));
   }
 
   _renderArchitecture() {
-    const { seqLen, dModel, numHeads, headDim, config } = this._result;
+    const { seqLen, dModel, numHeads, headDim, config, architecture } = this._result;
     const n = seqLen;
     const steps = [
       ['Input X', `${n} × ${dModel}`],
@@ -296,25 +343,47 @@ export class AttentionLabElement extends HTMLElement {
     const parameters = 4 * dModel * dModel + 4 * dModel;
     // multiply-adds count 2 FLOPs: three projections, QKᵀ, weights·V, output projection
     const flops = 2 * n * dModel * dModel * 4 + 2 * 2 * numHeads * n * n * headDim;
+    const model = architecture
+      ? ` This attention layer is one of ${architecture.layers} in a transformer encoder (each layer: LayerNorm → attention → add, LayerNorm → MLP with ${architecture.dFF} hidden units → add), vocabulary ${architecture.vocab.toLocaleString('en-US')} words.`
+      : '';
     this._archFacts.textContent = `d_model = ${dModel}, h = ${numHeads}, d_k = d_model / h = ${headDim}; ` +
-      `parameters 4·d_model² + 4·d_model = ${parameters.toLocaleString('en-US')} (the same for any h); ` +
-      `this forward pass: ${flops.toLocaleString('en-US')} FLOPs${config.causal ? '; causal (decoder) mask on' : ''}.`;
+      `attention parameters 4·d_model² + 4·d_model = ${parameters.toLocaleString('en-US')} per layer (the same for any h); ` +
+      `this layer's forward pass: ${flops.toLocaleString('en-US')} FLOPs${config.causal ? '; causal (decoder) mask on' : ''}.${model}`;
   }
 
   _renderHeadGrid() {
-    const { heads, seqLen } = this._result;
+    const { layers, seqLen, numLayers } = this._result;
     const overlay = this._state.overlay;
     this._overlayButton.setAttribute('aria-pressed', String(Boolean(overlay)));
-    this._heads.replaceChildren(...heads.map((head, index) => {
-      const canvas = h('canvas', { 'aria-hidden': 'true' });
-      drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell: Math.max(2, Math.floor(112 / seqLen)), fit: true });
-      return h('button', {
-        type: 'button', class: 'head-card', 'data-head': index,
-        'aria-pressed': String(!overlay && index === this._state.selectedHead),
-        'aria-label': `${head.name}: ${head.summary.role}`,
-        onclick: () => this.selectHead(index),
-      }, h('span', { class: 'name' }, swatch(index), head.name), canvas, h('span', { class: 'role' }, head.summary.role));
-    }));
+    const groups = layers.map((layer, layerIndex) => {
+      const cards = layer.heads.map((head, index) => {
+        const canvas = h('canvas', { 'aria-hidden': 'true' });
+        drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell: Math.max(2, Math.floor(112 / seqLen)), fit: true });
+        const selected = !overlay && index === this._state.selectedHead && layerIndex === this._state.layer;
+        return h('button', {
+          type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex,
+          'aria-pressed': String(selected),
+          onclick: () => this.selectHead(index, layerIndex),
+        }, h('span', { class: 'name' }, swatch(index), head.name), canvas, h('span', { class: 'role' }, head.summary.role));
+      });
+      return numLayers > 1
+        ? h('div', { class: 'layer-group', role: 'group', 'aria-label': `Layer ${layerIndex + 1}` },
+          h('h4', {}, `Layer ${layerIndex + 1}`), h('div', { class: 'heads' }, ...cards))
+        : h('div', { class: 'heads' }, ...cards);
+    });
+    this._gridTitle.textContent = numLayers > 1 ? `${numLayers} layers × ${this._result.numHeads} heads` : 'Heads';
+    this._heads.replaceChildren(...groups);
+    if (numLayers > 1) {
+      const select = h('select', { class: 'layer-select', 'aria-label': 'Layer shown in the panel' },
+        ...layers.map((_, l) => h('option', { value: l, selected: l === this._state.layer }, `Layer ${l + 1}`)));
+      select.addEventListener('change', () => {
+        this.selectHead(this._state.selectedHead, Number(select.value));
+        this._shadow.querySelector('.layer-select')?.focus();
+      });
+      this._layerSlot.replaceChildren(select);
+    } else {
+      this._layerSlot.replaceChildren();
+    }
   }
 
   _renderFocus() {
@@ -326,7 +395,7 @@ export class AttentionLabElement extends HTMLElement {
     const index = this._state.selectedHead;
     const head = heads[index];
     const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
-      ...[['heatmap', 'Heatmap'], ['lines', 'Lines']].map(([view, label]) => h('button', {
+      ...[['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']].map(([view, label]) => h('button', {
         type: 'button', role: 'tab', 'aria-selected': String(this._state.view === view), 'data-view': view,
         onclick: () => {
           this._state.view = view;
@@ -336,10 +405,19 @@ export class AttentionLabElement extends HTMLElement {
         },
       }, label)));
     const s = head.summary.shares;
-    const evidence = h('p', { class: 'evidence' },
-      `Strongest link per word: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
-      `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ${head.summary.evidence}.`);
-    const view = this._state.view === 'lines' ? this._linesView([index]) : this._heatmapView(head);
+    const evidence = h('div', { class: 'evidence' });
+    if (head.heldout) {
+      const t = head.heldout;
+      evidence.append(h('p', { class: 'heldout' },
+        `Held-out text (${this._result.heldoutInfo?.predictions ? 'sentences the model never trained on' : 'unseen sentences'}): strongest link per word is the previous token ${percent(t.previous)} · itself ${percent(t.self)} · the next token ${percent(t.next)} · the first token ${percent(t.first)} · punctuation ${percent(t.punctuation)}; ` +
+        `entropy ${percent(t.normalised_entropy)} of uniform. ${head.summary.evidence}.`));
+    }
+    evidence.append(h('p', {},
+      `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
+      `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ` +
+      `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`));
+    const views = { lines: () => this._linesView([index]), table: () => this._matrixTable(head), heatmap: () => this._heatmapView(head) };
+    const view = (views[this._state.view] || views.heatmap)();
     this._focus.replaceChildren(
       h('div', { class: 'focus-head' }, h('h3', {}, swatch(index), ` ${head.name}: ${head.summary.role}`), tabs),
       evidence, view, this._tableControls(), this._table(index));
@@ -348,7 +426,7 @@ export class AttentionLabElement extends HTMLElement {
   _heatmapView(head) {
     const { tokens, seqLen } = this._result;
     const cell = Math.max(12, Math.min(34, Math.floor(340 / seqLen)));
-    const canvas = h('canvas', { role: 'img', 'aria-label': `${head.name} attention heatmap: rows are From words, columns are To words; the table below lists the same numbers` });
+    const canvas = h('canvas', { role: 'img', 'aria-label': `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number` });
     drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell });
     canvas.addEventListener('mousemove', (event) => {
       const rect = canvas.getBoundingClientRect();
@@ -376,6 +454,25 @@ export class AttentionLabElement extends HTMLElement {
       canvas);
     this._heatCanvas = canvas;
     return h('div', {}, wrap, legend());
+  }
+
+  // The heatmap's numbers as a table: every From/To pair, readable by screen readers.
+  _matrixTable(head) {
+    const { tokens, seqLen } = this._result;
+    this._heatCanvas = null;
+    const rows = [];
+    for (let i = 0; i < seqLen; i++) {
+      const cells = [h('th', { scope: 'row', 'data-index': i }, tokens[i])];
+      for (let j = 0; j < seqLen; j++) {
+        const weight = head.weights[i * seqLen + j];
+        cells.push(h('td', { 'aria-label': `From '${tokens[i]}' to '${tokens[j]}': ${percent(weight)}`, 'data-from': i, 'data-to': j }, percent(weight)));
+      }
+      rows.push(h('tr', {}, ...cells));
+    }
+    return h('div', { class: 'matrix-wrap' }, h('table', { class: 'matrix' },
+      h('caption', {}, `${head.name}: attention from each word (rows) to each word (columns)`),
+      h('thead', {}, h('tr', {}, h('td', {}), ...tokens.map((t, j) => h('th', { scope: 'col', 'data-index': j }, t)))),
+      h('tbody', {}, ...rows)));
   }
 
   _linesView(headIndices) {
@@ -540,7 +637,7 @@ export class AttentionLabElement extends HTMLElement {
       chip.classList.toggle('locked', i === this._state.locked);
       chip.setAttribute('aria-pressed', String(i === this._state.locked));
     });
-    this._focus.querySelectorAll('.col-labels span, .row-labels span').forEach((span) => {
+    this._focus.querySelectorAll('.col-labels span, .row-labels span, table.matrix th[data-index]').forEach((span) => {
       span.classList.toggle('hot', Number(span.dataset.index) === active);
     });
     this._focus.querySelectorAll('tr[data-from]').forEach((row) => {

@@ -78,6 +78,51 @@ function normalise(params, ArrayType) {
 }
 
 export function createEngine(Module) {
+  function modelHandle(described) {
+    if (described.error) throw new Error(described.error);
+    const { id, metadata, ...config } = described;
+    let parsed = {};
+    try { parsed = metadata ? JSON.parse(metadata) : {}; } catch { parsed = {}; }
+    let released = false;
+    const alive = () => { if (released) throw new Error('this model was released'); };
+    return Object.freeze({
+      config: Object.freeze(config),
+      metadata: parsed,
+      /** Tokens as the model sees them: [{ text, surface, id, unknown }]. */
+      tokenize(text) {
+        alive();
+        const result = Module.modelTokenize(id, String(text ?? ''));
+        if (result.error) throw new Error(result.error);
+        const ids = result.ids.slice();
+        if (ids.length === 0) return [];
+        const texts = result.tokens.split('\n');
+        const surfaces = result.surfaces.split('\n');
+        return Array.from(ids, (tokenId, i) => ({ text: texts[i], surface: surfaces[i], id: tokenId, unknown: tokenId === 1 }));
+      },
+      /** attention (numLayers, numHeads, n, n); logits (n, vocab) when asked; hidden (n, dModel). */
+      run(ids, { logits = false, headEnabled } = {}) {
+        alive();
+        const result = Module.modelRun(id, { ids: Int32Array.from(ids), wantLogits: logits, headEnabled });
+        if (result.error) throw new Error(result.error);
+        return {
+          seqLen: result.seqLen,
+          attention: result.attention.slice(),
+          hidden: result.hidden.slice(),
+          logits: result.logits ? result.logits.slice() : undefined,
+        };
+      },
+      /** The same architecture and vocabulary with seeded random weights. */
+      randomTwin(seed = 0) {
+        alive();
+        return modelHandle(Module.randomModelLike(id, seed));
+      },
+      release() {
+        if (!released) Module.releaseModel(id);
+        released = true;
+      },
+    });
+  }
+
   function call(kernel, params, ArrayType) {
     const args = normalise(params, ArrayType);
     let result;
@@ -122,6 +167,15 @@ export function createEngine(Module) {
       const result = Module.embedTokens(tokens.join('\n'), dModel, seed);
       if (result.error) throw new Error(result.error);
       return result.x.slice();
+    },
+    /**
+     * Loads a trained model file (Uint8Array). Returns a model handle:
+     * { config, metadata, tokenize(text), run(ids, { logits, headEnabled }), randomTwin(seed), release() }.
+     * A corrupted or truncated file throws an Error that says so.
+     */
+    loadModel(bytes) {
+      if (!(bytes instanceof Uint8Array)) throw new Error('loadModel needs the model file as a Uint8Array');
+      return modelHandle(Module.loadModel(bytes));
     },
     /** Bytes malloc hands out right now (for leak checks). */
     heapBytesInUse: () => Module.heapBytesInUse(),

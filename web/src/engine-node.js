@@ -19,3 +19,10 @@ export function loadEngine() {
   }
   return loading;
 }
+
+/** The shipped trained model (web/model/attention-lab-model.bin) loaded into the engine. */
+export async function loadTrainedModel(path = new URL('../model/attention-lab-model.bin', import.meta.url)) {
+  const { readFileSync } = await import('node:fs');
+  const engine = await loadEngine();
+  return engine.loadModel(new Uint8Array(readFileSync(path)));
+}

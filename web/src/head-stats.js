@@ -23,22 +23,41 @@ export function argmaxOfRow(weights, row, width) {
   return best;
 }
 
+const NAMES = { previous: 'previous token', next: 'next token', self: 'itself', first: 'first token', punctuation: 'punctuation' };
+
+// A label only when a criterion is met; otherwise "mixed".
+function decideRole(shares, normalisedEntropy, criterion, where) {
+  let best = null;
+  for (const key of Object.keys(NAMES)) {
+    if (shares[key] >= criterion && (!best || shares[key] > shares[best])) best = key;
+  }
+  if (best) {
+    return { role: `attends to ${NAMES[best]}`, evidence: `${where}: ${Math.round(shares[best] * 100)}% of rows peak on ${NAMES[best]} (label needs ≥ ${Math.round(criterion * 100)}%)` };
+  }
+  if (normalisedEntropy >= BROAD_ENTROPY) {
+    return { role: 'broad (near-uniform)', evidence: `${where}: mean entropy ${Math.round(normalisedEntropy * 100)}% of the maximum (label needs ≥ ${Math.round(BROAD_ENTROPY * 100)}%)` };
+  }
+  return { role: 'mixed', evidence: `${where}: no relation reaches ${Math.round(criterion * 100)}% of rows` };
+}
+
 /**
  * Shares of rows whose strongest link is the previous token, the next token,
  * itself, the first token, or punctuation; mean entropy (nats and normalised to
- * [0, 1] by log of the row length); a label only when a criterion is met.
+ * [0, 1] by log of the row length). With held-out statistics of the same head
+ * (trained models), the label comes from them; otherwise from this sentence.
  */
-export function headSummary(weights, tokens, seqLen = tokens.length, contextLen = seqLen) {
+export function headSummary(weights, tokens, seqLen = tokens.length, contextLen = seqLen, heldout = null, criterion = ROLE_THRESHOLD) {
   const shares = { previous: 0, next: 0, self: 0, first: 0, punctuation: 0 };
   let entropySum = 0;
   let normalisedSum = 0;
   let rowsWithChoice = 0;
+  // "previous" and "first" count on rows 1.., "next" on rows ..n-2: only where the relation exists
   for (let i = 0; i < seqLen; i++) {
     const j = argmaxOfRow(weights, i, contextLen);
-    if (j === i - 1) shares.previous++;
-    if (j === i + 1) shares.next++;
+    if (i > 0 && j === i - 1) shares.previous++;
+    if (i < seqLen - 1 && j === i + 1) shares.next++;
     if (j === i) shares.self++;
-    if (j === 0) shares.first++;
+    if (i > 0 && j === 0) shares.first++;
     if (PUNCTUATION.test(tokens[j] ?? '')) shares.punctuation++;
     const h = rowEntropy(weights, i, contextLen);
     entropySum += h;
@@ -47,26 +66,24 @@ export function headSummary(weights, tokens, seqLen = tokens.length, contextLen 
       rowsWithChoice++;
     }
   }
-  for (const key of Object.keys(shares)) shares[key] = seqLen ? shares[key] / seqLen : 0;
+  const others = Math.max(1, seqLen - 1);
+  shares.previous /= others;
+  shares.next /= others;
+  shares.first /= others;
+  shares.self = seqLen ? shares.self / seqLen : 0;
+  shares.punctuation = seqLen ? shares.punctuation / seqLen : 0;
   const meanEntropy = seqLen ? entropySum / seqLen : 0;
   const normalisedEntropy = rowsWithChoice ? normalisedSum / rowsWithChoice : 0;
-  const names = { previous: 'previous token', next: 'next token', self: 'itself', first: 'first token', punctuation: 'punctuation' };
-  let role = 'mixed';
-  let evidence = `No relation reaches ${Math.round(ROLE_THRESHOLD * 100)}% of rows`;
-  let best = null;
-  for (const key of Object.keys(names)) {
-    if (shares[key] >= ROLE_THRESHOLD && (!best || shares[key] > shares[best])) best = key;
+  const sentence = seqLen < 3
+    ? { role: 'mixed', evidence: 'This sentence: too few tokens to judge' }
+    : decideRole(shares, normalisedEntropy, criterion, 'This sentence');
+  if (heldout) {
+    const measured = decideRole(heldout, heldout.normalised_entropy ?? 0, criterion, 'Held-out text');
+    return { shares, meanEntropy, normalisedEntropy, role: measured.role, evidence: measured.evidence,
+      sentenceRole: sentence.role, sentenceEvidence: sentence.evidence, heldout };
   }
-  if (seqLen < 3) {
-    evidence = 'Too few tokens to judge';
-  } else if (best) {
-    role = `attends to ${names[best]}`;
-    evidence = `${Math.round(shares[best] * 100)}% of rows peak on ${names[best]} (label needs ≥ ${Math.round(ROLE_THRESHOLD * 100)}%)`;
-  } else if (normalisedEntropy >= BROAD_ENTROPY) {
-    role = 'broad (near-uniform)';
-    evidence = `Mean entropy ${Math.round(normalisedEntropy * 100)}% of the maximum (label needs ≥ ${Math.round(BROAD_ENTROPY * 100)}%)`;
-  }
-  return { shares, meanEntropy, normalisedEntropy, role, evidence };
+  return { shares, meanEntropy, normalisedEntropy, role: sentence.role, evidence: sentence.evidence,
+    sentenceRole: sentence.role, sentenceEvidence: sentence.evidence, heldout: null };
 }
 
 /** Every (from, to) link of one head, strongest first. */

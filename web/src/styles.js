@@ -56,10 +56,11 @@ button, select, input { font: inherit; color: inherit; }
   border: 1px solid var(--al-border); background: var(--al-panel); border-radius: 6px;
   padding: 2px 8px; cursor: pointer; font-size: 0.92em; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
 }
+.chip.unknown { border-style: dashed; color: var(--al-muted); }
 .chip .pos { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
 .chip.hot { border-color: var(--al-highlight); box-shadow: 0 0 0 1px var(--al-highlight) inset; }
-.chip.locked { background: var(--al-highlight); color: #fff; border-color: var(--al-highlight); }
-.chip.locked .pos { color: #fff; }
+.chip.locked { background: var(--al-highlight); color: var(--al-bg); border-color: var(--al-highlight); }
+.chip.locked .pos { color: var(--al-bg); }
 .status { min-height: 1.3em; font-size: 0.85em; color: var(--al-muted); }
 .status.error { color: var(--al-highlight); font-weight: 600; }
 .arch { display: flex; flex-wrap: wrap; align-items: stretch; gap: 4px; margin: 10px 0; font-size: 0.8em; }
@@ -71,6 +72,8 @@ button, select, input { font: inherit; color: inherit; }
 @media (max-width: 760px) { .body { grid-template-columns: minmax(0, 1fr); } }
 .grid-head { display: flex; justify-content: space-between; align-items: center; gap: 8px; margin-bottom: 6px; flex-wrap: wrap; }
 .heads { display: grid; grid-template-columns: repeat(auto-fill, minmax(118px, 1fr)); gap: 8px; }
+.head-groups { display: flex; flex-direction: column; gap: 10px; }
+.layer-group h4 { font-size: 0.8em; color: var(--al-muted); margin: 0 0 4px; font-weight: 600; }
 .head-card {
   display: flex; flex-direction: column; align-items: stretch; gap: 4px; text-align: left;
   border: 1px solid var(--al-border); border-radius: 8px; padding: 6px; background: var(--al-bg); cursor: pointer;
@@ -84,8 +87,13 @@ button, select, input { font: inherit; color: inherit; }
 .focus-head { display: flex; flex-wrap: wrap; gap: 6px 12px; justify-content: space-between; align-items: baseline; }
 .tabs { display: flex; gap: 4px; }
 .tabs button { border: 1px solid var(--al-border); background: var(--al-panel); border-radius: 6px; padding: 2px 10px; cursor: pointer; font-size: 0.85em; }
-.tabs button[aria-selected="true"] { background: var(--al-accent); color: #fff; border-color: var(--al-accent); }
+.source-switch { margin-top: 8px; align-items: center; flex-wrap: wrap; }
+.switch-label { font-size: 0.85em; color: var(--al-muted); margin-right: 4px; }
+.tabs button[aria-pressed="true"],
+.tabs button[aria-selected="true"] { background: var(--al-accent); color: var(--al-bg); border-color: var(--al-accent); }
 .evidence { font-size: 0.8em; color: var(--al-muted); margin: 4px 0 8px; }
+.evidence p { margin: 0 0 4px; }
+.evidence .heldout { color: var(--al-fg); }
 .heat { display: grid; grid-template-columns: auto auto; justify-content: start; align-items: end; overflow-x: auto; max-width: 100%; }
 .heat .corner { font-size: 0.7em; color: var(--al-muted); padding: 0 6px 4px 0; text-align: right; align-self: end; }
 .col-labels { display: flex; align-items: flex-end; height: 70px; }
@@ -95,7 +103,7 @@ button, select, input { font: inherit; color: inherit; }
 .col-labels span { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; max-height: 70px; line-height: 1; display: flex; align-items: center; justify-content: flex-start; }
 .row-labels { display: flex; flex-direction: column; align-items: flex-end; padding-right: 6px; }
 .row-labels span { text-align: right; max-width: 8em; line-height: 1; display: flex; align-items: center; justify-content: flex-end; }
-.col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
+table.matrix th.hot, .col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
 .heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
 .legend { display: flex; align-items: center; gap: 6px; font-size: 0.75em; color: var(--al-muted); margin: 6px 0; }
 .legend canvas { width: 140px; height: 10px; border-radius: 2px; }
@@ -107,7 +115,7 @@ button, select, input { font: inherit; color: inherit; }
 .lines .caption { font-size: 11px; fill: var(--al-muted); cursor: default; }
 .controls { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; font-size: 0.85em; margin: 10px 0 6px; }
 .controls label { display: inline-flex; gap: 6px; align-items: center; }
-.controls select { padding: 1px 4px; border: 1px solid var(--al-border); border-radius: 4px; background: var(--al-bg); }
+.layer-select, .controls select { padding: 1px 4px; border: 1px solid var(--al-border); border-radius: 4px; background: var(--al-bg); }
 table { border-collapse: collapse; width: 100%; font-size: 0.88em; }
 caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--al-border); }
@@ -121,6 +129,11 @@ td.strength { width: 45%; }
 .bar .track { flex: 1; height: 8px; background: var(--al-panel); border-radius: 4px; overflow: hidden; border: 1px solid var(--al-border); }
 .bar .fill { height: 100%; background: var(--al-accent); }
 .bar .pct { min-width: 3.2em; text-align: right; font-variant-numeric: tabular-nums; }
+.matrix-wrap { overflow: auto; max-height: 420px; max-width: 100%; }
+table.matrix { width: auto; font-size: 0.78em; font-variant-numeric: tabular-nums; }
+table.matrix th, table.matrix td { padding: 2px 5px; white-space: nowrap; text-align: right; }
+table.matrix th[scope="row"] { text-align: right; position: sticky; left: 0; background: var(--al-bg); }
+table.matrix thead th { position: sticky; top: 0; background: var(--al-bg); }
 tr.hot td { background: color-mix(in srgb, var(--al-highlight) 14%, transparent); }
 .self { color: var(--al-muted); font-size: 0.8em; }
 .tooltip {

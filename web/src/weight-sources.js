@@ -1,17 +1,26 @@
-// Where a widget's numbers come from. A source turns tokens into the inputs of
-// one multi-head attention layer: x (seqLen, dModel) and the projection weights.
-// Register more with registerWeightSource (the trained model and designed heads
-// are later sources).
+// Where a widget's numbers come from. A source turns the learner's text into
+// everything the widget draws:
+//   compute(engine, { text, heads, dModel, seed, causal }) -> {
+//     tokens: [{ text, surface, unknown }],   what the chips show (as the model sees them)
+//     numLayers, numHeads, dModel, headDim, seqLen,
+//     attention: Float32Array (numLayers, numHeads, seqLen, seqLen),
+//     architecture: { layers, dFF, vocab, parameters } (multi-layer models), message?,
+//     heldout?: per layer, per head { previous, next, self, first, punctuation, normalised_entropy }
+//   }
+// Register more with registerWeightSource (designed heads, other models).
+import { tokenize, MAX_TOKENS } from './tokenize.js';
+import { loadTrainedModel } from './trained-model.js';
+
 const sources = new Map();
 
 /**
  * @param {string} id
- * @param {{ label: string, trained: boolean, note: string,
- *           build(engine, { tokens, dModel, seed }): { x, wq, wk, wv, wo, bq?, bk?, bv?, bo? } }} source
+ * @param {{ label: string, trained: boolean, note: string, fixedArchitecture?: boolean,
+ *           compute(engine, options): Promise<object>|object }} source
  */
 export function registerWeightSource(id, source) {
   if (typeof id !== 'string' || !id) throw new Error('a weight source needs an id');
-  if (!source || typeof source.build !== 'function') throw new Error(`weight source '${id}' needs a build function`);
+  if (!source || typeof source.compute !== 'function') throw new Error(`weight source '${id}' needs a compute function`);
   sources.set(id, Object.freeze({ id, ...source }));
 }
 
@@ -23,6 +32,10 @@ export function weightSourceIds() {
   return [...sources.keys()];
 }
 
+function capped(total, shown, limit, why) {
+  return total > shown ? `Showing the first ${shown} of ${total} tokens (${why} ${limit}).` : '';
+}
+
 // Seeded random layer (cpp/seeded_model.h): Glorot-uniform W_Q, W_K, W_V, W_O,
 // zero biases, token embeddings from a hash of the lower-cased token plus
 // sinusoidal positions. Same numbers in every browser and natively.
@@ -31,12 +44,68 @@ registerWeightSource('seeded-random', {
   label: 'Seeded random weights (untrained)',
   trained: false,
   note: 'Untrained: these heads were never taught anything, so any pattern is chance, not a learned role.',
-  build(engine, { tokens, dModel, seed }) {
+  compute(engine, { text, heads, dModel, seed, causal }) {
+    const { tokens, total, truncated } = tokenize(text);
+    if (tokens.length === 0) return { tokens: [] };
     const key = `${dModel}:${seed}`;
     if (!layerCache.has(key)) {
       if (layerCache.size > 8) layerCache.clear();
       layerCache.set(key, engine.seededLayer(dModel, seed));
     }
-    return { x: engine.embedTokens(tokens, dModel, seed), ...layerCache.get(key) };
+    const x = engine.embedTokens(tokens, dModel, seed);
+    const result = engine.multiHeadAttention({ x, ...layerCache.get(key), seqLen: tokens.length, dModel, numHeads: heads, causal,
+      wantHeadOutputs: false });
+    return {
+      tokens: tokens.map((t) => ({ text: t, surface: t, unknown: false })),
+      numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
+      attention: result.attention, causal: Boolean(causal),
+      message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
+    };
   },
+});
+
+// The trained masked language model (scripts/train.sh, cpp/train/) and its
+// untrained twin: the same architecture and vocabulary, seeded random weights.
+function transformerSource(twinSeed) {
+  return async (engine, { text, seed }) => {
+    let model = await loadTrainedModel(engine);
+    if (twinSeed !== null) model = twinOf(model, seed ?? twinSeed);
+    const all = model.tokenize(text);
+    const { maxLen, numLayers, numHeads, dModel, dFF, vocabSize } = model.config;
+    const tokens = all.slice(0, maxLen);
+    if (tokens.length === 0) return { tokens: [] };
+    const run = model.run(tokens.map((t) => t.id));
+    return {
+      tokens: tokens.map(({ text: t, surface, unknown }) => ({ text: t, surface, unknown })),
+      numLayers, numHeads, dModel, headDim: dModel / numHeads, seqLen: run.seqLen,
+      attention: run.attention, causal: false,
+      architecture: { layers: numLayers, dFF, vocab: vocabSize, parameters: model.metadata?.parameters },
+      heldout: twinSeed === null ? model.metadata.heads : undefined,
+      heldoutInfo: twinSeed === null ? model.metadata.heldout : undefined,
+      criterion: model.metadata.head_criterion ?? 0.9,
+      message: capped(all.length, tokens.length, maxLen, 'the model reads at most'),
+    };
+  };
+}
+
+const twins = new Map();
+function twinOf(model, seed) {
+  if (!twins.has(seed)) twins.set(seed, model.randomTwin(seed));
+  return twins.get(seed);
+}
+
+registerWeightSource('trained', {
+  label: 'Trained model (masked language model)',
+  trained: true,
+  fixedArchitecture: true,
+  note: 'A small transformer trained on English definitions, examples and quotations. Head roles are measured on held-out text, not asserted.',
+  compute: transformerSource(null),
+});
+
+registerWeightSource('trained-random', {
+  label: 'Same architecture, random weights (untrained)',
+  trained: false,
+  fixedArchitecture: true,
+  note: 'The trained model\'s architecture and vocabulary with seeded random weights: compare with the trained heads to see that roles come from training.',
+  compute: transformerSource(0),
 });

@@ -1,0 +1,101 @@
+// The trained model in the widget: learned heads with measured roles, the
+// tokens as the model sees them, and the switch to the untrained twin.
+import { test, expect } from '@playwright/test';
+
+const SENTENCE = 'The old man poured a cup of tea because he was tired.';
+
+async function ready(page, selector) {
+  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
+  await page.locator(selector).evaluate((el) => el.ready);
+}
+
+test.beforeEach(async ({ page }) => {
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') page.errors.push(message.text()); });
+});
+
+test.afterEach(async ({ page }) => {
+  expect(page.errors).toEqual([]);
+});
+
+test('the trained view shows every layer x head, and at least one head meets the positional criterion', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  await expect(widget.locator('.badge')).toHaveText(/Trained model/);
+  await expect(widget.locator('.layer-group')).toHaveCount(2);
+  await expect(widget.locator('.head-card')).toHaveCount(8);
+  const roles = await widget.locator('.head-card .role').allTextContents();
+  const positional = roles.filter((role) => /attends to (previous|next) token/.test(role));
+  expect(positional.length).toBeGreaterThanOrEqual(1);
+  // its panel shows the held-out evidence and the criterion next to the label
+  const index = roles.findIndex((role) => /attends to (previous|next) token/.test(role));
+  await widget.locator('.head-card').nth(index).click();
+  await expect(widget.locator('.evidence .heldout')).toContainText(/Held-out text: \d+% of rows peak on (previous|next) token \(label needs ≥ 90%\)/);
+  // and the picture agrees for this sentence: most rows peak one step away
+  const view = await widget.evaluate((el) => ({ a: el.getAttention(), layer: el.selectedLayer, head: el.selectedHead }));
+  const n = view.a.seqLen;
+  const offset = /previous/.test(roles[index]) ? -1 : 1;
+  const base = (view.layer * view.a.numHeads + view.head) * n * n;
+  let agree = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < n; j++) if (view.a.attention[base + i * n + j] > view.a.attention[base + i * n + best]) best = j;
+    if (best === i + offset) agree++;
+  }
+  expect(agree / (n - 1)).toBeGreaterThan(0.7);
+});
+
+test('the table top row equals the maximum of the trained head computed in Node', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  const { loadTrainedModel } = await import('attention-lab');
+  const model = await loadTrainedModel();
+  const tokens = model.tokenize(SENTENCE);
+  const { attention } = model.run(tokens.map((t) => t.id));
+  const n = tokens.length;
+  for (const layer of [0, 1]) {
+    await widget.evaluate((el, l) => el.selectHead(0, l), layer);
+    const tables = await widget.evaluate((el) => el.getTables());
+    for (let head = 0; head < 4; head++) {
+      const base = (layer * 4 + head) * n * n;
+      let best = 0;
+      for (let k = 1; k < n * n; k++) if (attention[base + k] > attention[base + best]) best = k;
+      expect(tables[head].rows[0].strength).toBeCloseTo(attention[base + best], 6);
+      expect(tables[head].rows[0].fromIndex * n + tables[head].rows[0].toIndex).toBe(best);
+    }
+  }
+});
+
+test('tokens are shown as the model sees them; unknown words are marked', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  await widget.locator('input[type="text"]').fill('The Zyzzogeton drank tea');
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(4);
+  await expect(widget.locator('.chip[data-index="0"]')).toContainText('the');
+  await expect(widget.locator('.chip[data-index="1"]')).toHaveClass(/unknown/);
+  await expect(widget.locator('.chip[data-index="1"]')).toHaveAttribute('title', /not in the model's vocabulary/);
+  await expect(widget.locator('.chip.unknown')).toHaveCount(1);
+});
+
+test('switching to random weights keeps the architecture and loses the learned roles', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  const trained = await widget.evaluate((el) => el.getAttention());
+  await widget.locator('.source-switch button[data-source="trained-random"]').click();
+  await expect(widget.locator('.badge')).toHaveText(/random weights/);
+  await expect(widget.locator('.source-switch button[data-source="trained-random"]')).toHaveAttribute('aria-pressed', 'true');
+  const random = await widget.evaluate((el) => el.getAttention());
+  expect(random.tokens).toEqual(trained.tokens);
+  expect([random.numLayers, random.numHeads]).toEqual([trained.numLayers, trained.numHeads]);
+  let difference = 0;
+  for (let k = 0; k < random.attention.length; k++) difference = Math.max(difference, Math.abs(random.attention[k] - trained.attention[k]));
+  expect(difference).toBeGreaterThan(0.2);
+  await expect(widget.locator('.evidence .heldout')).toHaveCount(0);
+  await widget.locator('.source-switch button[data-source="trained"]').click();
+  await expect(widget.locator('.badge')).toHaveText(/Trained model/);
+});

@@ -1,0 +1,132 @@
+// The shipped trained model through the wasm engine: loading, tokens as the
+// model sees them, native == wasm logits, corrupted files, held-out quality and
+// the measured head roles.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, maxAbsDifference, maxAbs } from './helpers.mjs';
+
+const { loadEngine, loadTrainedModel } = await import('attention-lab');
+const engine = await loadEngine();
+const MODEL_PATH = join(ROOT, 'web/model/attention-lab-model.bin');
+const model = await loadTrainedModel();
+const TRAINER = join(ROOT, 'build/native/attention_train');
+const SENTENCES = [
+  'The transformer model processes all tokens in parallel using multi-head attention.',
+  'a person who works in a bank',
+  'She poured the tea and then she drank it slowly.',
+];
+
+function ensureCorpus() {
+  if (!existsSync(join(ROOT, 'build/corpus/heldout.txt'))) {
+    const prepared = spawnSync(process.execPath, [join(ROOT, 'scripts/prepare-corpus.mjs')], { encoding: 'utf8' });
+    assert.equal(prepared.status, 0, prepared.stderr);
+  }
+}
+
+test('the shipped model loads: at least 2 layers x 4 heads, small, with its training record', () => {
+  const { numLayers, numHeads, dModel, vocabSize, maxLen } = model.config;
+  assert.ok(numLayers >= 2 && numHeads >= 4, JSON.stringify(model.config));
+  assert.ok(dModel >= 64 && dModel <= 256);
+  assert.ok(vocabSize > 1000 && maxLen >= 32);
+  assert.ok(readFileSync(MODEL_PATH).length <= 4 * 1024 * 1024);
+  assert.equal(model.metadata.heads.length, numLayers);
+  assert.equal(model.metadata.heads[0].length, numHeads);
+  assert.ok(model.metadata.heldout.model < model.metadata.heldout.bigram_both);
+});
+
+test('tokens as the model sees them: lower-cased, punctuation split, unknown words flagged', () => {
+  const tokens = model.tokenize('The Zyzzogeton multi-head attention.');
+  assert.deepEqual(tokens.map((t) => t.text), ['the', 'zyzzogeton', 'multi', '-', 'head', 'attention', '.']);
+  assert.equal(tokens[1].unknown, true);
+  assert.equal(tokens[1].id, 1);
+  assert.equal(tokens[1].surface, 'Zyzzogeton');
+  assert.equal(tokens[0].unknown, false);
+  assert.deepEqual(model.tokenize('   '), []);
+  assert.throws(() => model.run([]), /no tokens/);
+  assert.throws(() => model.run(new Array(model.config.maxLen + 1).fill(3)), /at most/);
+  assert.throws(() => model.run([3, 999999]), /outside the vocabulary/);
+});
+
+test('native and wasm inference give the same logits on fixed sentences', () => {
+  const probe = spawnSync(TRAINER, ['--probe', MODEL_PATH], { input: SENTENCES.join('\n'), encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(probe.status, 0, probe.stderr);
+  const lines = probe.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.equal(lines.length, SENTENCES.length);
+  for (const { ids, logits } of lines) {
+    const wasm = model.run(ids, { logits: true });
+    assert.equal(wasm.logits.length, logits.length);
+    const difference = maxAbsDifference(wasm.logits, logits);
+    assert.ok(difference <= 1e-4 * Math.max(1, maxAbs(logits)), `max |native - wasm| = ${difference}`);
+  }
+});
+
+test('a corrupted or truncated model file gives a clear error, and the engine keeps working', () => {
+  const bytes = new Uint8Array(readFileSync(MODEL_PATH));
+  assert.throws(() => engine.loadModel(bytes.subarray(0, bytes.length - 100)), /truncated|corrupted/);
+  const flipped = bytes.slice();
+  flipped[Math.floor(bytes.length / 3)] ^= 0x40;
+  assert.throws(() => engine.loadModel(flipped), /checksum/);
+  assert.throws(() => engine.loadModel(new Uint8Array(10)), /too short|not an attention-lab model/);
+  assert.throws(() => engine.loadModel(new TextEncoder().encode('<html>not a model</html>')), /not an attention-lab model/);
+  assert.throws(() => engine.loadModel('bytes'), /Uint8Array/);
+  const ids = model.tokenize(SENTENCES[1]).map((t) => t.id);
+  assert.equal(model.run(ids).seqLen, ids.length);
+});
+
+test('the untrained twin has the same architecture and tokens but other weights', () => {
+  const twin = model.randomTwin(0);
+  assert.deepEqual(twin.config, model.config);
+  const tokens = twin.tokenize(SENTENCES[0]);
+  assert.deepEqual(tokens, model.tokenize(SENTENCES[0]));
+  const ids = tokens.map((t) => t.id);
+  assert.ok(maxAbsDifference(twin.run(ids).attention, model.run(ids).attention) > 0.05);
+  assert.deepEqual(twin.run(ids).attention, model.randomTwin(0).run(ids).attention);  // seeded: reproducible
+  twin.release();
+  assert.throws(() => twin.run(ids), /released/);
+});
+
+test('the held-out loss printed by a short evaluation beats the bigram baselines', () => {
+  ensureCorpus();
+  const evaluation = spawnSync(TRAINER, ['--evaluate', MODEL_PATH, '--heldout-sentences', '1500'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(evaluation.status, 0, evaluation.stdout + evaluation.stderr);
+  const number = (label) => Number(evaluation.stdout.match(new RegExp(`${label}\\s+([0-9.]+)`))[1]);
+  const modelLoss = number('model');
+  assert.ok(modelLoss < number('bigram baseline \\(previous\\)'));
+  assert.ok(modelLoss < number('bigram baseline \\(both\\)'));
+  assert.ok(modelLoss < number('unigram baseline'));
+  assert.match(evaluation.stdout, /model BEATS the strongest bigram baseline/);
+});
+
+test('the head roles in the model file are what the wasm engine measures on held-out text', () => {
+  ensureCorpus();
+  const lines = readFileSync(join(ROOT, 'build/corpus/heldout.txt'), 'utf8').split('\n').filter(Boolean).slice(0, 600);
+  const { numLayers, numHeads, maxLen } = model.config;
+  const counts = Array.from({ length: numLayers * numHeads }, () => ({ previous: 0, next: 0 }));
+  let others = 0;
+  for (const line of lines) {
+    const ids = model.tokenize(line).slice(0, maxLen).map((t) => t.id);
+    const n = ids.length;
+    if (n < 2) continue;
+    const { attention } = model.run(ids);
+    others += n - 1;
+    for (let lh = 0; lh < numLayers * numHeads; lh++) {
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let j = 1; j < n; j++) if (attention[(lh * n + i) * n + j] > attention[(lh * n + i) * n + best]) best = j;
+        if (i > 0 && best === i - 1) counts[lh].previous++;
+        if (i < n - 1 && best === i + 1) counts[lh].next++;
+      }
+    }
+  }
+  let positional = 0;
+  for (let lh = 0; lh < numLayers * numHeads; lh++) {
+    const recorded = model.metadata.heads[Math.floor(lh / numHeads)][lh % numHeads];
+    assert.ok(Math.abs(counts[lh].previous / others - recorded.previous) < 0.05, `head ${lh} previous`);
+    assert.ok(Math.abs(counts[lh].next / others - recorded.next) < 0.05, `head ${lh} next`);
+    if (recorded.previous >= 0.9 || recorded.next >= 0.9) positional++;
+  }
+  assert.ok(positional >= 1, 'at least one head meets the positional criterion (>= 90% on one offset)');
+});

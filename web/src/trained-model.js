@@ -1,0 +1,47 @@
+// Finds the trained model's bytes in the browser without any network access:
+// the build writes attention-lab-model.js next to attention-lab.js, a classic
+// script that sets globalThis.AttentionLabModelData (the model file, base64).
+// A script element loads from http(s) and from file:// alike, and keeps the
+// widget's own bundle small for pages that only use the single-layer views.
+
+// Where the widget's bundle was loaded from (captured while it runs).
+const bundleScript = typeof document !== 'undefined' ? document.currentScript : null;
+const MODEL_SCRIPT = 'attention-lab-model.js';
+
+let loading = null;
+
+function modelScriptUrl() {
+  const base = bundleScript && bundleScript.src ? bundleScript.src : (typeof document !== 'undefined' ? document.baseURI : '');
+  return new URL(MODEL_SCRIPT, base).href;
+}
+
+function loadScript(url) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.async = true;
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js`));
+    document.head.append(script);
+  });
+}
+
+function decodeBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Resolves to the engine's handle of the trained model (loaded once per page). */
+export function loadTrainedModel(engine) {
+  if (!loading) {
+    loading = (async () => {
+      if (typeof globalThis.AttentionLabModelData !== 'string') await loadScript(modelScriptUrl());
+      if (typeof globalThis.AttentionLabModelData !== 'string') throw new Error(`${MODEL_SCRIPT} did not provide the model`);
+      return engine.loadModel(decodeBase64(globalThis.AttentionLabModelData));
+    })();
+    loading.catch(() => { loading = null; });  // let a later attempt retry
+  }
+  return loading;
+}
