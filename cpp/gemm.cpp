@@ -78,7 +78,10 @@ __attribute__((noinline)) void micro_kernel_1x8(int depth, const float* a, const
 
 }  // namespace
 
-void pack_columns(const float* source, int depth, int cols, int row_stride, PackedMatrix& packed) {
+namespace {
+// Fills packed panels from element(d, c), the value at depth d, column c.
+template <typename Element>
+void pack(int depth, int cols, PackedMatrix& packed, Element element) {
   packed.depth = depth;
   packed.cols = cols;
   packed.panels.assign(static_cast<std::size_t>(panel_count(cols)) * depth * kPanelWidth, 0.0f);
@@ -87,26 +90,19 @@ void pack_columns(const float* source, int depth, int cols, int row_stride, Pack
     const int col0 = p * kPanelWidth;
     const int width = std::min(kPanelWidth, cols - col0);
     for (int d = 0; d < depth; ++d) {
-      const float* row = source + static_cast<std::size_t>(d) * row_stride + col0;
-      std::copy(row, row + width, panel + d * kPanelWidth);
+      for (int w = 0; w < width; ++w) panel[d * kPanelWidth + w] = element(d, col0 + w);
     }
   }
+}
+}  // namespace
+
+void pack_columns(const float* source, int depth, int cols, int row_stride, PackedMatrix& packed) {
+  pack(depth, cols, packed, [&](int d, int c) { return source[static_cast<std::size_t>(d) * row_stride + c]; });
 }
 
 void pack_columns_transposed(const float* source, int depth, int cols, int row_stride,
                              PackedMatrix& packed) {
-  packed.depth = depth;
-  packed.cols = cols;
-  packed.panels.assign(static_cast<std::size_t>(panel_count(cols)) * depth * kPanelWidth, 0.0f);
-  for (int p = 0; p < panel_count(cols); ++p) {
-    float* panel = packed.panels.data() + static_cast<std::size_t>(p) * depth * kPanelWidth;
-    const int col0 = p * kPanelWidth;
-    const int width = std::min(kPanelWidth, cols - col0);
-    for (int w = 0; w < width; ++w) {
-      const float* column = source + static_cast<std::size_t>(col0 + w) * row_stride;
-      for (int d = 0; d < depth; ++d) panel[d * kPanelWidth + w] = column[d];
-    }
-  }
+  pack(depth, cols, packed, [&](int d, int c) { return source[static_cast<std::size_t>(c) * row_stride + d]; });
 }
 
 void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, const float* bias,

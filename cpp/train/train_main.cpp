@@ -157,6 +157,19 @@ std::string metadata(const Options& o, const TransformerConfig& c, std::size_t p
   return json.str();
 }
 
+// Reads and checks a model file; prints why on failure.
+bool load_model_file(const std::string& path, LoadedModel& loaded) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::fprintf(stderr, "attention_train: cannot read %s\n", path.c_str());
+    return false;
+  }
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string problem = load_model(bytes.data(), bytes.size(), loaded);
+  if (!problem.empty()) std::fprintf(stderr, "attention_train: %s: %s\n", path.c_str(), problem.c_str());
+  return problem.empty();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,14 +180,8 @@ int main(int argc, char** argv) {
     if (!o.probe_path.empty()) {
       // One JSON line per sentence read from stdin: the ids and the logits of
       // the native inference path (tests compare them with the wasm engine).
-      std::ifstream file(o.probe_path, std::ios::binary);
-      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
       LoadedModel loaded;
-      const std::string problem = load_model(bytes.data(), bytes.size(), loaded);
-      if (!problem.empty()) {
-        std::fprintf(stderr, "attention_train: %s: %s\n", o.probe_path.c_str(), problem.c_str());
-        return 2;
-      }
+      if (!load_model_file(o.probe_path, loaded)) return 2;
       std::string line;
       TransformerRun run;
       while (std::getline(std::cin, line)) {
@@ -196,14 +203,8 @@ int main(int argc, char** argv) {
     }
 
     if (!o.evaluate_path.empty()) {
-      std::ifstream file(o.evaluate_path, std::ios::binary);
-      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
       LoadedModel loaded;
-      const std::string problem = load_model(bytes.data(), bytes.size(), loaded);
-      if (!problem.empty()) {
-        std::fprintf(stderr, "attention_train: %s: %s\n", o.evaluate_path.c_str(), problem.c_str());
-        return 2;
-      }
+      if (!load_model_file(o.evaluate_path, loaded)) return 2;
       const auto train = encode_all(train_lines, loaded.vocabulary, loaded.params.config.max_len);
       const auto heldout = encode_all(heldout_lines, loaded.vocabulary, loaded.params.config.max_len);
       const Evaluation e = evaluate(loaded.params, heldout, NgramBaselines(train, loaded.vocabulary.size()));
