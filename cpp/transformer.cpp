@@ -1,5 +1,6 @@
 #include "transformer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -338,7 +339,7 @@ float gelu(float x) {
 }  // namespace
 
 void run_transformer(const TransformerParams<float>& params, const std::vector<int>& ids, bool want_logits,
-                     TransformerRun& run, const std::vector<std::uint8_t>* head_enabled) {
+                     TransformerRun& run, const TransformerRunOptions& run_options) {
   const TransformerConfig& c = params.config;
   const int n = static_cast<int>(ids.size());
   const int d = c.d_model;
@@ -359,7 +360,12 @@ void run_transformer(const TransformerParams<float>& params, const std::vector<i
     layer_norm(x.data(), n, d, layer.ln1_gain.data(), layer.ln1_bias.data(), normed.data());
     MhaShape shape{n, n, d, c.num_heads};
     MhaOptions options;
-    if (head_enabled != nullptr) options.head_enabled = head_enabled->data() + static_cast<std::size_t>(l) * c.num_heads;
+    if (run_options.head_enabled != nullptr) {
+      options.head_enabled = run_options.head_enabled + static_cast<std::size_t>(l) * c.num_heads;
+    }
+    options.has_scale = run_options.has_scale;
+    options.scale = run_options.scale;
+    options.temperature = run_options.temperature;
     MhaInputs<float> inputs;
     inputs.x = normed.data();
     inputs.w_q = layer.w_q.data();
@@ -395,6 +401,66 @@ void run_transformer(const TransformerParams<float>& params, const std::vector<i
   } else {
     run.logits.clear();
   }
+}
+
+double masked_sentence_loss(const TransformerParams<float>& params, const std::vector<int>& ids,
+                            const TransformerRunOptions& options) {
+  const int vocab = params.config.vocab_size;
+  std::vector<int> masked = ids;
+  TransformerRun run;
+  double total = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    masked[i] = Vocabulary::kMask;
+    run_transformer(params, masked, true, run, options);
+    const float* row = run.logits.data() + i * static_cast<std::size_t>(vocab);
+    double row_max = row[0], sum = 0;
+    for (int k = 1; k < vocab; ++k) row_max = std::max<double>(row_max, row[k]);
+    for (int k = 0; k < vocab; ++k) sum += std::exp(row[k] - row_max);
+    total -= row[ids[i]] - row_max - std::log(sum);
+    masked[i] = ids[i];
+  }
+  return ids.empty() ? 0.0 : total / static_cast<double>(ids.size());
+}
+
+std::vector<std::pair<int, float>> masked_predictions(const TransformerParams<float>& params, std::vector<int> ids,
+                                                      int position, int k, const TransformerRunOptions& options) {
+  const int vocab = params.config.vocab_size;
+  ids[static_cast<std::size_t>(position)] = Vocabulary::kMask;
+  TransformerRun run;
+  run_transformer(params, ids, true, run, options);
+  const float* row = run.logits.data() + static_cast<std::size_t>(position) * vocab;
+  double row_max = row[0], sum = 0;
+  for (int w = 1; w < vocab; ++w) row_max = std::max<double>(row_max, row[w]);
+  for (int w = 0; w < vocab; ++w) sum += std::exp(row[w] - row_max);
+  std::vector<std::pair<int, float>> best;
+  for (int w = 3; w < vocab; ++w) {  // never suggest <pad>, <unk>, <mask>
+    const float p = static_cast<float>(std::exp(row[w] - row_max) / sum);
+    if (static_cast<int>(best.size()) < k || p > best.back().second) {
+      best.emplace_back(w, p);
+      std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      if (static_cast<int>(best.size()) > k) best.pop_back();
+    }
+  }
+  return best;
+}
+
+std::vector<float> head_weight_norms(int d_model, int num_heads, const float* w_q, const float* w_k,
+                                     const float* w_v, const float* w_o) {
+  const int head_dim = d_model / num_heads;
+  std::vector<float> norms(static_cast<std::size_t>(num_heads), 0.0f);
+  for (int h = 0; h < num_heads; ++h) {
+    double sum = 0;
+    for (int r = 0; r < d_model; ++r) {
+      for (int c = h * head_dim; c < (h + 1) * head_dim; ++c) {
+        const std::size_t column_element = static_cast<std::size_t>(r) * d_model + c;  // W_Q/W_K/W_V columns
+        const std::size_t row_element = static_cast<std::size_t>(c) * d_model + r;     // W_O rows
+        sum += double(w_q[column_element]) * w_q[column_element] + double(w_k[column_element]) * w_k[column_element] +
+               double(w_v[column_element]) * w_v[column_element] + double(w_o[row_element]) * w_o[row_element];
+      }
+    }
+    norms[static_cast<std::size_t>(h)] = static_cast<float>(std::sqrt(sum));
+  }
+  return norms;
 }
 
 }  // namespace attention_lab

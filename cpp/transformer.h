@@ -92,9 +92,29 @@ struct TransformerRun {
   std::vector<float> logits;     // (seq_len, vocab) when requested
 };
 
-// head_enabled: optional (num_layers * num_heads) flags; a disabled head's
-// output is zeroed before W_O (ablation).
+// Experiments a learner can run on a trained model.
+struct TransformerRunOptions {
+  const std::uint8_t* head_enabled = nullptr;  // (num_layers * num_heads); 0 = head output zeroed before W_O
+  bool has_scale = false;                      // false: 1/sqrt(head_dim), as trained
+  double scale = 1.0;
+  double temperature = 1.0;
+};
+
 void run_transformer(const TransformerParams<float>& params, const std::vector<int>& ids,
-                     bool want_logits, TransformerRun& run, const std::vector<std::uint8_t>* head_enabled = nullptr);
+                     bool want_logits, TransformerRun& run, const TransformerRunOptions& options = {});
+
+// Mean masked-word loss of a sentence (pseudo-log-likelihood): each position in
+// turn is replaced by <mask> and scored. Returns nats per word.
+double masked_sentence_loss(const TransformerParams<float>& params, const std::vector<int>& ids,
+                            const TransformerRunOptions& options = {});
+
+// The k most likely words at `position` when it is masked: (id, probability), best first.
+std::vector<std::pair<int, float>> masked_predictions(const TransformerParams<float>& params, std::vector<int> ids,
+                                                      int position, int k, const TransformerRunOptions& options = {});
+
+// Per head, the Frobenius norm of its slices of W_Q, W_K, W_V (columns) and
+// W_O (rows): one "weight magnitude" importance measure. (num_heads) values.
+std::vector<float> head_weight_norms(int d_model, int num_heads, const float* w_q, const float* w_k,
+                                     const float* w_v, const float* w_o);
 
 }  // namespace attention_lab

@@ -71,7 +71,7 @@ template <typename Real>
 struct CallBuffers {
   std::vector<Real> x, context, w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o;
   std::vector<Real> output, attention, head_outputs;
-  std::vector<std::uint8_t> key_padding_mask;
+  std::vector<std::uint8_t> key_padding_mask, head_enabled;
 };
 
 template <typename Real>
@@ -143,6 +143,10 @@ val run(const val& args) {
     problem = copy_in(args, "keyPaddingMask", ctx, "contextLen", b.key_padding_mask);
     options.key_padding_mask = b.key_padding_mask.data();
     if (problem.empty()) problem = validate_shape(shape, options);
+  }
+  if (problem.empty() && !is_missing(args["headEnabled"])) {
+    problem = copy_in(args, "headEnabled", static_cast<std::size_t>(shape.num_heads), "numHeads", b.head_enabled);
+    options.head_enabled = b.head_enabled.data();
   }
   if (!problem.empty()) return error_result(problem);
 
@@ -339,41 +343,141 @@ val model_tokenize(int id, const std::string& text) {
   return result;
 }
 
-// args: { ids: Int32Array, wantLogits?: bool, headEnabled?: Uint8Array (layers*heads) }
+// Reads the common arguments of a model call: { ids: Int32Array,
+// headEnabled?: Uint8Array (layers*heads), scale?, temperature? }. Returns "" or a message.
+struct ModelCall {
+  std::vector<int> ids;
+  std::vector<std::uint8_t> enabled;
+  TransformerRunOptions options;
+};
+
+std::string read_model_call(const LoadedModel& model, const val& args, ModelCall& call) {
+  const TransformerConfig& c = model.params.config;
+  if (is_missing(args)) return "model calls need an object of arguments";
+  const val ids_value = args["ids"];
+  if (is_missing(ids_value) || !ids_value["length"].isNumber()) return "ids must be an array of token ids";
+  const double length = ids_value["length"].as<double>();
+  if (length < 1) return "there are no tokens to run";
+  if (length > c.max_len) {
+    return "this model reads at most " + std::to_string(c.max_len) + " tokens (got " + format_number(length) + ")";
+  }
+  call.ids.resize(static_cast<std::size_t>(length));
+  val view{emscripten::typed_memory_view(call.ids.size(), call.ids.data())};
+  view.call<void>("set", ids_value);
+  for (int token_id : call.ids) {
+    if (token_id < 0 || token_id >= c.vocab_size) return "token id " + std::to_string(token_id) + " is outside the vocabulary";
+  }
+  if (!is_missing(args["headEnabled"])) {
+    const std::string problem = copy_in(args, "headEnabled", static_cast<std::size_t>(c.num_layers * c.num_heads),
+                                        "numLayers × numHeads", call.enabled);
+    if (!problem.empty()) return problem;
+    call.options.head_enabled = call.enabled.data();
+  }
+  MhaOptions mha;
+  if (!is_missing(args["scale"])) {
+    if (!args["scale"].isNumber()) return "scale must be a number";
+    call.options.has_scale = mha.has_scale = true;
+    call.options.scale = mha.scale = args["scale"].as<double>();
+  }
+  if (!is_missing(args["temperature"])) {
+    if (!args["temperature"].isNumber()) return "temperature must be a number";
+    call.options.temperature = mha.temperature = args["temperature"].as<double>();
+  }
+  return validate_shape(MhaShape{static_cast<int>(length), static_cast<int>(length), c.d_model, c.num_heads}, mha);
+}
+
+// args: ModelCall fields + wantLogits?: bool
 val model_run(int id, const val& args) {
   const LoadedModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
-  const TransformerConfig& c = model->params.config;
-  const val ids_value = args["ids"];
-  if (is_missing(ids_value) || !ids_value["length"].isNumber()) return error_result("ids must be an array of token ids");
-  const double length = ids_value["length"].as<double>();
-  if (length < 1) return error_result("there are no tokens to run");
-  if (length > c.max_len) {
-    return error_result("this model reads at most " + std::to_string(c.max_len) + " tokens (got " +
-                        format_number(length) + ")");
-  }
-  static std::vector<int> ids;
-  ids.resize(static_cast<std::size_t>(length));
-  val view{emscripten::typed_memory_view(ids.size(), ids.data())};
-  view.call<void>("set", ids_value);
-  for (int token_id : ids) {
-    if (token_id < 0 || token_id >= c.vocab_size) return error_result("token id " + std::to_string(token_id) + " is outside the vocabulary");
-  }
-  static std::vector<std::uint8_t> enabled;
-  const bool ablating = !is_missing(args["headEnabled"]);
-  if (ablating) {
-    const std::string problem = copy_in(args, "headEnabled", static_cast<std::size_t>(c.num_layers * c.num_heads),
-                                        "numLayers × numHeads", enabled);
-    if (!problem.empty()) return error_result(problem);
-  }
+  static ModelCall call;
+  call = ModelCall{};
+  const std::string problem = read_model_call(*model, args, call);
+  if (!problem.empty()) return error_result(problem);
   const bool want_logits = !is_missing(args["wantLogits"]) && args["wantLogits"].as<bool>();
   static TransformerRun run;
-  run_transformer(model->params, ids, want_logits, run, ablating ? &enabled : nullptr);
+  run_transformer(model->params, call.ids, want_logits, run, call.options);
   val result = val::object();
   result.set("seqLen", run.seq_len);
   result.set("attention", val(emscripten::typed_memory_view(run.attention.size(), run.attention.data())));
   result.set("hidden", val(emscripten::typed_memory_view(run.hidden.size(), run.hidden.data())));
   if (want_logits) result.set("logits", val(emscripten::typed_memory_view(run.logits.size(), run.logits.data())));
+  return result;
+}
+
+// Mean masked-word loss of the sentence (each word hidden in turn), nats per word.
+val model_masked_loss(int id, const val& args) {
+  const LoadedModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  const std::string problem = read_model_call(*model, args, call);
+  if (!problem.empty()) return error_result(problem);
+  val result = val::object();
+  result.set("loss", masked_sentence_loss(model->params, call.ids, call.options));
+  return result;
+}
+
+// args: ModelCall fields + position, k: the k likeliest words for the masked position.
+val model_predict(int id, const val& args) {
+  const LoadedModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  std::string problem = read_model_call(*model, args, call);
+  const int position = problem.empty() ? read_int(args, "position", -1, problem) : 0;
+  const int k = problem.empty() ? read_int(args, "k", 5, problem) : 0;
+  if (problem.empty() && (position < 0 || position >= static_cast<int>(call.ids.size()))) problem = "position is outside the sentence";
+  if (problem.empty() && (k < 1 || k > 100)) problem = "k must be between 1 and 100";
+  if (!problem.empty()) return error_result(problem);
+  static std::vector<int> ids;
+  static std::vector<float> probabilities;
+  ids.clear();
+  probabilities.clear();
+  for (const auto& [word, p] : masked_predictions(model->params, call.ids, position, k, call.options)) {
+    ids.push_back(word);
+    probabilities.push_back(p);
+  }
+  val result = val::object();
+  result.set("ids", val(emscripten::typed_memory_view(ids.size(), ids.data())));
+  result.set("probabilities", val(emscripten::typed_memory_view(probabilities.size(), probabilities.data())));
+  std::string words;
+  for (std::size_t i = 0; i < ids.size(); ++i) words += (i ? "\n" : "") + model->vocabulary.word(ids[i]);
+  result.set("words", words);
+  return result;
+}
+
+// (num_layers * num_heads) weight-magnitude importance of a model's heads.
+val model_head_norms(int id) {
+  const LoadedModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  static std::vector<float> norms;
+  norms.clear();
+  const TransformerConfig& c = model->params.config;
+  for (const TransformerLayer<float>& layer : model->params.layers) {
+    const std::vector<float> layer_norms =
+        head_weight_norms(c.d_model, c.num_heads, layer.w_q.data(), layer.w_k.data(), layer.w_v.data(), layer.w_o.data());
+    norms.insert(norms.end(), layer_norms.begin(), layer_norms.end());
+  }
+  val result = val::object();
+  result.set("norms", val(emscripten::typed_memory_view(norms.size(), norms.data())));
+  return result;
+}
+
+// The same measure for one layer's weights given as arrays: { wq, wk, wv, wo, dModel, numHeads }.
+val head_norms_of(const val& args) {
+  std::string problem;
+  const int d_model = read_int(args, "dModel", 0, problem);
+  const int num_heads = problem.empty() ? read_int(args, "numHeads", 0, problem) : 0;
+  if (problem.empty()) problem = validate_shape(MhaShape{1, 1, d_model, num_heads}, MhaOptions{});
+  static std::vector<float> w_q, w_k, w_v, w_o, norms;
+  const std::size_t square = static_cast<std::size_t>(d_model) * static_cast<std::size_t>(d_model);
+  if (problem.empty()) problem = copy_in(args, "wq", square, "dModel × dModel", w_q);
+  if (problem.empty()) problem = copy_in(args, "wk", square, "dModel × dModel", w_k);
+  if (problem.empty()) problem = copy_in(args, "wv", square, "dModel × dModel", w_v);
+  if (problem.empty()) problem = copy_in(args, "wo", square, "dModel × dModel", w_o);
+  if (!problem.empty()) return error_result(problem);
+  norms = head_weight_norms(d_model, num_heads, w_q.data(), w_k.data(), w_v.data(), w_o.data());
+  val result = val::object();
+  result.set("norms", val(emscripten::typed_memory_view(norms.size(), norms.data())));
   return result;
 }
 
@@ -395,6 +499,10 @@ EMSCRIPTEN_BINDINGS(attention_lab) {
   emscripten::function("releaseModel", &attention_lab::release_model);
   emscripten::function("modelTokenize", &attention_lab::model_tokenize);
   emscripten::function("modelRun", &attention_lab::model_run);
+  emscripten::function("modelMaskedLoss", &attention_lab::model_masked_loss);
+  emscripten::function("modelPredict", &attention_lab::model_predict);
+  emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
+  emscripten::function("headWeightNorms", &attention_lab::head_norms_of);
   emscripten::function("heapBytesInUse", &attention_lab::heap_bytes_in_use);
   emscripten::function("simdBackend", &attention_lab::simd_backend);
 }

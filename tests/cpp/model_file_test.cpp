@@ -78,3 +78,28 @@ TEST(ModelFile, CorruptTruncatedAndForeignBytesGiveClearErrors) {
 
 }  // namespace
 }  // namespace attention_lab
+
+namespace attention_lab {
+namespace {
+
+TEST(Ablation, SwitchingAHeadOffEqualsZeroingItsRowsOfWO) {
+  TransformerParams<float> params;
+  params.allocate({12, 16, 4, 2, 20, 10});
+  initialise_transformer(params, 6, 0.3f);
+  const std::vector<int> ids = {3, 5, 7, 9, 11, 4};
+  std::vector<std::uint8_t> enabled(8, 1);
+  enabled[1 * 4 + 2] = 0;  // layer 2, head 3
+  TransformerRunOptions options;
+  options.head_enabled = enabled.data();
+  TransformerRun ablated, zeroed;
+  run_transformer(params, ids, true, ablated, options);
+  for (int r = 2 * 4; r < 3 * 4; ++r) {
+    std::fill(params.layers[1].w_o.begin() + r * 16, params.layers[1].w_o.begin() + (r + 1) * 16, 0.0f);
+  }
+  run_transformer(params, ids, true, zeroed);
+  ASSERT_EQ(ablated.logits.size(), zeroed.logits.size());
+  for (std::size_t i = 0; i < zeroed.logits.size(); ++i) EXPECT_NEAR(ablated.logits[i], zeroed.logits[i], 1e-5);
+}
+
+}  // namespace
+}  // namespace attention_lab

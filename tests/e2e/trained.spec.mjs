@@ -73,7 +73,7 @@ test('tokens are shown as the model sees them; unknown words are marked', async 
   await page.goto('/index.html');
   await ready(page, '#trained');
   const widget = page.locator('attention-lab#trained');
-  await widget.locator('input[type="text"]').fill('The Zyzzogeton drank tea');
+  await widget.locator('input[type="text"]').fill('The Zyzzogeton poured tea');
   await expect(widget.locator('.chip[data-index]')).toHaveCount(4);
   await expect(widget.locator('.chip[data-index="0"]')).toContainText('the');
   await expect(widget.locator('.chip[data-index="1"]')).toHaveClass(/unknown/);

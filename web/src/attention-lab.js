@@ -67,7 +67,7 @@ export class AttentionLabElement extends HTMLElement {
     this._shadow = this.attachShadow({ mode: 'open' });
     const sheet = styleSheet();
     if (sheet) this._shadow.adoptedStyleSheets = [sheet];
-    this._state = { layer: 0, selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null, threshold: 0 };
+    this._state = { experiment: { scaling: true, temperature: 1, disabled: new Set(), open: false, position: null, sort: 'sensitivity' }, layer: 0, selectedHead: 0, view: 'heatmap', hover: null, locked: null, sort: { key: 'strength', direction: 'descending' }, overlay: null, topK: null, threshold: 0 };
     this._result = null;
     this._timer = null;
     this._renderToken = 0;
@@ -170,6 +170,12 @@ export class AttentionLabElement extends HTMLElement {
       this._showError(config.problems.join('; '));
       return;
     }
+    // switched-off heads belong to one architecture: forget them when it changes
+    const shapeKey = `${config.source.id}:${config.heads}:${config.dModel}`;
+    if (this._state.experiment.shapeKey !== shapeKey) {
+      this._state.experiment.shapeKey = shapeKey;
+      this._state.experiment.disabled = new Set();
+    }
     let engine;
     let view;
     try {
@@ -177,6 +183,7 @@ export class AttentionLabElement extends HTMLElement {
       if (ticket !== this._renderToken) return;
       view = await config.source.compute(engine, {
         text: this._input.value, heads: config.heads, dModel: config.dModel, seed: config.seed, causal: config.causal,
+        ...this._experimentOptions(),
       });
     } catch (error) {
       if (ticket === this._renderToken) this._showError(error.message);
@@ -249,6 +256,7 @@ export class AttentionLabElement extends HTMLElement {
     this._heads = h('div', { class: 'head-groups', role: 'group', 'aria-label': 'Choose a head' });
     this._focus = h('div', { class: 'focus' });
     this._tooltip = h('div', { class: 'tooltip', role: 'presentation' });
+    this._experiments = h('div', { class: 'experiments-slot' });
     this._shadow.append(h('section', { class: 'lab', 'aria-label': 'Multi-head attention explorer' },
       h('div', { class: 'top' }, this._title, this._badge),
       this._note,
@@ -261,12 +269,14 @@ export class AttentionLabElement extends HTMLElement {
       h('div', { class: 'body' },
         h('div', {}, h('div', { class: 'grid-head' }, this._gridTitle, this._layerSlot, this._overlayButton), this._heads),
         this._focus),
+      this._experiments,
       this._tooltip));
   }
 
   _clearViews() {
     this._heads.replaceChildren();
     this._focus.replaceChildren();
+    this._experiments.replaceChildren();
     this._arch.replaceChildren();
     this._archFacts.textContent = '';
   }
@@ -304,7 +314,140 @@ export class AttentionLabElement extends HTMLElement {
     if (!this._result) return;
     this._renderHeadGrid();
     this._renderFocus();
+    this._renderExperiments();
     this._applyHighlight();
+  }
+
+  // ---- experiments: ablation, scaling, temperature, importance -------------
+  // Options for a source: scaling off means scale = 1; disabled heads become 0 flags.
+  _experimentOptions() {
+    const e = this._state.experiment;
+    const options = { scale: e.scaling ? undefined : 1, temperature: e.temperature === 1 ? undefined : e.temperature };
+    if (e.disabled.size && this._result) {
+      const { numLayers, numHeads } = this._result;
+      options.headEnabled = Array.from({ length: numLayers * numHeads }, (_, k) => (e.disabled.has(`${Math.floor(k / numHeads)}:${k % numHeads}`) ? 0 : 1));
+    }
+    return options;
+  }
+
+  _setExperiment(change) {
+    Object.assign(this._state.experiment, change);
+    this._schedule(0);
+  }
+
+  _renderExperiments() {
+    const result = this._result;
+    const e = this._state.experiment;
+    if (!result.experiment) {
+      this._experiments.replaceChildren();
+      return;
+    }
+    const details = h('details', { class: 'experiments', open: e.open });
+    details.addEventListener('toggle', () => {
+      if (details.open !== e.open) {
+        e.open = details.open;
+        this._renderExperiments();
+      }
+    });
+    details.append(h('summary', {}, 'Experiments: switch heads off, change the scaling and the temperature'));
+    this._experiments.replaceChildren(details);
+    if (!e.open) return;
+
+    // 1. Scaling and temperature
+    const scaling = h('input', { type: 'checkbox', checked: e.scaling });
+    scaling.addEventListener('change', () => this._setExperiment({ scaling: scaling.checked }));
+    const slider = h('input', { type: 'range', min: '-2', max: '2', step: '0.25', value: String(Math.log2(e.temperature)), 'aria-label': 'Temperature' });
+    const shownTemperature = h('output', {}, `T = ${e.temperature}`);
+    slider.addEventListener('input', () => { shownTemperature.textContent = `T = ${2 ** Number(slider.value)}`; });
+    slider.addEventListener('change', () => this._setExperiment({ temperature: 2 ** Number(slider.value) }));
+    const heads = result.layers.flatMap((layer) => layer.heads);
+    const meanEntropy = heads.reduce((sum, head) => sum + head.summary.normalisedEntropy, 0) / heads.length;
+    details.append(h('div', { class: 'controls' },
+      h('label', {}, scaling, `Scale scores by 1/√d_k = 1/√${result.headDim}`),
+      h('label', {}, 'Temperature', slider, shownTemperature)),
+      h('p', { class: 'note' }, `Mean entropy over all heads: ${percent(meanEntropy)} of uniform. ` +
+        'A dot product of two d_k-dimensional vectors grows like √d_k; without the scaling the scores are that much larger, ' +
+        'the softmax saturates (one word takes almost all the weight, entropy drops) and its gradients vanish. ' +
+        'Temperature divides the scores: T > 1 flattens attention, T < 1 sharpens it.'));
+
+    // 2. Head switches
+    const switches = h('fieldset', { class: 'head-switches' }, h('legend', {}, 'Heads on (untick to switch a head off: its output is zeroed before W_O)'));
+    for (const head of heads) {
+      const key = `${head.layer}:${head.head}`;
+      const box = h('input', { type: 'checkbox', checked: !e.disabled.has(key), 'data-key': key });
+      box.addEventListener('change', () => {
+        const disabled = new Set(e.disabled);
+        if (box.checked) disabled.delete(key); else disabled.add(key);
+        this._setExperiment({ disabled });
+      });
+      switches.append(h('label', {}, box, swatch(head.head), head.name));
+    }
+    details.append(switches);
+
+    // 3. Measured effect against the default (all heads on, scaled, T = 1)
+    const { run, outputName } = result.experiment;
+    const baseline = run({});
+    const change = relativeChange(result.output, baseline);
+    details.append(h('p', { class: 'effect', role: 'status' },
+      `Compared with the default (all heads on, scaled, T = 1), ${outputName} changed by ${percent(change.relative)} ` +
+      `(relative L2 distance); cosine similarity ${change.cosine.toFixed(4)}.`));
+    if (result.experiment.maskedLoss) details.append(this._lossAndPredictions(result));
+
+    // 4. Importance
+    details.append(this._importanceTable(result, heads));
+  }
+
+  _lossAndPredictions(result) {
+    const e = this._state.experiment;
+    const options = this._experimentOptions();
+    const wrap = h('div', { class: 'predictions' });
+    const before = result.experiment.maskedLoss({});
+    const now = result.experiment.maskedLoss(options);
+    wrap.append(h('p', {}, `Masked-word loss of this sentence (each word hidden in turn, nats per word): default ${before.toFixed(3)}, now ${now.toFixed(3)}.`));
+    const seqLen = result.seqLen;
+    const position = e.position !== null && e.position < seqLen ? e.position : Math.min(seqLen - 1, Math.floor(seqLen / 2));
+    const select = h('select', { 'aria-label': 'Word to hide' }, ...result.tokens.map((t, i) => h('option', { value: i, selected: i === position }, `${i + 1}: ${t}`)));
+    select.addEventListener('change', () => { e.position = Number(select.value); this._renderExperiments(); });
+    const list = (predictions) => h('ol', {}, ...predictions.map((p) => h('li', {}, `${p.word} ${percent(p.probability)}`)));
+    wrap.append(h('div', { class: 'controls' }, h('label', {}, 'Hide word', select)),
+      h('div', { class: 'prediction-columns' },
+        h('div', {}, h('h4', {}, 'Model guesses (default)'), list(result.experiment.predict(position, {}))),
+        h('div', {}, h('h4', {}, 'Model guesses (now)'), list(result.experiment.predict(position, options)))));
+    return wrap;
+  }
+
+  _importanceTable(result, heads) {
+    const e = this._state.experiment;
+    const options = this._experimentOptions();
+    const { numLayers, numHeads } = result;
+    const norms = result.experiment.weightNorms();
+    // output sensitivity: the change when this head alone is switched off, all others on (scaling and temperature as now)
+    const current = result.experiment.run({ ...options, headEnabled: undefined });
+    const rows = heads.map((head) => {
+      const flags = Array.from({ length: numLayers * numHeads }, (_, k) => (k === head.layer * numHeads + head.head ? 0 : 1));
+      const alone = result.experiment.run({ ...options, headEnabled: flags });
+      return { head, key: `${head.layer}:${head.head}`, entropy: head.summary.normalisedEntropy, norm: norms[head.layer][head.head],
+        sensitivity: relativeChange(alone, current).relative };
+    });
+    const measures = { sensitivity: ['Output sensitivity', (r) => r.sensitivity], norm: ['Weight magnitude', (r) => r.norm], entropy: ['Entropy (high = unimportant)', (r) => -r.entropy] };
+    rows.sort((a, b) => measures[e.sort][1](a) - measures[e.sort][1](b));  // least important first
+    const header = (key, label) => h('th', { scope: 'col', 'aria-sort': e.sort === key ? 'ascending' : 'none' },
+      h('button', { type: 'button', 'data-sort': key, onclick: () => { e.sort = key; this._renderExperiments(); this._experiments.querySelector(`th button[data-sort="${key}"]`)?.focus(); } }, label));
+    const table = h('table', { class: 'importance' },
+      h('caption', {}, 'Head importance, least important first (click a heading to rank by it)'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Head'), header('entropy', 'Entropy'), header('norm', 'Weight magnitude'), header('sensitivity', 'Output sensitivity'))),
+      h('tbody', {}, ...rows.map((r) => h('tr', { 'data-key': r.key },
+        h('td', {}, swatch(r.head.head), ` ${r.head.name}${e.disabled.has(r.key) ? ' (off)' : ''}`),
+        h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), h('td', {}, percent(r.sensitivity))))));
+    const k = h('input', { type: 'number', min: '0', max: String(rows.length), value: String(e.disabled.size), 'aria-label': 'How many heads to switch off' });
+    const prune = h('button', { type: 'button', class: 'chip', onclick: () => {
+      const count = Math.max(0, Math.min(rows.length, Number(k.value) || 0));
+      this._setExperiment({ disabled: new Set(rows.slice(0, count).map((r) => r.key)) });
+    } }, 'Switch them off');
+    const reset = h('button', { type: 'button', class: 'chip', onclick: () => this._setExperiment({ disabled: new Set(), scaling: true, temperature: 1 }) }, 'Reset all');
+    return h('div', { class: 'importance-wrap' }, table,
+      h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, `least important by ${measures[e.sort][0].toLowerCase()}`), prune, reset),
+      h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.'));
   }
 
   _renderTokens(tokens) {
@@ -469,7 +612,7 @@ export class AttentionLabElement extends HTMLElement {
       }
       rows.push(h('tr', {}, ...cells));
     }
-    return h('div', { class: 'matrix-wrap' }, h('table', { class: 'matrix' },
+    return h('div', { class: 'matrix-wrap', tabindex: '0', role: 'region', 'aria-label': `${head.name}: every attention weight` }, h('table', { class: 'matrix' },
       h('caption', {}, `${head.name}: attention from each word (rows) to each word (columns)`),
       h('thead', {}, h('tr', {}, h('td', {}), ...tokens.map((t, j) => h('th', { scope: 'col', 'data-index': j }, t)))),
       h('tbody', {}, ...rows)));
@@ -671,6 +814,21 @@ export class AttentionLabElement extends HTMLElement {
   _hideTooltip() {
     this._tooltip.style.display = 'none';
   }
+}
+
+// How far `changed` moved from `reference`: relative L2 distance and cosine similarity.
+function relativeChange(changed, reference) {
+  let difference = 0;
+  let norm = 0;
+  let dot = 0;
+  let changedNorm = 0;
+  for (let i = 0; i < reference.length; i++) {
+    difference += (changed[i] - reference[i]) ** 2;
+    norm += reference[i] ** 2;
+    changedNorm += changed[i] ** 2;
+    dot += changed[i] * reference[i];
+  }
+  return { relative: norm ? Math.sqrt(difference / norm) : 0, cosine: norm && changedNorm ? dot / Math.sqrt(norm * changedNorm) : 1 };
 }
 
 function swatch(index) {

@@ -56,6 +56,9 @@ function normalise(params, ArrayType) {
   }
   for (const name of MATRICES) args[name] = flatten(name, params[name], ArrayType);
   for (const name of BIASES) args[name] = flatten(name, params[name], ArrayType);
+  if (params.headEnabled !== undefined && params.headEnabled !== null) {
+    args.headEnabled = flatten('headEnabled', Array.from(params.headEnabled, (on) => (on ? 1 : 0)), Uint8Array);
+  }
   if (params.keyPaddingMask !== undefined && params.keyPaddingMask !== null) {
     args.keyPaddingMask = flatten('keyPaddingMask', params.keyPaddingMask, Uint8Array);
   }
@@ -99,10 +102,13 @@ export function createEngine(Module) {
         const surfaces = result.surfaces.split('\n');
         return Array.from(ids, (tokenId, i) => ({ text: texts[i], surface: surfaces[i], id: tokenId, unknown: tokenId === 1 }));
       },
-      /** attention (numLayers, numHeads, n, n); logits (n, vocab) when asked; hidden (n, dModel). */
-      run(ids, { logits = false, headEnabled } = {}) {
+      /**
+       * attention (numLayers, numHeads, n, n); logits (n, vocab) when asked; hidden (n, dModel).
+       * Options: headEnabled (numLayers * numHeads flags, 0 = ablated), scale, temperature.
+       */
+      run(ids, { logits = false, headEnabled, scale, temperature } = {}) {
         alive();
-        const result = Module.modelRun(id, { ids: Int32Array.from(ids), wantLogits: logits, headEnabled });
+        const result = Module.modelRun(id, { ids: Int32Array.from(ids), wantLogits: logits, headEnabled, scale, temperature });
         if (result.error) throw new Error(result.error);
         return {
           seqLen: result.seqLen,
@@ -110,6 +116,27 @@ export function createEngine(Module) {
           hidden: result.hidden.slice(),
           logits: result.logits ? result.logits.slice() : undefined,
         };
+      },
+      /** Mean masked-word loss of the sentence, each word hidden in turn (nats per word). */
+      maskedLoss(ids, { headEnabled, scale, temperature } = {}) {
+        alive();
+        const result = Module.modelMaskedLoss(id, { ids: Int32Array.from(ids), headEnabled, scale, temperature });
+        if (result.error) throw new Error(result.error);
+        return result.loss;
+      },
+      /** The k likeliest words for position when it is hidden: [{ word, id, probability }]. */
+      predict(ids, position, { k = 5, headEnabled, scale, temperature } = {}) {
+        alive();
+        const result = Module.modelPredict(id, { ids: Int32Array.from(ids), position, k, headEnabled, scale, temperature });
+        if (result.error) throw new Error(result.error);
+        const words = result.words.split('\n');
+        const probabilities = result.probabilities.slice();
+        return Array.from(result.ids.slice(), (wordId, i) => ({ word: words[i], id: wordId, probability: probabilities[i] }));
+      },
+      /** Weight magnitude of every head: (numLayers * numHeads) Frobenius norms of its W_Q, W_K, W_V, W_O slices. */
+      headNorms() {
+        alive();
+        return Module.modelHeadNorms(id).norms.slice();
       },
       /** The same architecture and vocabulary with seeded random weights. */
       randomTwin(seed = 0) {
@@ -176,6 +203,14 @@ export function createEngine(Module) {
     loadModel(bytes) {
       if (!(bytes instanceof Uint8Array)) throw new Error('loadModel needs the model file as a Uint8Array');
       return modelHandle(Module.loadModel(bytes));
+    },
+    /** Weight magnitude of each head of one layer: { wq, wk, wv, wo, dModel, numHeads } -> Float32Array(numHeads). */
+    headWeightNorms(params) {
+      const result = Module.headWeightNorms({ ...params,
+        wq: flatten('wq', params.wq, Float32Array), wk: flatten('wk', params.wk, Float32Array),
+        wv: flatten('wv', params.wv, Float32Array), wo: flatten('wo', params.wo, Float32Array) });
+      if (result.error) throw new Error(result.error);
+      return result.norms.slice();
     },
     /** Bytes malloc hands out right now (for leak checks). */
     heapBytesInUse: () => Module.heapBytesInUse(),

@@ -136,6 +136,17 @@ table.matrix th[scope="row"] { text-align: right; position: sticky; left: 0; bac
 table.matrix thead th { position: sticky; top: 0; background: var(--al-bg); }
 tr.hot td { background: color-mix(in srgb, var(--al-highlight) 14%, transparent); }
 .self { color: var(--al-muted); font-size: 0.8em; }
+.experiments { margin-top: 14px; border: 1px solid var(--al-border); border-radius: 8px; padding: 8px 12px; }
+.experiments summary { cursor: pointer; font-weight: 600; }
+.head-switches { border: 1px solid var(--al-border); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 6px 12px; font-size: 0.85em; }
+.head-switches label { display: inline-flex; align-items: center; gap: 4px; }
+.effect { font-weight: 600; font-size: 0.9em; }
+.predictions { font-size: 0.9em; }
+.prediction-columns { display: flex; flex-wrap: wrap; gap: 24px; font-size: 0.88em; }
+.prediction-columns h4 { font-size: 0.9em; margin: 4px 0; }
+.prediction-columns ol { margin: 0; padding-left: 1.4em; }
+table.importance { width: auto; min-width: 60%; margin-top: 8px; }
+.controls input[type="number"] { width: 4em; padding: 1px 4px; border: 1px solid var(--al-border); border-radius: 4px; background: var(--al-bg); }
 .tooltip {
   position: absolute; pointer-events: none; background: var(--al-fg); color: var(--al-bg); padding: 3px 8px;
   border-radius: 4px; font-size: 0.8em; white-space: nowrap; z-index: 2; display: none;

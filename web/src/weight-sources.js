@@ -44,7 +44,7 @@ registerWeightSource('seeded-random', {
   label: 'Seeded random weights (untrained)',
   trained: false,
   note: 'Untrained: these heads were never taught anything, so any pattern is chance, not a learned role.',
-  compute(engine, { text, heads, dModel, seed, causal }) {
+  compute(engine, { text, heads, dModel, seed, causal, scale, temperature, headEnabled }) {
     const { tokens, total, truncated } = tokenize(text);
     if (tokens.length === 0) return { tokens: [] };
     const key = `${dModel}:${seed}`;
@@ -52,14 +52,20 @@ registerWeightSource('seeded-random', {
       if (layerCache.size > 8) layerCache.clear();
       layerCache.set(key, engine.seededLayer(dModel, seed));
     }
-    const x = engine.embedTokens(tokens, dModel, seed);
-    const result = engine.multiHeadAttention({ x, ...layerCache.get(key), seqLen: tokens.length, dModel, numHeads: heads, causal,
-      wantHeadOutputs: false });
+    const layer = layerCache.get(key);
+    const inputs = { x: engine.embedTokens(tokens, dModel, seed), ...layer, seqLen: tokens.length, dModel, numHeads: heads, causal };
+    const result = engine.multiHeadAttention({ ...inputs, scale, temperature, headEnabled, wantHeadOutputs: false });
     return {
       tokens: tokens.map((t) => ({ text: t, surface: t, unknown: false })),
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
-      attention: result.attention, causal: Boolean(causal),
+      attention: result.attention, causal: Boolean(causal), output: result.output,
       message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
+      // what the experiments panel may ask for: the layer output under other settings
+      experiment: {
+        outputName: 'the layer output',
+        run: (options) => engine.multiHeadAttention({ ...inputs, ...options, wantAttention: false, wantHeadOutputs: false }).output,
+        weightNorms: () => [engine.headWeightNorms({ ...layer, dModel, numHeads: heads })],
+      },
     };
   },
 });
@@ -67,18 +73,29 @@ registerWeightSource('seeded-random', {
 // The trained masked language model (scripts/train.sh, cpp/train/) and its
 // untrained twin: the same architecture and vocabulary, seeded random weights.
 function transformerSource(twinSeed) {
-  return async (engine, { text, seed }) => {
+  return async (engine, { text, seed, scale, temperature, headEnabled }) => {
     let model = await loadTrainedModel(engine);
     if (twinSeed !== null) model = twinOf(model, seed ?? twinSeed);
     const all = model.tokenize(text);
     const { maxLen, numLayers, numHeads, dModel, dFF, vocabSize } = model.config;
     const tokens = all.slice(0, maxLen);
     if (tokens.length === 0) return { tokens: [] };
-    const run = model.run(tokens.map((t) => t.id));
+    const ids = tokens.map((t) => t.id);
+    const run = model.run(ids, { scale, temperature, headEnabled });
     return {
       tokens: tokens.map(({ text: t, surface, unknown }) => ({ text: t, surface, unknown })),
       numLayers, numHeads, dModel, headDim: dModel / numHeads, seqLen: run.seqLen,
-      attention: run.attention, causal: false,
+      attention: run.attention, causal: false, output: run.hidden,
+      experiment: {
+        outputName: 'the final hidden states',
+        run: (options) => model.run(ids, options).hidden,
+        maskedLoss: (options) => model.maskedLoss(ids, options),
+        predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
+        weightNorms: () => {
+          const norms = model.headNorms();
+          return Array.from({ length: numLayers }, (_, l) => norms.slice(l * numHeads, (l + 1) * numHeads));
+        },
+      },
       architecture: { layers: numLayers, dFF, vocab: vocabSize, parameters: model.metadata?.parameters },
       heldout: twinSeed === null ? model.metadata.heads : undefined,
       heldoutInfo: twinSeed === null ? model.metadata.heldout : undefined,

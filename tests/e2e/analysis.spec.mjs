@@ -1,0 +1,66 @@
+// The experiments panel: switching heads off, scaling, temperature and the
+// importance ranking, with figures the engine computes.
+import { test, expect } from '@playwright/test';
+
+async function openExperiments(page, id) {
+  await page.goto('/index.html');
+  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
+  const widget = page.locator(`attention-lab#${id}`);
+  await widget.evaluate((el) => el.ready);
+  await widget.locator('details.experiments summary').click();
+  await expect(widget.locator('.effect')).toContainText('changed by 0%');
+  return widget;
+}
+
+test.beforeEach(async ({ page }) => {
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') page.errors.push(message.text()); });
+});
+
+test.afterEach(async ({ page }) => {
+  expect(page.errors).toEqual([]);
+});
+
+test('switching a head off changes the output by a measured amount; reset restores it', async ({ page }) => {
+  const widget = await openExperiments(page, 'intro');
+  const before = await widget.evaluate((el) => el.getAttention().attention.slice(0, 20).join());
+  await widget.locator('.head-switches input[data-key="0:2"]').uncheck();
+  await expect(widget.locator('.effect')).toContainText(/changed by (?!0%)\d+(\.\d)?%/);
+  await expect(widget.locator('table.importance tr[data-key="0:2"]')).toContainText('(off)');
+  // ablation leaves the head's own weights as they were
+  expect(await widget.evaluate((el) => el.getAttention().attention.slice(0, 20).join())).toBe(before);
+  await widget.locator('button', { hasText: 'Reset all' }).click();
+  await expect(widget.locator('.effect')).toContainText('changed by 0%');
+});
+
+test('scaling off and a low temperature sharpen attention: entropy falls', async ({ page }) => {
+  const widget = await openExperiments(page, 'intro');
+  const entropy = async () => Number((await widget.locator('details.experiments .note').first().textContent()).match(/([\d.]+)% of uniform/)[1]);
+  const scaled = await entropy();
+  await widget.locator('details.experiments input[type="checkbox"]').first().uncheck();
+  await expect(widget.locator('.effect')).not.toContainText('changed by 0%');
+  const unscaled = await entropy();
+  expect(unscaled).toBeLessThan(scaled);
+  await widget.locator('details.experiments input[type="checkbox"]').first().check();
+  await widget.locator('input[aria-label="Temperature"]').fill('2');
+  await expect(widget.locator('details.experiments output')).toHaveText('T = 4');
+  const hot = await entropy();
+  expect(hot).toBeGreaterThan(scaled);
+});
+
+test('trained model: pruning the least important heads, loss and guesses before and after', async ({ page }) => {
+  const widget = await openExperiments(page, 'trained');
+  await expect(widget.locator('.predictions')).toContainText(/default (\d+\.\d{3}), now \1/);
+  const ranked = await widget.locator('table.importance tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.key));
+  expect(ranked).toHaveLength(8);
+  await widget.locator('input[aria-label="How many heads to switch off"]').fill('3');
+  await widget.locator('button', { hasText: 'Switch them off' }).click();
+  await expect(widget.locator('.head-switches input:not(:checked)')).toHaveCount(3);
+  for (const key of ranked.slice(0, 3)) await expect(widget.locator(`.head-switches input[data-key="${key}"]`)).not.toBeChecked();
+  const text = await widget.locator('.predictions p').first().textContent();
+  const [, before, after] = text.match(/default (\d+\.\d+), now (\d+\.\d+)/);
+  expect(Number(after)).not.toBe(Number(before));
+  await expect(widget.locator('.prediction-columns ol')).toHaveCount(2);
+  await expect(widget.locator('.prediction-columns ol').first().locator('li')).toHaveCount(5);
+});
