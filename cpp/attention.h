@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace attention_lab {
 
@@ -90,6 +91,24 @@ std::string validate_values(const MhaShape& shape, const MhaInputs<Real>& inputs
 template <typename Real>
 void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& options,
                                     const MhaInputs<Real>& inputs, const MhaOutputs<Real>& outputs);
+
+// Every intermediate number of one head for one query word, for the
+// step-by-step view (computed in double, like the reference).
+struct HeadTrace {
+  std::vector<double> query;        // (head_dim) q_i = x_i·W_Q[:, head cols] + b_Q[head cols]
+  std::vector<double> keys;         // (context_len, head_dim)
+  std::vector<double> values;       // (context_len, head_dim)
+  std::vector<double> dots;         // (context_len) q_i·k_j
+  std::vector<double> scaled;       // (context_len) dots * scale / temperature
+  std::vector<std::uint8_t> hidden; // (context_len) 1 = masked
+  std::vector<double> weights;      // (context_len) softmax of the visible scaled dots
+  std::vector<double> head_output;  // (head_dim) sum_j weights_j v_j
+  std::vector<double> output;       // (d_model) row i of concat(all heads)·W_O + b_O
+  double logit_factor = 0;          // scale / temperature
+};
+
+HeadTrace trace_head(const MhaShape& shape, const MhaOptions& options, const MhaInputs<double>& inputs, int head,
+                     int query);
 
 // The fast float32 kernel: packed GEMM with a SIMD micro-kernel (wasm_simd128.h
 // in the WebAssembly build, SSE natively) and a fused scaled softmax.

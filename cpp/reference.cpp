@@ -103,6 +103,63 @@ void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& opt
   std::copy(projected.begin(), projected.end(), outputs.output);
 }
 
+HeadTrace trace_head(const MhaShape& shape, const MhaOptions& options, const MhaInputs<double>& inputs, int head,
+                     int query) {
+  const int d_model = shape.d_model, head_dim = shape.head_dim(), context_len = shape.context_len;
+  const int column0 = head * head_dim;
+  const double* context = inputs.context != nullptr ? inputs.context : inputs.x;
+  HeadTrace trace;
+  trace.logit_factor = effective_scale(shape, options) / options.temperature;
+  // 1. q for the chosen word, k and v for every word, in this head's columns.
+  auto project_slice = [&](const double* row, const double* weights, const double* bias, std::vector<double>& out,
+                           std::size_t offset) {
+    for (int c = 0; c < head_dim; ++c) {
+      double sum = bias != nullptr ? bias[column0 + c] : 0.0;
+      for (int k = 0; k < d_model; ++k) sum += row[k] * weights[static_cast<std::size_t>(k) * d_model + column0 + c];
+      out[offset + c] = sum;
+    }
+  };
+  trace.query.assign(head_dim, 0.0);
+  project_slice(inputs.x + static_cast<std::size_t>(query) * d_model, inputs.w_q, inputs.b_q, trace.query, 0);
+  trace.keys.assign(static_cast<std::size_t>(context_len) * head_dim, 0.0);
+  trace.values.assign(trace.keys.size(), 0.0);
+  for (int j = 0; j < context_len; ++j) {
+    const double* row = context + static_cast<std::size_t>(j) * d_model;
+    project_slice(row, inputs.w_k, inputs.b_k, trace.keys, static_cast<std::size_t>(j) * head_dim);
+    project_slice(row, inputs.w_v, inputs.b_v, trace.values, static_cast<std::size_t>(j) * head_dim);
+  }
+  // 2. dot products, 3. scaled, 4. masked, 5. softmax, 6. weighted sum of values.
+  trace.dots.assign(context_len, 0.0);
+  trace.scaled.assign(context_len, 0.0);
+  trace.hidden.assign(context_len, 0);
+  double row_max = -std::numeric_limits<double>::infinity();
+  for (int j = 0; j < context_len; ++j) {
+    for (int c = 0; c < head_dim; ++c) trace.dots[j] += trace.query[c] * trace.keys[static_cast<std::size_t>(j) * head_dim + c];
+    trace.scaled[j] = trace.dots[j] * trace.logit_factor;
+    trace.hidden[j] = (options.causal && j > query) ||
+                      (options.key_padding_mask != nullptr && options.key_padding_mask[j] != 0);
+    if (!trace.hidden[j]) row_max = std::max(row_max, trace.scaled[j]);
+  }
+  trace.weights.assign(context_len, 0.0);
+  double total = 0;
+  for (int j = 0; j < context_len; ++j) {
+    if (!trace.hidden[j]) total += (trace.weights[j] = std::exp(trace.scaled[j] - row_max));
+  }
+  trace.head_output.assign(head_dim, 0.0);
+  for (int j = 0; j < context_len; ++j) {
+    trace.weights[j] = total > 0 ? trace.weights[j] / total : 0.0;
+    for (int c = 0; c < head_dim; ++c) {
+      trace.head_output[c] += trace.weights[j] * trace.values[static_cast<std::size_t>(j) * head_dim + c];
+    }
+  }
+  // 7. concat of all heads and W_O: the reference kernel's row for this word.
+  std::vector<double> output(static_cast<std::size_t>(shape.seq_len) * d_model);
+  reference_multi_head_attention<double>(shape, options, inputs, MhaOutputs<double>{output.data(), nullptr, nullptr});
+  trace.output.assign(output.begin() + static_cast<std::ptrdiff_t>(query) * d_model,
+                      output.begin() + static_cast<std::ptrdiff_t>(query + 1) * d_model);
+  return trace;
+}
+
 template void reference_multi_head_attention<double>(const MhaShape&, const MhaOptions&,
                                                      const MhaInputs<double>&,
                                                      const MhaOutputs<double>&);

@@ -80,10 +80,11 @@ CallBuffers<Real>& buffers() {
   return instance;
 }
 
+// Reads and checks one call's arguments into the wasm heap (one set() per array).
+// Returns "" or what is wrong.
 template <typename Real>
-val run(const val& args) {
+std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, MhaInputs<Real>& inputs) {
   std::string problem;
-  MhaShape shape;
   shape.seq_len = read_int(args, "seqLen", 0, problem);
   if (problem.empty()) shape.d_model = read_int(args, "dModel", 0, problem);
   if (problem.empty()) shape.num_heads = read_int(args, "numHeads", 0, problem);
@@ -91,25 +92,24 @@ val run(const val& args) {
   if (problem.empty()) {
     shape.context_len = read_int(args, "contextLen", self_attention ? shape.seq_len : 0, problem);
   }
-  if (!problem.empty()) return error_result(problem);
+  if (!problem.empty()) return problem;
 
-  MhaOptions options;
   options.causal = !is_missing(args["causal"]) && args["causal"].as<bool>();
   const val scale = args["scale"];
   if (!is_missing(scale)) {
-    if (!scale.isNumber()) return error_result("scale must be a number");
+    if (!scale.isNumber()) return std::string("scale must be a number");
     options.has_scale = true;
     options.scale = scale.as<double>();
   }
   const val temperature = args["temperature"];
   if (!is_missing(temperature)) {
-    if (!temperature.isNumber()) return error_result("temperature must be a number");
+    if (!temperature.isNumber()) return std::string("temperature must be a number");
     options.temperature = temperature.as<double>();
   }
   problem = validate_shape(shape, options);
-  if (!problem.empty()) return error_result(problem);
+  if (!problem.empty()) return problem;
   if (self_attention && shape.context_len != shape.seq_len) {
-    return error_result("contextLen must equal seqLen when no context is given (self-attention)");
+    return std::string("contextLen must equal seqLen when no context is given (self-attention)");
   }
 
   CallBuffers<Real>& b = buffers<Real>();
@@ -128,7 +128,6 @@ val run(const val& args) {
                    Weight{"wo", &b.w_o}}) {
     if (problem.empty()) problem = copy_in(args, w.name, d * d, "dModel × dModel", *w.dst);
   }
-  MhaInputs<Real> inputs;
   const Real** bias_slots[] = {&inputs.b_q, &inputs.b_k, &inputs.b_v, &inputs.b_o};
   int slot = 0;
   for (Weight w : {Weight{"bq", &b.b_q}, Weight{"bk", &b.b_k}, Weight{"bv", &b.b_v},
@@ -148,7 +147,7 @@ val run(const val& args) {
     problem = copy_in(args, "headEnabled", static_cast<std::size_t>(shape.num_heads), "numHeads", b.head_enabled);
     options.head_enabled = b.head_enabled.data();
   }
-  if (!problem.empty()) return error_result(problem);
+  if (!problem.empty()) return problem;
 
   inputs.x = b.x.data();
   inputs.context = self_attention ? nullptr : b.context.data();
@@ -157,7 +156,21 @@ val run(const val& args) {
   inputs.w_v = b.w_v.data();
   inputs.w_o = b.w_o.data();
   problem = validate_values(shape, inputs);
+  if (!problem.empty()) return problem;
+  return "";
+}
+
+template <typename Real>
+val run(const val& args) {
+  MhaShape shape;
+  MhaOptions options;
+  MhaInputs<Real> inputs;
+  const std::string problem = parse_call(args, shape, options, inputs);
   if (!problem.empty()) return error_result(problem);
+  CallBuffers<Real>& b = buffers<Real>();
+  const std::size_t d = static_cast<std::size_t>(shape.d_model);
+  const std::size_t seq = static_cast<std::size_t>(shape.seq_len);
+  const std::size_t ctx = static_cast<std::size_t>(shape.context_len);
 
   const bool want_attention = is_missing(args["wantAttention"]) || args["wantAttention"].as<bool>();
   const bool want_heads = is_missing(args["wantHeadOutputs"]) || args["wantHeadOutputs"].as<bool>();
@@ -189,6 +202,35 @@ val run(const val& args) {
   result.set("numHeads", shape.num_heads);
   result.set("headDim", shape.head_dim());
   result.set("dModel", shape.d_model);
+  return result;
+}
+
+// Every step of one head for one word: { ...multiHeadAttention args, head, query }.
+val trace_head_call(const val& args) {
+  MhaShape shape;
+  MhaOptions options;
+  MhaInputs<double> inputs;
+  std::string problem = parse_call(args, shape, options, inputs);
+  const int head = problem.empty() ? read_int(args, "head", 0, problem) : 0;
+  const int query = problem.empty() ? read_int(args, "query", 0, problem) : 0;
+  if (problem.empty() && (head < 0 || head >= shape.num_heads)) problem = "head is outside 0..numHeads-1";
+  if (problem.empty() && (query < 0 || query >= shape.seq_len)) problem = "query is outside the sentence";
+  if (!problem.empty()) return error_result(problem);
+  static HeadTrace trace;
+  trace = trace_head(shape, options, inputs, head, query);
+  val result = val::object();
+  auto view = [](std::vector<double>& v) { return val(emscripten::typed_memory_view(v.size(), v.data())); };
+  result.set("query", view(trace.query));
+  result.set("keys", view(trace.keys));
+  result.set("values", view(trace.values));
+  result.set("dots", view(trace.dots));
+  result.set("scaled", view(trace.scaled));
+  result.set("hidden", val(emscripten::typed_memory_view(trace.hidden.size(), trace.hidden.data())));
+  result.set("weights", view(trace.weights));
+  result.set("headOutput", view(trace.head_output));
+  result.set("output", view(trace.output));
+  result.set("logitFactor", trace.logit_factor);
+  result.set("headDim", shape.head_dim());
   return result;
 }
 
@@ -492,6 +534,7 @@ std::string simd_backend() { return ATTENTION_LAB_SIMD; }
 EMSCRIPTEN_BINDINGS(attention_lab) {
   emscripten::function("multiHeadAttentionF32", &attention_lab::multi_head_attention_f32);
   emscripten::function("multiHeadAttentionF64", &attention_lab::multi_head_attention_f64);
+  emscripten::function("traceHead", &attention_lab::trace_head_call);
   emscripten::function("seededLayer", &attention_lab::seeded_layer);
   emscripten::function("embedTokens", &attention_lab::embed_tokens);
   emscripten::function("loadModel", &attention_lab::load_model_bytes);

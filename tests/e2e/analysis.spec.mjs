@@ -64,3 +64,39 @@ test('trained model: pruning the least important heads, loss and guesses before 
   await expect(widget.locator('.prediction-columns ol')).toHaveCount(2);
   await expect(widget.locator('.prediction-columns ol').first().locator('li')).toHaveCount(5);
 });
+
+test('number of heads and the causal mask: parameters stay 4·d_model², patterns and d_k change', async ({ page }) => {
+  const widget = await openExperiments(page, 'intro');
+  const compare = widget.locator('table.compare');
+  await expect(compare.locator('tr', { hasText: 'Parameters' }).locator('td')).toHaveText(['16,640', '16,640']);
+  await expect(compare.locator('tr', { hasText: 'Subspace' }).locator('td')).toHaveText(['64', '8']);
+  await widget.locator('select.heads-select').selectOption('2');
+  await expect(widget.locator('.head-card')).toHaveCount(2);
+  await expect(widget.locator('table.compare tr', { hasText: 'Subspace' }).locator('td')).toHaveText(['64', '32']);
+  await expect(widget.locator('table.compare tr', { hasText: 'Parameters' }).locator('td')).toHaveText(['16,640', '16,640']);
+  await widget.locator('.heads-and-masking input[type="checkbox"]').check();
+  await expect(widget.locator('.arch-facts')).toContainText('causal (decoder) mask on');
+  const view = await widget.evaluate((el) => el.getAttention());
+  const n = view.seqLen;
+  for (let h = 0; h < view.numHeads; h++) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+    expect(view.attention[(h * n + i) * n + j]).toBe(0);
+  }
+});
+
+test('step by step: one word through one head, with the same weights as the heatmap', async ({ page }) => {
+  await page.goto('/index.html');
+  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
+  const widget = page.locator('attention-lab#causal');
+  await widget.evaluate((el) => el.ready);
+  await widget.locator('button[data-view="steps"]').click();
+  await widget.locator('.steps select').selectOption('3');
+  await expect(widget.locator('.step-list > li')).toHaveCount(7);
+  await expect(widget.locator('.step-list h4').first()).toHaveText('1. Input for “tea”');
+  const shown = await widget.locator('table.step-table tbody tr td:last-child').allTextContents();
+  const view = await widget.evaluate((el) => el.getAttention());
+  const n = view.seqLen;
+  const row = Array.from(view.attention.slice(3 * n, 4 * n));
+  const fmt = (v) => `${(v * 100).toFixed(v >= 0.995 || v < 0.0005 ? 0 : 1)}%`;
+  expect(shown).toEqual(row.map(fmt));
+  await expect(widget.locator('table.step-table tr.masked')).toHaveCount(n - 4);  // causal: words after "tea"
+});

@@ -88,3 +88,26 @@ test('masked-word loss and predictions agree with logits computed word by word',
   const allOff = new Array(model.config.numLayers * model.config.numHeads).fill(0);
   assert.ok(model.maskedLoss(ids, { headEnabled: allOff }) > model.maskedLoss(ids));
 });
+
+test('the step-by-step trace agrees with the full computation', () => {
+  const problem = randomProblem({ seqLen: 7, dModel: 20, numHeads: 4, seed: 12, causal: true });
+  const full = engine.referenceMultiHeadAttention(problem);
+  for (const [head, query] of [[0, 0], [2, 3], [3, 6]]) {
+    const t = engine.traceHead(problem, head, query);
+    assert.equal(t.query.length, 5);
+    assert.equal(t.keys.length, 7 * 5);
+    const row = full.attention.subarray((head * 7 + query) * 7, (head * 7 + query + 1) * 7);
+    assert.ok(maxAbsDifference(t.weights, row) < 1e-12);
+    assert.ok(maxAbsDifference(t.headOutput, full.headOutputs.subarray((head * 7 + query) * 5, (head * 7 + query + 1) * 5)) < 1e-12);
+    assert.ok(maxAbsDifference(t.output, full.output.subarray(query * 20, (query + 1) * 20)) < 1e-12);
+    for (let j = 0; j < 7; j++) {
+      let dot = 0;
+      for (let c = 0; c < 5; c++) dot += t.query[c] * t.keys[j * 5 + c];
+      assert.ok(Math.abs(dot - t.dots[j]) < 1e-9);
+      assert.ok(Math.abs(t.scaled[j] - dot / Math.sqrt(5)) < 1e-9);
+      assert.equal(t.hidden[j], j > query ? 1 : 0);  // causal
+    }
+  }
+  assert.throws(() => engine.traceHead(problem, 4, 0), /head is outside/);
+  assert.throws(() => engine.traceHead(problem, 0, 7), /query is outside/);
+});

@@ -370,6 +370,9 @@ export class AttentionLabElement extends HTMLElement {
         'the softmax saturates (one word takes almost all the weight, entropy drops) and its gradients vanish. ' +
         'Temperature divides the scores: T > 1 flattens attention, T < 1 sharpens it.'));
 
+    // 1b. Number of heads and masking (the single-layer sources take them from attributes)
+    if (!result.config.source.fixedArchitecture) details.append(this._headsAndMasking(result));
+
     // 2. Head switches
     const switches = h('fieldset', { class: 'head-switches' }, h('legend', {}, 'Heads on (untick to switch a head off: its output is zeroed before W_O)'));
     for (const head of heads) {
@@ -395,6 +398,37 @@ export class AttentionLabElement extends HTMLElement {
 
     // 4. Importance
     details.append(this._importanceTable(result, heads));
+  }
+
+  _headsAndMasking(result) {
+    const { dModel, numHeads, config } = result;
+    const divisors = [];
+    for (let h = 1; h <= Math.min(64, dModel); h++) if (dModel % h === 0) divisors.push(h);
+    const select = h('select', { class: 'heads-select', 'aria-label': 'Number of heads' },
+      ...divisors.map((count) => h('option', { value: count, selected: count === numHeads }, `${count} (d_k = ${dModel / count})`)));
+    select.addEventListener('change', () => {
+      this.setAttribute('heads', select.value);
+      this._state.selectedHead = 0;
+    });
+    const causal = h('input', { type: 'checkbox', checked: config.causal });
+    causal.addEventListener('change', () => { this.toggleAttribute('causal', causal.checked); });
+    // The seeds' comparison, with this sentence's numbers: one head of width d_model vs h heads of width d_k.
+    const single = result.experiment.compare ? result.experiment.compare(1) : null;
+    const parameters = (4 * dModel * dModel + 4 * dModel).toLocaleString('en-US');
+    const n = result.seqLen;
+    const flops = (heads) => (2 * n * dModel * dModel * 4 + 4 * heads * n * n * (dModel / heads)).toLocaleString('en-US');
+    const rows = [
+      ['Attention patterns per word', '1', String(numHeads)],
+      ['Subspace per head (d_k)', String(dModel), String(dModel / numHeads)],
+      ['Parameters (4·d_model² + 4·d_model)', parameters, parameters],
+      ['FLOPs for this sentence', flops(1), flops(numHeads)],
+    ];
+    if (single) rows.push(['Mean attention entropy (% of uniform)', percent(single.entropy), percent(result.layers[0].heads.reduce((sum, hd) => sum + hd.summary.normalisedEntropy, 0) / numHeads)]);
+    return h('div', { class: 'heads-and-masking' },
+      h('div', { class: 'controls' }, h('label', {}, 'Heads', select), h('label', {}, causal, 'Causal (decoder) mask: each word sees only itself and earlier words')),
+      h('table', { class: 'compare' }, h('caption', {}, `Single head vs ${numHeads} heads, same d_model = ${dModel}`),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Single head'), h('th', { scope: 'col' }, `${numHeads} heads`))),
+        h('tbody', {}, ...rows.map(([label, one, many]) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, one), h('td', {}, many))))));
   }
 
   _lossAndPredictions(result) {
@@ -538,7 +572,7 @@ export class AttentionLabElement extends HTMLElement {
     const index = this._state.selectedHead;
     const head = heads[index];
     const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
-      ...[['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']].map(([view, label]) => h('button', {
+      ...[['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table'], ...(this._result.experiment?.trace ? [['steps', 'Step by step']] : [])].map(([view, label]) => h('button', {
         type: 'button', role: 'tab', 'aria-selected': String(this._state.view === view), 'data-view': view,
         onclick: () => {
           this._state.view = view;
@@ -559,7 +593,8 @@ export class AttentionLabElement extends HTMLElement {
       `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
       `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ` +
       `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`));
-    const views = { lines: () => this._linesView([index]), table: () => this._matrixTable(head), heatmap: () => this._heatmapView(head) };
+    const views = { lines: () => this._linesView([index]), table: () => this._matrixTable(head), heatmap: () => this._heatmapView(head),
+      steps: () => (this._result.experiment?.trace ? this._stepThrough(head, index) : this._heatmapView(head)) };
     const view = (views[this._state.view] || views.heatmap)();
     this._focus.replaceChildren(
       h('div', { class: 'focus-head' }, h('h3', {}, swatch(index), ` ${head.name}: ${head.summary.role}`), tabs),
@@ -597,6 +632,45 @@ export class AttentionLabElement extends HTMLElement {
       canvas);
     this._heatCanvas = canvas;
     return h('div', {}, wrap, legend());
+  }
+
+  // One head, one word, every step with the engine's numbers (float64).
+  _stepThrough(head, index) {
+    const { tokens, seqLen, dModel, headDim } = this._result;
+    this._heatCanvas = null;
+    const e = this._state.experiment;
+    const query = this._state.locked ?? (e.position !== null && e.position < seqLen ? e.position : 0);
+    const t = this._result.experiment.trace(index, query);
+    const select = h('select', { 'aria-label': 'Word to follow' }, ...tokens.map((token, i) => h('option', { value: i, selected: i === query }, `${i + 1}: ${token}`)));
+    select.addEventListener('change', () => {
+      this._state.locked = null;
+      e.position = Number(select.value);
+      this._renderFocus();
+      this._applyHighlight();
+      this._focus.querySelector('.steps select')?.focus();
+    });
+    const numbers = (values, limit = 16) => {
+      const shown = Array.from(values).slice(0, limit).map((v) => v.toFixed(3));
+      return h('code', { class: 'vector' }, `[${shown.join(', ')}${values.length > limit ? `, … ${values.length} values` : ''}]`);
+    };
+    const step = (number, title, explanation, ...content) => h('li', {}, h('h4', {}, `${number}. ${title}`), h('p', { class: 'note' }, explanation), ...content);
+    const word = tokens[query];
+    const perWord = h('table', { class: 'step-table' },
+      h('caption', {}, `Steps 3 to 5 for “${word}”, word by word`),
+      h('thead', {}, h('tr', {}, ...['Word', 'Key k (first values)', 'q·k', `× ${t.logitFactor.toFixed(4)}`, 'Weight'].map((label) => h('th', { scope: 'col' }, label)))),
+      h('tbody', {}, ...tokens.map((token, j) => h('tr', { class: t.hidden[j] ? 'masked' : undefined },
+        h('th', { scope: 'row' }, token), h('td', {}, numbers(t.keys.subarray(j * headDim, (j + 1) * headDim), 4)),
+        h('td', {}, t.dots[j].toFixed(3)), h('td', {}, t.hidden[j] ? 'masked' : t.scaled[j].toFixed(3)), h('td', {}, percent(t.weights[j]))))));
+    return h('div', { class: 'steps' },
+      h('div', { class: 'controls' }, h('label', {}, 'Follow the word', select)),
+      h('ol', { class: 'step-list' },
+        step(1, `Input for “${word}”`, `The word's embedding plus its position encoding: ${dModel} numbers.`, numbers(t.input)),
+        step(2, 'Query', `q = x·W_Q, keeping ${head.name}'s ${headDim} columns: what this word is looking for.`, numbers(t.query)),
+        step(3, 'Keys', `k = x·W_K for every word, the same ${headDim} columns: what each word offers.`),
+        step(4, 'Dot products, scaled, masked', `q·k for each word, times ${t.logitFactor.toFixed(4)} (1/√d_k divided by the temperature) so scores stay in the softmax's sensitive range; masked words are left out.`),
+        step(5, 'Softmax', 'exp of each score divided by their sum: the attention weights, which add up to 100%.', perWord),
+        step(6, 'Weighted sum of values', `Σ weight × v over the words (v = x·W_V, ${headDim} columns): this head's output for “${word}”.`, numbers(t.headOutput)),
+        step(7, 'Concat and W_O', `All heads' outputs side by side (${dModel} numbers) times W_O: the layer's output for “${word}”, mixing what every head found.`, numbers(t.output))));
   }
 
   // The heatmap's numbers as a table: every From/To pair, readable by screen readers.

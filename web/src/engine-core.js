@@ -212,6 +212,18 @@ export function createEngine(Module) {
       if (result.error) throw new Error(result.error);
       return result.norms.slice();
     },
+    /**
+     * Every step of one head for one query word, in float64: query (d_k), keys and
+     * values (contextLen, d_k), dots, scaled, hidden (masked), weights, headOutput, output (d_model).
+     */
+    traceHead(params, head, query) {
+      const args = normalise(params, Float64Array);
+      const result = Module.traceHead({ ...args, head, query });
+      if (result.error) throw new Error(result.error);
+      const copy = {};
+      for (const key of ['query', 'keys', 'values', 'dots', 'scaled', 'hidden', 'weights', 'headOutput', 'output']) copy[key] = result[key].slice();
+      return { ...copy, logitFactor: result.logitFactor, headDim: result.headDim };
+    },
     /** Bytes malloc hands out right now (for leak checks). */
     heapBytesInUse: () => Module.heapBytesInUse(),
     /** Size of the wasm linear memory in bytes. */

@@ -136,6 +136,12 @@ table.matrix th[scope="row"] { text-align: right; position: sticky; left: 0; bac
 table.matrix thead th { position: sticky; top: 0; background: var(--al-bg); }
 tr.hot td { background: color-mix(in srgb, var(--al-highlight) 14%, transparent); }
 .self { color: var(--al-muted); font-size: 0.8em; }
+.step-list { padding-left: 0; list-style: none; margin: 0; }
+.step-list li { margin: 0 0 12px; }
+.step-list h4 { font-size: 0.9em; margin: 0 0 2px; }
+code.vector { display: block; font-size: 0.75em; overflow-wrap: anywhere; color: var(--al-fg); }
+table.step-table { width: auto; font-size: 0.8em; }
+table.step-table tr.masked td { color: var(--al-muted); }
 .experiments { margin-top: 14px; border: 1px solid var(--al-border); border-radius: 8px; padding: 8px 12px; }
 .experiments summary { cursor: pointer; font-weight: 600; }
 .head-switches { border: 1px solid var(--al-border); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 6px 12px; font-size: 0.85em; }
@@ -145,6 +151,8 @@ tr.hot td { background: color-mix(in srgb, var(--al-highlight) 14%, transparent)
 .prediction-columns { display: flex; flex-wrap: wrap; gap: 24px; font-size: 0.88em; }
 .prediction-columns h4 { font-size: 0.9em; margin: 4px 0; }
 .prediction-columns ol { margin: 0; padding-left: 1.4em; }
+table.compare { width: auto; margin: 8px 0; font-size: 0.85em; }
+table.compare th[scope="row"] { font-weight: 400; }
 table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .controls input[type="number"] { width: 4em; padding: 1px 4px; border: 1px solid var(--al-border); border-radius: 4px; background: var(--al-bg); }
 .tooltip {

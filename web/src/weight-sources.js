@@ -65,6 +65,26 @@ registerWeightSource('seeded-random', {
         outputName: 'the layer output',
         run: (options) => engine.multiHeadAttention({ ...inputs, ...options, wantAttention: false, wantHeadOutputs: false }).output,
         weightNorms: () => [engine.headWeightNorms({ ...layer, dModel, numHeads: heads })],
+        // every intermediate number of one head for one word (float64, from the engine)
+        trace: (head, query) => ({
+          input: inputs.x.slice(query * dModel, (query + 1) * dModel),
+          ...engine.traceHead({ ...inputs, scale, temperature }, head, query),
+        }),
+        // the same layer computed with another number of heads (same weights, other split)
+        compare: (numHeads) => {
+          const other = engine.multiHeadAttention({ ...inputs, numHeads, scale, temperature, wantHeadOutputs: false });
+          const n = other.seqLen;
+          let entropy = 0;
+          for (let r = 0; r < numHeads * n; r++) {
+            let rowEntropy = 0;
+            for (let j = 0; j < n; j++) {
+              const w = other.attention[r * n + j];
+              if (w > 0) rowEntropy -= w * Math.log(w);
+            }
+            entropy += n > 1 ? rowEntropy / Math.log(n) : 0;
+          }
+          return { entropy: entropy / (numHeads * n), attention: other.attention };
+        },
       },
     };
   },
