@@ -34,7 +34,10 @@ cpSync(`${root}web/site`, dist, { recursive: true });
 const model = `${root}web/model/attention-lab-model.bin`;
 if (existsSync(model)) {
   const base64 = readFileSync(model).toString('base64');
-  writeFileSync(`${dist}/attention-lab-model.js`, `globalThis.AttentionLabModelData=${JSON.stringify(base64)};\n`);
+  const sample = `${root}web/model/heldout-sample.txt`;
+  const sentences = existsSync(sample) ? readFileSync(sample, 'utf8').split('\n').filter(Boolean) : [];
+  writeFileSync(`${dist}/attention-lab-model.js`, `globalThis.AttentionLabModelData=${JSON.stringify(base64)};\n` +
+    `globalThis.AttentionLabHeldout=${JSON.stringify(sentences)};\n`);
 } else {
   console.warn('build-web: web/model/attention-lab-model.bin is missing; the trained views will say so (npm run train)');
 }

@@ -11,7 +11,8 @@ ctest --test-dir build/native --output-on-failure -j2
 
 echo "== native C++ tests under AddressSanitizer + UBSan =="
 if [ ! -f build/asan/CMakeCache.txt ]; then
-  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTENTION_LAB_SANITIZE=ON >/dev/null
+  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    -DATTENTION_LAB_SANITIZE=ON >/dev/null
 fi
 cmake --build build/asan -j"$(nproc)" --target attention_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure -j2

@@ -100,3 +100,13 @@ test('step by step: one word through one head, with the same weights as the heat
   expect(shown).toEqual(row.map(fmt));
   await expect(widget.locator('table.step-table tr.masked')).toHaveCount(n - 4);  // causal: words after "tea"
 });
+
+test('held-out loss as heads are pruned: measured in the page with a progress bar', async ({ page }) => {
+  const widget = await openExperiments(page, 'trained');
+  await widget.locator('button', { hasText: 'Measure held-out loss' }).click();
+  await expect(widget.locator('.curve svg')).toBeVisible({ timeout: 60000 });
+  const losses = (await widget.locator('.curve table tbody td:nth-child(2)').allTextContents()).map(Number);
+  expect(losses).toHaveLength(9);
+  expect(losses[8]).toBeGreaterThan(losses[0]);  // without any head the model fills in words worse
+  await expect(widget.locator('.curve progress')).toHaveCount(0);
+});

@@ -111,3 +111,16 @@ test('the step-by-step trace agrees with the full computation', () => {
   assert.throws(() => engine.traceHead(problem, 4, 0), /head is outside/);
   assert.throws(() => engine.traceHead(problem, 0, 7), /query is outside/);
 });
+
+test('the held-out sample shipped with the model was never trained on', async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('./helpers.mjs');
+  const sample = readFileSync(join(ROOT, 'web/model/heldout-sample.txt'), 'utf8').split('\n').filter(Boolean);
+  assert.equal(sample.length, 100);
+  const trainPath = join(ROOT, 'build/corpus/train.txt');
+  if (existsSync(trainPath)) {
+    const train = new Set(readFileSync(trainPath, 'utf8').split('\n'));
+    for (const sentence of sample) assert.ok(!train.has(sentence), sentence);
+  }
+});

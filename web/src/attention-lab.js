@@ -431,6 +431,30 @@ export class AttentionLabElement extends HTMLElement {
         h('tbody', {}, ...rows.map(([label, one, many]) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, one), h('td', {}, many))))));
   }
 
+  // Held-out loss as heads are pruned in the ranking's order, measured on
+  // sentences the model never saw; computed in wasm a sentence at a time.
+  _heldoutCurve(result, order, measureName) {
+    const wrap = h('div', { class: 'curve' });
+    const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Measuring held-out loss' });
+    const output = h('div', { role: 'status' });
+    const button = h('button', { type: 'button', class: 'chip action', onclick: async () => {
+      button.disabled = true;
+      wrap.append(progress);
+      const options = this._experimentOptions();
+      delete options.headEnabled;
+      try {
+        const points = await result.experiment.heldoutCurve(order, options, (fraction) => { progress.value = fraction; });
+        output.replaceChildren(curveChart(points, measureName));
+      } catch (error) {
+        output.textContent = error.message;
+      }
+      progress.remove();
+      button.disabled = false;
+    } }, `Measure held-out loss as heads are pruned (ranked by ${measureName.toLowerCase()})`);
+    wrap.append(button, output);
+    return wrap;
+  }
+
   _lossAndPredictions(result) {
     const e = this._state.experiment;
     const options = this._experimentOptions();
@@ -479,8 +503,10 @@ export class AttentionLabElement extends HTMLElement {
       this._setExperiment({ disabled: new Set(rows.slice(0, count).map((r) => r.key)) });
     } }, 'Switch them off');
     const reset = h('button', { type: 'button', class: 'chip', onclick: () => this._setExperiment({ disabled: new Set(), scaling: true, temperature: 1 }) }, 'Reset all');
+    const curve = result.experiment.heldoutCurve ? this._heldoutCurve(result, rows.map((r) => r.key), measures[e.sort][0]) : null;
     return h('div', { class: 'importance-wrap' }, table,
       h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, `least important by ${measures[e.sort][0].toLowerCase()}`), prune, reset),
+      curve,
       h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.'));
   }
 
@@ -888,6 +914,29 @@ export class AttentionLabElement extends HTMLElement {
   _hideTooltip() {
     this._tooltip.style.display = 'none';
   }
+}
+
+// A small line chart of held-out loss against heads pruned, plus the numbers as a table.
+function curveChart(points, measureName) {
+  const width = 360;
+  const height = 160;
+  const pad = 34;
+  const losses = points.map((p) => p.loss);
+  const low = Math.min(...losses);
+  const high = Math.max(...losses);
+  const x = (k) => pad + (k / Math.max(1, points.length - 1)) * (width - 2 * pad);
+  const y = (loss) => height - pad + 10 - ((loss - low) / Math.max(1e-9, high - low)) * (height - 2 * pad);
+  const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
+    'aria-label': `Held-out loss from ${low.toFixed(2)} to ${high.toFixed(2)} nats as 0 to ${points.length - 1} heads are switched off` });
+  svg.append(h('svg:polyline', { points: points.map((p) => `${x(p.k)},${y(p.loss)}`).join(' '), fill: 'none', stroke: 'currentColor', 'stroke-width': '2' }));
+  for (const p of points) svg.append(h('svg:circle', { cx: x(p.k), cy: y(p.loss), r: '3', fill: 'currentColor' }));
+  svg.append(h('svg:text', { x: pad, y: height - 4, class: 'caption' }, 'heads switched off →'));
+  svg.append(h('svg:text', { x: 2, y: 12, class: 'caption' }, `loss (nats): ${low.toFixed(2)} to ${high.toFixed(2)}`));
+  const table = h('table', { class: 'compare' },
+    h('caption', {}, `Held-out masked-word loss, ${points[0].sentences} unseen sentences, heads removed least important first (${measureName.toLowerCase()})`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Heads off'), h('th', { scope: 'col' }, 'Loss (nats per word)'))),
+    h('tbody', {}, ...points.map((p) => h('tr', {}, h('td', {}, String(p.k)), h('td', {}, p.loss.toFixed(3))))));
+  return h('div', { class: 'lines' }, svg, table);
 }
 
 // How far `changed` moved from `reference`: relative L2 distance and cosine similarity.

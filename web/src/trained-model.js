@@ -45,3 +45,8 @@ export function loadTrainedModel(engine) {
   }
   return loading;
 }
+
+/** The held-out sentences shipped with the model (never trained on), or []. */
+export function heldoutSample() {
+  return Array.isArray(globalThis.AttentionLabHeldout) ? globalThis.AttentionLabHeldout : [];
+}

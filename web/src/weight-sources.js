@@ -9,7 +9,7 @@
 //   }
 // Register more with registerWeightSource (designed heads, other models).
 import { tokenize, MAX_TOKENS } from './tokenize.js';
-import { loadTrainedModel } from './trained-model.js';
+import { loadTrainedModel, heldoutSample } from './trained-model.js';
 
 const sources = new Map();
 
@@ -111,6 +111,29 @@ function transformerSource(twinSeed) {
         run: (options) => model.run(ids, options).hidden,
         maskedLoss: (options) => model.maskedLoss(ids, options),
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
+        // Held-out masked-word loss with the first k heads of `order` switched off, k = 0..order.length.
+        // Yields to the page between sentences; onProgress(fraction) reports how far it is.
+        heldoutCurve: twinSeed === null && heldoutSample().length ? async (order, options, onProgress) => {
+          const sentences = heldoutSample().map((line) => model.tokenize(line).slice(0, maxLen).map((t) => t.id)).filter((s) => s.length > 1);
+          const curve = [];
+          for (let k = 0; k <= order.length; k++) {
+            const off = new Set(order.slice(0, k));
+            const headEnabled = Array.from({ length: numLayers * numHeads }, (_, i) => (off.has(`${Math.floor(i / numHeads)}:${i % numHeads}`) ? 0 : 1));
+            let total = 0;
+            let words = 0;
+            for (let s = 0; s < sentences.length; s++) {
+              total += model.maskedLoss(sentences[s], { ...options, headEnabled }) * sentences[s].length;
+              words += sentences[s].length;
+              if (s % 10 === 9) {
+                onProgress((k * sentences.length + s + 1) / ((order.length + 1) * sentences.length));
+                await new Promise((resolve) => setTimeout(resolve, 0));
+              }
+            }
+            curve.push({ k, loss: total / words, sentences: sentences.length });
+          }
+          onProgress(1);
+          return curve;
+        } : undefined,
         weightNorms: () => {
           const norms = model.headNorms();
           return Array.from({ length: numLayers }, (_, l) => norms.slice(l * numHeads, (l + 1) * numHeads));
