@@ -42,7 +42,15 @@ struct MhaOptions {
   double temperature = 1.0;      // logits are divided by it; must be > 0
   const std::uint8_t* key_padding_mask = nullptr;  // (context_len), nonzero = ignore key
   const std::uint8_t* head_enabled = nullptr;  // (num_heads), 0 = ablate: head output zeroed before W_O
+  const float* head_gate = nullptr;  // (num_heads), head output multiplied by it before W_O (default 1);
+                                     // d loss / d gate at 1 is Michel et al.'s sum(A_h * dL/dA_h)
 };
+
+// The factor head h's output is multiplied by before W_O: 0 if ablated, else its gate (default 1).
+inline double head_factor(const MhaOptions& options, int h) {
+  if (options.head_enabled != nullptr && options.head_enabled[h] == 0) return 0.0;
+  return options.head_gate != nullptr ? options.head_gate[h] : 1.0;
+}
 
 inline double effective_scale(const MhaShape& shape, const MhaOptions& options) {
   if (options.has_scale) return options.scale;

@@ -139,11 +139,12 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
         std::copy(source, source + head_dim, head_out + static_cast<std::size_t>(i) * head_dim);
       }
     }
-    if (options.head_enabled != nullptr && options.head_enabled[h] == 0) {
-      // ablated: its weights and output stay visible, but nothing of it reaches W_O
+    const float factor = static_cast<float>(head_factor(options, h));
+    if (factor != 1.0f) {
+      // ablated (0) or gated: its weights and own output stay as they are; W_O sees the scaled output
       for (int i = 0; i < seq_len; ++i) {
         float* row = work.concat.data() + static_cast<std::size_t>(i) * d_model + column0;
-        std::fill(row, row + head_dim, 0.0f);
+        for (int c = 0; c < head_dim; ++c) row[c] *= factor;
       }
     }
   }

@@ -88,8 +88,7 @@ void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& opt
         for (int j = 0; j < context_len; ++j) {
           sum += weights[j] * v[static_cast<std::size_t>(j) * d_model + column0 + c];
         }
-        const bool ablated = options.head_enabled != nullptr && options.head_enabled[h] == 0;
-        concat[static_cast<std::size_t>(i) * d_model + column0 + c] = ablated ? Real(0) : sum;
+        concat[static_cast<std::size_t>(i) * d_model + column0 + c] = static_cast<Real>(head_factor(options, h)) * sum;
         if (outputs.head_outputs != nullptr) {
           outputs.head_outputs[(static_cast<std::size_t>(h) * seq_len + i) * head_dim + c] = sum;
         }

@@ -363,6 +363,7 @@ void run_transformer(const TransformerParams<float>& params, const std::vector<i
     if (run_options.head_enabled != nullptr) {
       options.head_enabled = run_options.head_enabled + static_cast<std::size_t>(l) * c.num_heads;
     }
+    if (run_options.head_gate != nullptr) options.head_gate = run_options.head_gate + static_cast<std::size_t>(l) * c.num_heads;
     options.has_scale = run_options.has_scale;
     options.scale = run_options.scale;
     options.temperature = run_options.temperature;

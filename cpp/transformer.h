@@ -95,6 +95,7 @@ struct TransformerRun {
 // Experiments a learner can run on a trained model.
 struct TransformerRunOptions {
   const std::uint8_t* head_enabled = nullptr;  // (num_layers * num_heads); 0 = head output zeroed before W_O
+  const float* head_gate = nullptr;            // (num_layers * num_heads); head output scaled before W_O
   bool has_scale = false;                      // false: 1/sqrt(head_dim), as trained
   double scale = 1.0;
   double temperature = 1.0;

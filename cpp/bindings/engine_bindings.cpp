@@ -72,6 +72,7 @@ struct CallBuffers {
   std::vector<Real> x, context, w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o;
   std::vector<Real> output, attention, head_outputs;
   std::vector<std::uint8_t> key_padding_mask, head_enabled;
+  std::vector<float> head_gate;
 };
 
 template <typename Real>
@@ -146,6 +147,13 @@ std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, Mh
   if (problem.empty() && !is_missing(args["headEnabled"])) {
     problem = copy_in(args, "headEnabled", static_cast<std::size_t>(shape.num_heads), "numHeads", b.head_enabled);
     options.head_enabled = b.head_enabled.data();
+  }
+  if (problem.empty() && !is_missing(args["headGate"])) {
+    problem = copy_in(args, "headGate", static_cast<std::size_t>(shape.num_heads), "numHeads", b.head_gate);
+    for (float gate : b.head_gate) {
+      if (problem.empty() && !std::isfinite(gate)) problem = "headGate values must be finite numbers";
+    }
+    options.head_gate = b.head_gate.data();
   }
   if (!problem.empty()) return problem;
 
@@ -390,6 +398,7 @@ val model_tokenize(int id, const std::string& text) {
 struct ModelCall {
   std::vector<int> ids;
   std::vector<std::uint8_t> enabled;
+  std::vector<float> gates;
   TransformerRunOptions options;
 };
 
@@ -414,6 +423,15 @@ std::string read_model_call(const LoadedModel& model, const val& args, ModelCall
                                         "numLayers × numHeads", call.enabled);
     if (!problem.empty()) return problem;
     call.options.head_enabled = call.enabled.data();
+  }
+  if (!is_missing(args["headGate"])) {
+    const std::string problem = copy_in(args, "headGate", static_cast<std::size_t>(c.num_layers * c.num_heads),
+                                        "numLayers × numHeads", call.gates);
+    if (!problem.empty()) return problem;
+    for (float gate : call.gates) {
+      if (!std::isfinite(gate)) return "headGate values must be finite numbers";
+    }
+    call.options.head_gate = call.gates.data();
   }
   MhaOptions mha;
   if (!is_missing(args["scale"])) {

@@ -110,3 +110,13 @@ test('held-out loss as heads are pruned: measured in the page with a progress ba
   expect(losses[8]).toBeGreaterThan(losses[0]);  // without any head the model fills in words worse
   await expect(widget.locator('.curve progress')).toHaveCount(0);
 });
+
+test('trained model: gradient importance ranks the heads too', async ({ page }) => {
+  const widget = await openExperiments(page, 'trained');
+  await widget.locator('th button[data-sort="gradient"]').click();
+  await expect(widget.locator('th', { hasText: 'Gradient importance' })).toHaveAttribute('aria-sort', 'ascending');
+  const values = (await widget.locator('table.importance tbody td:nth-child(5)').allTextContents()).map(Number);
+  expect(values).toHaveLength(8);
+  expect(values).toEqual([...values].sort((a, b) => a - b));
+  expect(values[7]).toBeGreaterThan(0);
+});

@@ -124,3 +124,36 @@ test('the held-out sample shipped with the model was never trained on', async ()
     for (const sentence of sample) assert.ok(!train.has(sentence), sentence);
   }
 });
+
+test('gradient importance: the gate slope equals sum(head output x dL/d head output) (float64)', () => {
+  const problem = randomProblem({ seqLen: 6, dModel: 16, numHeads: 4, seed: 77 });
+  const r = Float64Array.from({ length: 6 * 16 }, (_, i) => Math.sin(i * 1.7));  // L = sum(output * r), linear
+  const loss = (headGate) => engine.referenceMultiHeadAttention({ ...problem, headGate }).output.reduce((sum, v, i) => sum + v * r[i], 0);
+  const full = engine.referenceMultiHeadAttention(problem);
+  for (let h = 0; h < 4; h++) {
+    // exact: dL/dgate_h = sum_i sum_c headOut[h,i,c] * (r_i . W_O[h*4 + c, :])
+    let exact = 0;
+    for (let i = 0; i < 6; i++) for (let c = 0; c < 4; c++) {
+      let dot = 0;
+      for (let k = 0; k < 16; k++) dot += r[i * 16 + k] * problem.wo[(h * 4 + c) * 16 + k];
+      exact += full.headOutputs[(h * 6 + i) * 4 + c] * dot;
+    }
+    const gate = (value) => [1, 1, 1, 1].map((one, k) => (k === h ? value : one));
+    const slope = (loss(gate(1.01)) - loss(gate(0.99))) / (Math.fround(1.01) - Math.fround(0.99));  // gates are float32
+    assert.ok(Math.abs(slope - exact) < 1e-9 * Math.max(1, Math.abs(exact)), `head ${h}: ${slope} vs ${exact}`);
+  }
+  // gate 0 is the same as switching the head off
+  assert.deepEqual(engine.multiHeadAttention({ ...problem, headGate: [1, 0, 1, 1] }).output,
+    engine.multiHeadAttention({ ...problem, headEnabled: [1, 0, 1, 1] }).output);
+  assert.throws(() => engine.multiHeadAttention({ ...problem, headGate: [1, NaN, 1, 1] }), /headGate values must be finite/);
+});
+
+test('gradient importance of the trained model is stable in its step size', () => {
+  const ids = model.tokenize('the old man poured a cup of tea because he was tired').map((t) => t.id);
+  const coarse = model.gradientImportance(ids, { step: 2e-2 });
+  const fine = model.gradientImportance(ids, { step: 5e-3 });
+  assert.equal(coarse.length, model.config.numLayers * model.config.numHeads);
+  for (let h = 0; h < coarse.length; h++) {
+    assert.ok(Math.abs(coarse[h] - fine[h]) <= 0.05 * Math.max(fine[h], 0.02), `head ${h}: ${coarse[h]} vs ${fine[h]}`);
+  }
+});

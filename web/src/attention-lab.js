@@ -479,24 +479,29 @@ export class AttentionLabElement extends HTMLElement {
     const options = this._experimentOptions();
     const { numLayers, numHeads } = result;
     const norms = result.experiment.weightNorms();
+    const gradients = result.experiment.gradientImportance ? result.experiment.gradientImportance({ ...options, headEnabled: undefined }) : null;
     // output sensitivity: the change when this head alone is switched off, all others on (scaling and temperature as now)
     const current = result.experiment.run({ ...options, headEnabled: undefined });
     const rows = heads.map((head) => {
       const flags = Array.from({ length: numLayers * numHeads }, (_, k) => (k === head.layer * numHeads + head.head ? 0 : 1));
       const alone = result.experiment.run({ ...options, headEnabled: flags });
       return { head, key: `${head.layer}:${head.head}`, entropy: head.summary.normalisedEntropy, norm: norms[head.layer][head.head],
-        sensitivity: relativeChange(alone, current).relative };
+        sensitivity: relativeChange(alone, current).relative, gradient: gradients ? gradients[head.layer][head.head] : null };
     });
     const measures = { sensitivity: ['Output sensitivity', (r) => r.sensitivity], norm: ['Weight magnitude', (r) => r.norm], entropy: ['Entropy (high = unimportant)', (r) => -r.entropy] };
+    if (gradients) measures.gradient = ['Gradient importance', (r) => r.gradient];
+    if (!measures[e.sort]) e.sort = 'sensitivity';
     rows.sort((a, b) => measures[e.sort][1](a) - measures[e.sort][1](b));  // least important first
     const header = (key, label) => h('th', { scope: 'col', 'aria-sort': e.sort === key ? 'ascending' : 'none' },
       h('button', { type: 'button', 'data-sort': key, onclick: () => { e.sort = key; this._renderExperiments(); this._experiments.querySelector(`th button[data-sort="${key}"]`)?.focus(); } }, label));
     const table = h('table', { class: 'importance' },
       h('caption', {}, 'Head importance, least important first (click a heading to rank by it)'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Head'), header('entropy', 'Entropy'), header('norm', 'Weight magnitude'), header('sensitivity', 'Output sensitivity'))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Head'), header('entropy', 'Entropy'), header('norm', 'Weight magnitude'),
+        header('sensitivity', 'Output sensitivity'), gradients ? header('gradient', 'Gradient importance') : null)),
       h('tbody', {}, ...rows.map((r) => h('tr', { 'data-key': r.key },
         h('td', {}, swatch(r.head.head), ` ${r.head.name}${e.disabled.has(r.key) ? ' (off)' : ''}`),
-        h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), h('td', {}, percent(r.sensitivity))))));
+        h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), h('td', {}, percent(r.sensitivity)),
+        gradients ? h('td', {}, r.gradient.toFixed(4)) : null))));
     const k = h('input', { type: 'number', min: '0', max: String(rows.length), value: String(e.disabled.size), 'aria-label': 'How many heads to switch off' });
     const prune = h('button', { type: 'button', class: 'chip', onclick: () => {
       const count = Math.max(0, Math.min(rows.length, Number(k.value) || 0));
@@ -507,7 +512,8 @@ export class AttentionLabElement extends HTMLElement {
     return h('div', { class: 'importance-wrap' }, table,
       h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, `least important by ${measures[e.sort][0].toLowerCase()}`), prune, reset),
       curve,
-      h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.'));
+      h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.' +
+        (gradients ? ' Gradient importance (Michel et al. 2019): |Σ A_h · ∂L/∂A_h| for this sentence\'s masked-word loss, found as the slope of the loss when the head\'s output is scaled by 1 ± 0.01.' : '')));
   }
 
   _renderTokens(tokens) {

@@ -56,6 +56,7 @@ function normalise(params, ArrayType) {
   }
   for (const name of MATRICES) args[name] = flatten(name, params[name], ArrayType);
   for (const name of BIASES) args[name] = flatten(name, params[name], ArrayType);
+  if (params.headGate !== undefined && params.headGate !== null) args.headGate = flatten('headGate', Array.from(params.headGate), Float32Array);
   if (params.headEnabled !== undefined && params.headEnabled !== null) {
     args.headEnabled = flatten('headEnabled', Array.from(params.headEnabled, (on) => (on ? 1 : 0)), Uint8Array);
   }
@@ -88,7 +89,7 @@ export function createEngine(Module) {
     try { parsed = metadata ? JSON.parse(metadata) : {}; } catch { parsed = {}; }
     let released = false;
     const alive = () => { if (released) throw new Error('this model was released'); };
-    return Object.freeze({
+    const handle = Object.freeze({
       config: Object.freeze(config),
       metadata: parsed,
       /** Tokens as the model sees them: [{ text, surface, id, unknown }]. */
@@ -118,9 +119,10 @@ export function createEngine(Module) {
         };
       },
       /** Mean masked-word loss of the sentence, each word hidden in turn (nats per word). */
-      maskedLoss(ids, { headEnabled, scale, temperature } = {}) {
+      maskedLoss(ids, { headEnabled, headGate, scale, temperature } = {}) {
         alive();
-        const result = Module.modelMaskedLoss(id, { ids: Int32Array.from(ids), headEnabled, scale, temperature });
+        const result = Module.modelMaskedLoss(id, { ids: Int32Array.from(ids), headEnabled,
+          headGate: headGate ? Float32Array.from(headGate) : undefined, scale, temperature });
         if (result.error) throw new Error(result.error);
         return result.loss;
       },
@@ -132,6 +134,20 @@ export function createEngine(Module) {
         const words = result.words.split('\n');
         const probabilities = result.probabilities.slice();
         return Array.from(result.ids.slice(), (wordId, i) => ({ word: words[i], id: wordId, probability: probabilities[i] }));
+      },
+      /**
+       * Michel et al. (2019) importance of every head for this sentence's masked-word loss:
+       * |d loss / d gate_h| at gate 1, which equals |sum(A_h * dL/dA_h)|, by central differences.
+       */
+      gradientImportance(ids, { headEnabled, scale, temperature, step = 1e-2 } = {}) {
+        alive();
+        const count = config.numLayers * config.numHeads;
+        return Float32Array.from({ length: count }, (_, h) => {
+          const gates = (value) => Float32Array.from({ length: count }, (__, k) => (k === h ? value : 1));
+          const up = handle.maskedLoss(ids, { headEnabled, headGate: gates(1 + step), scale, temperature });
+          const down = handle.maskedLoss(ids, { headEnabled, headGate: gates(1 - step), scale, temperature });
+          return Math.abs((up - down) / (Math.fround(1 + step) - Math.fround(1 - step)));  // gates travel as float32
+        });
       },
       /** Weight magnitude of every head: (numLayers * numHeads) Frobenius norms of its W_Q, W_K, W_V, W_O slices. */
       headNorms() {
@@ -148,6 +164,7 @@ export function createEngine(Module) {
         released = true;
       },
     });
+    return handle;
   }
 
   function call(kernel, params, ArrayType) {

@@ -110,6 +110,10 @@ function transformerSource(twinSeed) {
         outputName: 'the final hidden states',
         run: (options) => model.run(ids, options).hidden,
         maskedLoss: (options) => model.maskedLoss(ids, options),
+        gradientImportance: (options) => {
+          const values = model.gradientImportance(ids, options);
+          return Array.from({ length: numLayers }, (_, l) => values.slice(l * numHeads, (l + 1) * numHeads));
+        },
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
         // Held-out masked-word loss with the first k heads of `order` switched off, k = 0..order.length.
         // Yields to the page between sentences; onProgress(fraction) reports how far it is.
