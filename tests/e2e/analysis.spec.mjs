@@ -74,7 +74,7 @@ test('number of heads and the causal mask: parameters stay 4·d_model², pattern
   await expect(widget.locator('.head-card')).toHaveCount(2);
   await expect(widget.locator('table.compare tr', { hasText: 'Subspace' }).locator('td')).toHaveText(['64', '32']);
   await expect(widget.locator('table.compare tr', { hasText: 'Parameters' }).locator('td')).toHaveText(['16,640', '16,640']);
-  await widget.locator('.heads-and-masking input[type="checkbox"]').check();
+  await widget.locator('.heads-and-masking input[type="checkbox"]').first().check();
   await expect(widget.locator('.arch-facts')).toContainText('causal (decoder) mask on');
   const view = await widget.evaluate((el) => el.getAttention());
   const n = view.seqLen;
@@ -119,4 +119,29 @@ test('trained model: gradient importance ranks the heads too', async ({ page }) 
   expect(values).toHaveLength(8);
   expect(values).toEqual([...values].sort((a, b) => a - b));
   expect(values[7]).toBeGreaterThan(0);
+});
+
+test('cross-attention between two sentences: the tables follow, and match the engine in Node', async ({ page }) => {
+  const widget = await openExperiments(page, 'heads');
+  await widget.locator('.context-input').fill('Das Tier war zu müde.');
+  await widget.locator('.heads-and-masking input[type="checkbox"]').nth(1).check();
+  await expect(widget.locator('.context-tokens .chip')).toHaveCount(6);
+  const view = await widget.evaluate((el) => el.getAttention());
+  expect(view.contextTokens).toEqual(['Das', 'Tier', 'war', 'zu', 'müde', '.']);
+  expect(view.attention.length).toBe(view.numHeads * view.seqLen * 6);
+  const { loadEngine } = await import('attention-lab');
+  const { tokenize } = await import('../../web/src/tokenize.js');
+  const engine = await loadEngine();
+  const queries = tokenize("The animal didn't cross the street because it was too tired.").tokens;
+  const result = engine.multiHeadAttention({
+    x: engine.embedTokens(queries, 64, 1), context: engine.embedTokens(view.contextTokens, 64, 1), ...engine.seededLayer(64, 1),
+    seqLen: queries.length, contextLen: 6, dModel: 64, numHeads: 4,
+  });
+  for (let k = 0; k < result.attention.length; k++) expect(view.attention[k]).toBeCloseTo(result.attention[k], 6);
+  const toWords = await widget.locator('table.links tbody td:nth-child(2)').allTextContents();
+  for (const word of toWords) expect(view.contextTokens.some((t) => word.startsWith(t))).toBe(true);
+  await expect(widget.locator('.col-labels span')).toHaveText(view.contextTokens);
+  await expect(widget.locator('.arch')).toContainText(`4 × ${view.seqLen} × 6`);
+  await widget.locator('.heads-and-masking input[type="checkbox"]').nth(1).uncheck();
+  await expect(widget.locator('.context-tokens .chip')).toHaveCount(0);
 });

@@ -59,7 +59,7 @@ function parseWhole(value, fallback) {
 
 export class AttentionLabElement extends HTMLElement {
   static get observedAttributes() {
-    return ['sentence', 'heads', 'd-model', 'seed', 'source', 'causal', 'top-k'];
+    return ['sentence', 'context', 'heads', 'd-model', 'seed', 'source', 'causal', 'top-k'];
   }
 
   constructor() {
@@ -132,8 +132,8 @@ export class AttentionLabElement extends HTMLElement {
   /** The numbers behind the pictures: tokens and a copy of every head's weights (numLayers, numHeads, seqLen, seqLen). */
   getAttention() {
     if (!this._result) return null;
-    const { tokens, numHeads, numLayers, seqLen, attention, dModel, headDim, source } = this._result;
-    return { tokens: [...tokens], numLayers, numHeads, seqLen, dModel, headDim, source, attention: attention.slice(),
+    const { tokens, contextTokens, contextLen, numHeads, numLayers, seqLen, attention, dModel, headDim, source } = this._result;
+    return { tokens: [...tokens], contextTokens: [...contextTokens], numLayers, numHeads, seqLen, contextLen, dModel, headDim, source, attention: attention.slice(),
       roles: this._result.layers.map((layer) => layer.heads.map((head) => head.summary.role)) };
   }
 
@@ -154,7 +154,10 @@ export class AttentionLabElement extends HTMLElement {
     }
     if (!Number.isInteger(seed) || seed < 0) problems.push(`seed must be a whole number ≥ 0 (got "${this.getAttribute('seed')}")`);
     if (!source) problems.push(`unknown weight source "${sourceId}"`);
-    return { heads, dModel, seed, topK: Number.isInteger(topK) && topK > 0 ? topK : DEFAULTS.topK, source, causal: this.hasAttribute('causal'), problems };
+    // cross-attention: queries from the sentence, keys and values from `context` (single-layer sources)
+    const context = source && !source.fixedArchitecture ? (this.getAttribute('context') || '').trim() : '';
+    return { heads, dModel, seed, topK: Number.isInteger(topK) && topK > 0 ? topK : DEFAULTS.topK, source,
+      causal: this.hasAttribute('causal') && !context, context, problems };
   }
 
   // ---- computing ----------------------------------------------------------
@@ -182,7 +185,7 @@ export class AttentionLabElement extends HTMLElement {
       engine = await loadEngine();
       if (ticket !== this._renderToken) return;
       view = await config.source.compute(engine, {
-        text: this._input.value, heads: config.heads, dModel: config.dModel, seed: config.seed, causal: config.causal,
+        text: this._input.value, context: config.context, heads: config.heads, dModel: config.dModel, seed: config.seed, causal: config.causal,
         ...this._experimentOptions(),
       });
     } catch (error) {
@@ -200,18 +203,21 @@ export class AttentionLabElement extends HTMLElement {
     }
     const tokens = view.tokens.map((t) => t.text);
     const { seqLen, numHeads, numLayers } = view;
+    const cross = Boolean(view.contextTokens);
+    const contextTokens = cross ? view.contextTokens.map((t) => t.text) : tokens;
+    const contextLen = cross ? view.contextLen : seqLen;
     const layers = [];
     for (let layer = 0; layer < numLayers; layer++) {
       const heads = [];
       for (let head = 0; head < numHeads; head++) {
-        const offset = (layer * numHeads + head) * seqLen * seqLen;
-        const weights = view.attention.subarray(offset, offset + seqLen * seqLen);
+        const offset = (layer * numHeads + head) * seqLen * contextLen;
+        const weights = view.attention.subarray(offset, offset + seqLen * contextLen);
         const heldout = view.heldout ? view.heldout[layer][head] : null;
         heads.push({
           name: numLayers > 1 ? `L${layer + 1} Head ${head + 1}` : `Head ${head + 1}`,
           layer, head, weights, heldout,
-          summary: headSummary(weights, tokens, seqLen, seqLen, heldout, view.criterion),
-          links: allLinks(weights, tokens, seqLen, seqLen),
+          summary: headSummary(weights, tokens, seqLen, contextLen, heldout, view.criterion, cross ? contextTokens : null),
+          links: allLinks(weights, tokens, seqLen, contextLen, contextTokens),
         });
       }
       layers.push({ heads });
@@ -221,7 +227,7 @@ export class AttentionLabElement extends HTMLElement {
     if (this._state.locked !== null && this._state.locked >= seqLen) this._state.locked = null;
     this._state.hover = null;
     if (this._state.overlay) this._state.overlay = new Set([...this._state.overlay].filter((h) => h < numHeads));
-    this._result = { ...view, tokens, tokenInfo: view.tokens, layers, heads: layers[this._state.layer].heads, config, source: config.source.id };
+    this._result = { ...view, tokens, tokenInfo: view.tokens, cross, contextTokens, contextLen, layers, heads: layers[this._state.layer].heads, config, source: config.source.id };
     this._showError(view.message || '', view.message ? 'info' : null);
     this._render();
     this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true }));
@@ -247,6 +253,7 @@ export class AttentionLabElement extends HTMLElement {
     this._input = h('input', { type: 'text', spellcheck: 'false', autocomplete: 'off', maxlength: '100000' });
     this._input.addEventListener('input', () => this._schedule());
     this._tokens = h('ul', { class: 'tokens', 'aria-label': 'Tokens (hover or focus one to highlight it; click to lock)' });
+    this._contextList = h('div', { class: 'context-tokens' });
     this._status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
     this._arch = h('div', { class: 'arch', 'aria-label': 'Architecture of this layer with this sentence\'s sizes' });
     this._archFacts = h('p', { class: 'arch-facts' });
@@ -263,6 +270,7 @@ export class AttentionLabElement extends HTMLElement {
       this._switch,
       h('label', { class: 'sentence' }, 'Your sentence', this._input),
       this._tokens,
+      this._contextList,
       this._status,
       this._arch,
       this._archFacts,
@@ -289,6 +297,10 @@ export class AttentionLabElement extends HTMLElement {
     this._badge.classList.toggle('untrained', !config.source.trained);
     this._note.textContent = config.source.note || '';
     this._renderTokens(this._result.tokens);
+    this._contextList.replaceChildren(...(this._result.cross
+      ? [h('span', { class: 'switch-label' }, 'Attending to (keys and values):'),
+        h('ul', { class: 'tokens' }, ...this._result.contextTokens.map((token, j) => h('li', {}, h('span', { class: 'chip static' }, h('span', { class: 'pos', 'aria-hidden': 'true' }, j + 1), token))))]
+      : []));
     this._renderArchitecture();
     this._renderViews();
   }
@@ -410,13 +422,29 @@ export class AttentionLabElement extends HTMLElement {
       this.setAttribute('heads', select.value);
       this._state.selectedHead = 0;
     });
-    const causal = h('input', { type: 'checkbox', checked: config.causal });
+    const causal = h('input', { type: 'checkbox', checked: config.causal, disabled: Boolean(config.context) });
     causal.addEventListener('change', () => { this.toggleAttribute('causal', causal.checked); });
+    // cross-attention: queries from this sentence, keys and values from another
+    const crossText = h('input', { type: 'text', class: 'context-input', value: config.context || 'Le modèle transforme tous les mots en parallèle.',
+      'aria-label': 'Sentence to attend to (keys and values)', spellcheck: 'false' });
+    const cross = h('input', { type: 'checkbox', checked: Boolean(config.context) });
+    const applyCross = () => {
+      if (cross.checked && crossText.value.trim()) this.setAttribute('context', crossText.value);
+      else this.removeAttribute('context');
+    };
+    cross.addEventListener('change', applyCross);
+    let crossTimer = null;
+    crossText.addEventListener('input', () => {
+      clearTimeout(crossTimer);
+      crossTimer = setTimeout(() => { if (cross.checked) applyCross(); }, DEBOUNCE_MS);
+    });
     // The seeds' comparison, with this sentence's numbers: one head of width d_model vs h heads of width d_k.
     const single = result.experiment.compare ? result.experiment.compare(1) : null;
     const parameters = (4 * dModel * dModel + 4 * dModel).toLocaleString('en-US');
     const n = result.seqLen;
-    const flops = (heads) => (2 * n * dModel * dModel * 4 + 4 * heads * n * n * (dModel / heads)).toLocaleString('en-US');
+    const m = result.contextLen;
+    // the same count as the architecture strip: projections of X and C, QKᵀ and weights·V, W_O
+    const flops = (heads) => (2 * dModel * dModel * (2 * n + 2 * m) + 4 * heads * n * m * (dModel / heads)).toLocaleString('en-US');
     const rows = [
       ['Attention patterns per word', '1', String(numHeads)],
       ['Subspace per head (d_k)', String(dModel), String(dModel / numHeads)],
@@ -426,6 +454,7 @@ export class AttentionLabElement extends HTMLElement {
     if (single) rows.push(['Mean attention entropy (% of uniform)', percent(single.entropy), percent(result.layers[0].heads.reduce((sum, hd) => sum + hd.summary.normalisedEntropy, 0) / numHeads)]);
     return h('div', { class: 'heads-and-masking' },
       h('div', { class: 'controls' }, h('label', {}, 'Heads', select), h('label', {}, causal, 'Causal (decoder) mask: each word sees only itself and earlier words')),
+      h('div', { class: 'controls' }, h('label', {}, cross, 'Cross-attention to another sentence:'), crossText),
       h('table', { class: 'compare' }, h('caption', {}, `Single head vs ${numHeads} heads, same d_model = ${dModel}`),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Single head'), h('th', { scope: 'col' }, `${numHeads} heads`))),
         h('tbody', {}, ...rows.map(([label, one, many]) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, one), h('td', {}, many))))));
@@ -532,13 +561,14 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   _renderArchitecture() {
-    const { seqLen, dModel, numHeads, headDim, config, architecture } = this._result;
+    const { seqLen, contextLen, cross, dModel, numHeads, headDim, config, architecture } = this._result;
     const n = seqLen;
+    const m = contextLen;
     const steps = [
-      ['Input X', `${n} × ${dModel}`],
+      [cross ? 'Input X (queries), C (keys, values)' : 'Input X', cross ? `${n} × ${dModel}, ${m} × ${dModel}` : `${n} × ${dModel}`],
       ['W_Q, W_K, W_V', `3 × (${dModel} × ${dModel})`],
       [`Split into ${numHeads} heads`, `d_k = ${dModel}/${numHeads} = ${headDim}`],
-      ['Attention per head', `softmax(QKᵀ/√${headDim})V: ${numHeads} × ${n} × ${n}`],
+      ['Attention per head', `softmax(QKᵀ/√${headDim})V: ${numHeads} × ${n} × ${m}`],
       ['Concat', `${n} × ${dModel}`],
       ['W_O', `${dModel} × ${dModel}`],
       ['Output', `${n} × ${dModel}`],
@@ -551,7 +581,7 @@ export class AttentionLabElement extends HTMLElement {
     this._arch.replaceChildren(...parts);
     const parameters = 4 * dModel * dModel + 4 * dModel;
     // multiply-adds count 2 FLOPs: three projections, QKᵀ, weights·V, output projection
-    const flops = 2 * n * dModel * dModel * 4 + 2 * 2 * numHeads * n * n * headDim;
+    const flops = 2 * dModel * dModel * (2 * n + 2 * m) + 2 * 2 * numHeads * n * m * headDim;
     const model = architecture
       ? ` This attention layer is one of ${architecture.layers} in a transformer encoder (each layer: LayerNorm → attention → add, LayerNorm → MLP with ${architecture.dFF} hidden units → add), vocabulary ${architecture.vocab.toLocaleString('en-US')} words.`
       : '';
@@ -561,13 +591,13 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   _renderHeadGrid() {
-    const { layers, seqLen, numLayers } = this._result;
+    const { layers, seqLen, contextLen, numLayers } = this._result;
     const overlay = this._state.overlay;
     this._overlayButton.setAttribute('aria-pressed', String(Boolean(overlay)));
     const groups = layers.map((layer, layerIndex) => {
       const cards = layer.heads.map((head, index) => {
         const canvas = h('canvas', { 'aria-hidden': 'true' });
-        drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell: Math.max(2, Math.floor(112 / seqLen)), fit: true });
+        drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell: Math.max(2, Math.floor(112 / Math.max(seqLen, contextLen))), fit: true });
         const selected = !overlay && index === this._state.selectedHead && layerIndex === this._state.layer;
         return h('button', {
           type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex,
@@ -621,8 +651,9 @@ export class AttentionLabElement extends HTMLElement {
         `Held-out text (${this._result.heldoutInfo?.predictions ? 'sentences the model never trained on' : 'unseen sentences'}): strongest link per word is the previous token ${percent(t.previous)} · itself ${percent(t.self)} · the next token ${percent(t.next)} · the first token ${percent(t.first)} · punctuation ${percent(t.punctuation)}; ` +
         `entropy ${percent(t.normalised_entropy)} of uniform. ${head.summary.evidence}.`));
     }
-    evidence.append(h('p', {},
-      `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
+    evidence.append(h('p', {}, head.summary.cross
+      ? `Strongest link is punctuation in ${percent(s.punctuation)} of rows. Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ${head.summary.evidence}.`
+      : `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
       `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ` +
       `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`));
     const views = { lines: () => this._linesView([index]), table: () => this._matrixTable(head), heatmap: () => this._heatmapView(head),
@@ -634,17 +665,17 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   _heatmapView(head) {
-    const { tokens, seqLen } = this._result;
-    const cell = Math.max(12, Math.min(34, Math.floor(340 / seqLen)));
+    const { tokens, seqLen, contextTokens, contextLen } = this._result;
+    const cell = Math.max(12, Math.min(34, Math.floor(340 / Math.max(seqLen, contextLen))));
     const canvas = h('canvas', { role: 'img', 'aria-label': `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number` });
-    drawHeatmap(canvas, head.weights, seqLen, seqLen, { cell });
+    drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell });
     canvas.addEventListener('mousemove', (event) => {
       const rect = canvas.getBoundingClientRect();
-      const col = Math.floor(((event.clientX - rect.left) / rect.width) * seqLen);
+      const col = Math.floor(((event.clientX - rect.left) / rect.width) * contextLen);
       const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
-      if (row < 0 || col < 0 || row >= seqLen || col >= seqLen) return;
+      if (row < 0 || col < 0 || row >= seqLen || col >= contextLen) return;
       this._setHover(row, { row, col });
-      this._showTooltip(event, `From “${tokens[row]}” to “${tokens[col]}”: ${percent(head.weights[row * seqLen + col])}`);
+      this._showTooltip(event, `From “${tokens[row]}” to “${contextTokens[col]}”: ${percent(head.weights[row * contextLen + col])}`);
     });
     canvas.addEventListener('mouseleave', () => { this._hideTooltip(); this._setHover(null); });
     canvas.addEventListener('click', (event) => {
@@ -659,7 +690,7 @@ export class AttentionLabElement extends HTMLElement {
     };
     const wrap = h('div', { class: 'heat' },
       h('div', { class: 'corner', 'aria-hidden': 'true' }, 'From ↓  To →'),
-      h('div', { class: 'col-labels', 'aria-hidden': 'true' }, ...tokens.map((t, i) => labelSpan(t, i, 'col'))),
+      h('div', { class: 'col-labels', 'aria-hidden': 'true' }, ...contextTokens.map((t, i) => labelSpan(t, i, 'col'))),
       h('div', { class: 'row-labels', 'aria-hidden': 'true' }, ...tokens.map((t, i) => labelSpan(t, i, 'row'))),
       canvas);
     this._heatCanvas = canvas;
@@ -690,7 +721,7 @@ export class AttentionLabElement extends HTMLElement {
     const perWord = h('table', { class: 'step-table' },
       h('caption', {}, `Steps 3 to 5 for “${word}”, word by word`),
       h('thead', {}, h('tr', {}, ...['Word', 'Key k (first values)', 'q·k', `× ${t.logitFactor.toFixed(4)}`, 'Weight'].map((label) => h('th', { scope: 'col' }, label)))),
-      h('tbody', {}, ...tokens.map((token, j) => h('tr', { class: t.hidden[j] ? 'masked' : undefined },
+      h('tbody', {}, ...this._result.contextTokens.map((token, j) => h('tr', { class: t.hidden[j] ? 'masked' : undefined },
         h('th', { scope: 'row' }, token), h('td', {}, numbers(t.keys.subarray(j * headDim, (j + 1) * headDim), 4)),
         h('td', {}, t.dots[j].toFixed(3)), h('td', {}, t.hidden[j] ? 'masked' : t.scaled[j].toFixed(3)), h('td', {}, percent(t.weights[j]))))));
     return h('div', { class: 'steps' },
@@ -707,28 +738,28 @@ export class AttentionLabElement extends HTMLElement {
 
   // The heatmap's numbers as a table: every From/To pair, readable by screen readers.
   _matrixTable(head) {
-    const { tokens, seqLen } = this._result;
+    const { tokens, seqLen, contextTokens, contextLen } = this._result;
     this._heatCanvas = null;
     const rows = [];
     for (let i = 0; i < seqLen; i++) {
       const cells = [h('th', { scope: 'row', 'data-index': i }, tokens[i])];
-      for (let j = 0; j < seqLen; j++) {
-        const weight = head.weights[i * seqLen + j];
-        cells.push(h('td', { 'aria-label': `From '${tokens[i]}' to '${tokens[j]}': ${percent(weight)}`, 'data-from': i, 'data-to': j }, percent(weight)));
+      for (let j = 0; j < contextLen; j++) {
+        const weight = head.weights[i * contextLen + j];
+        cells.push(h('td', { 'aria-label': `From '${tokens[i]}' to '${contextTokens[j]}': ${percent(weight)}`, 'data-from': i, 'data-to': j }, percent(weight)));
       }
       rows.push(h('tr', {}, ...cells));
     }
     return h('div', { class: 'matrix-wrap', tabindex: '0', role: 'region', 'aria-label': `${head.name}: every attention weight` }, h('table', { class: 'matrix' },
       h('caption', {}, `${head.name}: attention from each word (rows) to each word (columns)`),
-      h('thead', {}, h('tr', {}, h('td', {}), ...tokens.map((t, j) => h('th', { scope: 'col', 'data-index': j }, t)))),
+      h('thead', {}, h('tr', {}, h('td', {}), ...contextTokens.map((t, j) => h('th', { scope: 'col', 'data-index': j, 'data-side': 'to' }, t)))),
       h('tbody', {}, ...rows)));
   }
 
   _linesView(headIndices) {
-    const { tokens, seqLen, heads } = this._result;
+    const { tokens, seqLen, heads, contextTokens, contextLen } = this._result;
     const rowHeight = 22;
     const width = 420;
-    const height = seqLen * rowHeight + 30;
+    const height = Math.max(seqLen, contextLen) * rowHeight + 30;
     const leftX = 150;
     const rightX = width - 150;
     const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
@@ -739,8 +770,8 @@ export class AttentionLabElement extends HTMLElement {
     for (const index of headIndices) {
       const { weights } = heads[index];
       for (let i = 0; i < seqLen; i++) {
-        for (let j = 0; j < seqLen; j++) {
-          const w = weights[i * seqLen + j];
+        for (let j = 0; j < contextLen; j++) {
+          const w = weights[i * contextLen + j];
           if (w < 0.02) continue;
           svg.append(h('svg:line', {
             x1: leftX + 6, y1: y(i), x2: rightX - 6, y2: y(j), stroke: headColour(index),
@@ -749,21 +780,25 @@ export class AttentionLabElement extends HTMLElement {
         }
       }
     }
-    tokens.forEach((token, i) => {
-      for (const [x, anchor, side] of [[leftX, 'end', 'from'], [rightX, 'start', 'to']]) {
-        const text = h('svg:text', { x, y: y(i) + 4, 'text-anchor': anchor, 'data-index': i, 'data-side': side }, token.length > 18 ? `${token.slice(0, 17)}…` : token);
+    const label = (word, i, x, anchor, side, interactive) => {
+      const text = h('svg:text', { x, y: y(i) + 4, 'text-anchor': anchor, 'data-index': i, 'data-side': side }, word.length > 18 ? `${word.slice(0, 17)}…` : word);
+      if (interactive) {
         text.addEventListener('mouseenter', () => this._setHover(i));
         text.addEventListener('mouseleave', () => this._setHover(null));
         text.addEventListener('click', () => this._toggleLock(i));
-        svg.append(text);
       }
-    });
+      svg.append(text);
+    };
+    // In self-attention both columns are the same words and both respond; in
+    // cross-attention the right column is the other sentence.
+    tokens.forEach((token, i) => label(token, i, leftX, 'end', 'from', true));
+    contextTokens.forEach((token, j) => label(token, j, rightX, 'start', 'to', !this._result.cross));
     this._linesSvg = svg;
     return h('div', { class: 'lines' }, svg);
   }
 
   _renderOverlay() {
-    const { heads, seqLen, tokens } = this._result;
+    const { heads, seqLen, tokens, contextTokens, contextLen } = this._result;
     const enabled = this._state.overlay;
     const toggles = h('div', { class: 'overlay-toggles', role: 'group', 'aria-label': 'Heads shown in the overlay' },
       ...heads.map((head, index) => {
@@ -777,16 +812,16 @@ export class AttentionLabElement extends HTMLElement {
         return h('label', {}, box, swatch(index), head.name);
       }));
     const canvas = h('canvas', { role: 'img', 'aria-label': 'All selected heads overlaid, one colour per head; rows are From words, columns are To words' });
-    const cell = Math.max(12, Math.min(34, Math.floor(340 / seqLen)));
-    drawOverlay(canvas, heads, [...enabled], seqLen, cell);
+    const cell = Math.max(12, Math.min(34, Math.floor(340 / Math.max(seqLen, contextLen))));
+    drawOverlay(canvas, heads, [...enabled], seqLen, contextLen, cell);
     canvas.addEventListener('mousemove', (event) => {
       const rect = canvas.getBoundingClientRect();
-      const col = Math.floor(((event.clientX - rect.left) / rect.width) * seqLen);
+      const col = Math.floor(((event.clientX - rect.left) / rect.width) * contextLen);
       const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
-      if (row < 0 || col < 0 || row >= seqLen || col >= seqLen) return;
-      const parts = [...enabled].sort((a, b) => a - b).map((i) => `${heads[i].name} ${percent(heads[i].weights[row * seqLen + col])}`);
+      if (row < 0 || col < 0 || row >= seqLen || col >= contextLen) return;
+      const parts = [...enabled].sort((a, b) => a - b).map((i) => `${heads[i].name} ${percent(heads[i].weights[row * contextLen + col])}`);
       this._setHover(row);
-      this._showTooltip(event, `From “${tokens[row]}” to “${tokens[col]}”: ${parts.join(', ') || 'no head selected'}`);
+      this._showTooltip(event, `From “${tokens[row]}” to “${contextTokens[col]}”: ${parts.join(', ') || 'no head selected'}`);
     });
     canvas.addEventListener('mouseleave', () => { this._hideTooltip(); this._setHover(null); });
     this._heatCanvas = null;
@@ -852,7 +887,7 @@ export class AttentionLabElement extends HTMLElement {
     };
     const body = h('tbody', {}, ...this._tableRows(headIndex).map((link) => h('tr', { 'data-from': link.fromIndex, 'data-to': link.toIndex },
       h('td', {}, link.from, h('span', { class: 'sr-only' }, ` (word ${link.fromIndex + 1})`)),
-      h('td', {}, link.to, link.toIndex === link.fromIndex ? h('span', { class: 'self' }, ' (itself)') : null),
+      h('td', {}, link.to, !this._result.cross && link.toIndex === link.fromIndex ? h('span', { class: 'self' }, ' (itself)') : null),
       h('td', { class: 'strength', 'aria-label': `From '${link.from}' to '${link.to}': ${percent(link.strength)}` },
         h('div', { class: 'bar', 'aria-hidden': 'true' },
           h('div', { class: 'track' }, sizedFill(link.strength)), h('span', { class: 'pct' }, percent(link.strength)))))));
@@ -886,25 +921,28 @@ export class AttentionLabElement extends HTMLElement {
       chip.classList.toggle('locked', i === this._state.locked);
       chip.setAttribute('aria-pressed', String(i === this._state.locked));
     });
-    this._focus.querySelectorAll('.col-labels span, .row-labels span, table.matrix th[data-index]').forEach((span) => {
+    // in cross-attention the To side is the other sentence: an index there is a different word
+    const cross = this._result.cross;
+    const selector = cross ? '.row-labels span, table.matrix th[scope="row"]' : '.col-labels span, .row-labels span, table.matrix th[data-index]';
+    this._focus.querySelectorAll(selector).forEach((span) => {
       span.classList.toggle('hot', Number(span.dataset.index) === active);
     });
     this._focus.querySelectorAll('tr[data-from]').forEach((row) => {
-      row.classList.toggle('hot', active !== null && (Number(row.dataset.from) === active || Number(row.dataset.to) === active));
+      row.classList.toggle('hot', active !== null && (Number(row.dataset.from) === active || (!cross && Number(row.dataset.to) === active)));
     });
     if (this._linesSvg && this._linesSvg.isConnected) {
       this._linesSvg.querySelectorAll('line').forEach((line) => {
-        const on = active === null || Number(line.dataset.from) === active || Number(line.dataset.to) === active;
+        const on = active === null || Number(line.dataset.from) === active || (!cross && Number(line.dataset.to) === active);
         line.setAttribute('visibility', on ? 'visible' : 'hidden');
       });
       this._linesSvg.querySelectorAll('text[data-index]').forEach((text) => {
-        text.classList.toggle('hot', Number(text.dataset.index) === active);
+        text.classList.toggle('hot', Number(text.dataset.index) === active && (!cross || text.dataset.side === 'from'));
       });
     }
     if (this._heatCanvas && this._heatCanvas.isConnected) {
       const head = this._result.heads[this._state.selectedHead];
-      drawHeatmap(this._heatCanvas, head.weights, this._result.seqLen, this._result.seqLen, {
-        cell: this._heatCanvas._cell, highlight: active,
+      drawHeatmap(this._heatCanvas, head.weights, this._result.seqLen, this._result.contextLen, {
+        cell: this._heatCanvas._cell, highlight: active, highlightColumn: !cross,
       });
     }
   }
@@ -985,7 +1023,7 @@ function legend() {
 }
 
 // Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.
-function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, fit = false }) {
+function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, highlightColumn = true, fit = false }) {
   const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   const size = Math.max(1, Math.round(cell));
   canvas.width = cols * size * ratio;
@@ -1008,18 +1046,18 @@ function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, fit 
     context.strokeStyle = '#ff3b30';
     context.lineWidth = Math.max(2, ratio * 2);
     context.strokeRect(1, highlight * step + 1, cols * step - 2, step - 2);
-    if (highlight < cols) context.strokeRect(highlight * step + 1, 1, step - 2, rows * step - 2);
+    if (highlightColumn && highlight < cols) context.strokeRect(highlight * step + 1, 1, step - 2, rows * step - 2);
   }
 }
 
 // Overlay: each enabled head multiplies its hue in with opacity = weight.
-function drawOverlay(canvas, heads, enabled, seqLen, cell) {
+function drawOverlay(canvas, heads, enabled, rows, cols, cell) {
   const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   const step = cell * ratio;
-  canvas.width = seqLen * step;
-  canvas.height = seqLen * step;
-  canvas.style.width = `${seqLen * cell}px`;
-  canvas.style.height = `${seqLen * cell}px`;
+  canvas.width = cols * step;
+  canvas.height = rows * step;
+  canvas.style.width = `${cols * cell}px`;
+  canvas.style.height = `${rows * cell}px`;
   const context = canvas.getContext('2d');
   if (!context) return;
   context.fillStyle = '#ffffff';
@@ -1028,9 +1066,9 @@ function drawOverlay(canvas, heads, enabled, seqLen, cell) {
   for (const index of enabled) {
     context.fillStyle = headColour(index);
     const { weights } = heads[index];
-    for (let i = 0; i < seqLen; i++) {
-      for (let j = 0; j < seqLen; j++) {
-        context.globalAlpha = Math.min(1, weights[i * seqLen + j]);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        context.globalAlpha = Math.min(1, weights[i * cols + j]);
         context.fillRect(j * step, i * step, step, step);
       }
     }

@@ -46,7 +46,8 @@ function decideRole(shares, normalisedEntropy, criterion, where) {
  * [0, 1] by log of the row length). With held-out statistics of the same head
  * (trained models), the label comes from them; otherwise from this sentence.
  */
-export function headSummary(weights, tokens, seqLen = tokens.length, contextLen = seqLen, heldout = null, criterion = ROLE_THRESHOLD) {
+export function headSummary(weights, tokens, seqLen = tokens.length, contextLen = seqLen, heldout = null, criterion = ROLE_THRESHOLD, contextTokens = null) {
+  if (contextTokens) return crossSummary(weights, contextTokens, seqLen, contextLen);
   const shares = { previous: 0, next: 0, self: 0, first: 0, punctuation: 0 };
   let entropySum = 0;
   let normalisedSum = 0;
@@ -84,6 +85,27 @@ export function headSummary(weights, tokens, seqLen = tokens.length, contextLen 
   }
   return { shares, meanEntropy, normalisedEntropy, role: sentence.role, evidence: sentence.evidence,
     sentenceRole: sentence.role, sentenceEvidence: sentence.evidence, heldout: null };
+}
+
+// Cross-attention: the two sentences' positions do not line up, so only the
+// punctuation share and the entropy are measured.
+function crossSummary(weights, contextTokens, seqLen, contextLen) {
+  let punctuation = 0;
+  let entropySum = 0;
+  let normalisedSum = 0;
+  for (let i = 0; i < seqLen; i++) {
+    if (PUNCTUATION.test(contextTokens[argmaxOfRow(weights, i, contextLen)] ?? '')) punctuation++;
+    const h = rowEntropy(weights, i, contextLen);
+    entropySum += h;
+    if (contextLen > 1) normalisedSum += h / Math.log(contextLen);
+  }
+  const shares = { previous: NaN, next: NaN, self: NaN, first: NaN, punctuation: seqLen ? punctuation / seqLen : 0 };
+  const normalisedEntropy = contextLen > 1 && seqLen ? normalisedSum / seqLen : 0;
+  const decided = normalisedEntropy >= BROAD_ENTROPY
+    ? { role: 'broad (near-uniform)', evidence: `Cross-attention: mean entropy ${Math.round(normalisedEntropy * 100)}% of the maximum (label needs ≥ ${Math.round(BROAD_ENTROPY * 100)}%)` }
+    : { role: 'mixed', evidence: 'Cross-attention: positions in the two sentences do not line up, so no positional role is measured' };
+  return { shares, meanEntropy: seqLen ? entropySum / seqLen : 0, normalisedEntropy, ...decided,
+    sentenceRole: decided.role, sentenceEvidence: decided.evidence, heldout: null, cross: true };
 }
 
 /** Every (from, to) link of one head, strongest first. */

@@ -57,6 +57,9 @@ button, select, input { font: inherit; color: inherit; }
   padding: 2px 8px; cursor: pointer; font-size: 0.92em; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
 }
 .chip.unknown { border-style: dashed; color: var(--al-muted); }
+.chip.static { cursor: default; }
+.context-tokens .tokens { margin-top: 4px; }
+.context-input { max-width: 32em; }
 .chip.action { max-width: none; white-space: normal; text-align: left; }
 .chip .pos { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
 .chip.hot { border-color: var(--al-highlight); box-shadow: 0 0 0 1px var(--al-highlight) inset; }

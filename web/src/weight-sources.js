@@ -44,9 +44,11 @@ registerWeightSource('seeded-random', {
   label: 'Seeded random weights (untrained)',
   trained: false,
   note: 'Untrained: these heads were never taught anything, so any pattern is chance, not a learned role.',
-  compute(engine, { text, heads, dModel, seed, causal, scale, temperature, headEnabled }) {
+  compute(engine, { text, context, heads, dModel, seed, causal, scale, temperature, headEnabled }) {
     const { tokens, total, truncated } = tokenize(text);
     if (tokens.length === 0) return { tokens: [] };
+    const other = context ? tokenize(context) : null;
+    if (other && other.tokens.length === 0) throw new Error('The sentence to attend to has no tokens.');
     const key = `${dModel}:${seed}`;
     if (!layerCache.has(key)) {
       if (layerCache.size > 8) layerCache.clear();
@@ -54,11 +56,13 @@ registerWeightSource('seeded-random', {
     }
     const layer = layerCache.get(key);
     const inputs = { x: engine.embedTokens(tokens, dModel, seed), ...layer, seqLen: tokens.length, dModel, numHeads: heads, causal };
+    if (other) Object.assign(inputs, { context: engine.embedTokens(other.tokens, dModel, seed), contextLen: other.tokens.length });
     const result = engine.multiHeadAttention({ ...inputs, scale, temperature, headEnabled, wantHeadOutputs: false });
     return {
       tokens: tokens.map((t) => ({ text: t, surface: t, unknown: false })),
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
       attention: result.attention, causal: Boolean(causal), output: result.output,
+      ...(other ? { contextTokens: other.tokens.map((t) => ({ text: t, surface: t, unknown: false })), contextLen: result.contextLen } : {}),
       message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
       // what the experiments panel may ask for: the layer output under other settings
       experiment: {
