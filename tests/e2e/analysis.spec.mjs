@@ -44,7 +44,7 @@ test('scaling off and a low temperature sharpen attention: entropy falls', async
   expect(unscaled).toBeLessThan(scaled);
   await widget.locator('details.experiments input[type="checkbox"]').first().check();
   await widget.locator('input[aria-label="Temperature"]').fill('2');
-  await expect(widget.locator('details.experiments output')).toHaveText('T = 4');
+  await expect(widget.locator('details.experiments output').first()).toHaveText('T = 4');
   const hot = await entropy();
   expect(hot).toBeGreaterThan(scaled);
 });
@@ -55,7 +55,6 @@ test('trained model: pruning the least important heads, loss and guesses before 
   const ranked = await widget.locator('table.importance tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.key));
   expect(ranked).toHaveLength(8);
   await widget.locator('input[aria-label="How many heads to switch off"]').fill('3');
-  await widget.locator('button', { hasText: 'Switch them off' }).click();
   await expect(widget.locator('.head-switches input:not(:checked)')).toHaveCount(3);
   for (const key of ranked.slice(0, 3)) await expect(widget.locator(`.head-switches input[data-key="${key}"]`)).not.toBeChecked();
   const text = await widget.locator('.predictions p').first().textContent();
@@ -144,4 +143,19 @@ test('cross-attention between two sentences: the tables follow, and match the en
   await expect(widget.locator('.arch')).toContainText(`4 × ${view.seqLen} × 6`);
   await widget.locator('.heads-and-masking input[type="checkbox"]').nth(1).uncheck();
   await expect(widget.locator('.context-tokens .chip')).toHaveCount(0);
+});
+
+test('importance rankings are deterministic: the same sentence ranks the heads the same way twice', async ({ page }) => {
+  const widget = await openExperiments(page, 'trained');
+  const ranking = async (measure) => {
+    await widget.locator(`th button[data-sort="${measure}"]`).click();
+    return widget.locator('table.importance tbody tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.key}:${r.textContent}`));
+  };
+  for (const measure of ['entropy', 'norm', 'sensitivity', 'gradient']) {
+    const first = await ranking(measure);
+    await widget.evaluate((el) => el.recompute());
+    expect(await ranking(measure)).toEqual(first);
+  }
+  // every head card shows its entropy
+  await expect(widget.locator('.head-card').first()).toContainText(/entropy \d+(\.\d)?%/);
 });

@@ -531,15 +531,19 @@ export class AttentionLabElement extends HTMLElement {
         h('td', {}, swatch(r.head.head), ` ${r.head.name}${e.disabled.has(r.key) ? ' (off)' : ''}`),
         h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), h('td', {}, percent(r.sensitivity)),
         gradients ? h('td', {}, r.gradient.toFixed(4)) : null))));
-    const k = h('input', { type: 'number', min: '0', max: String(rows.length), value: String(e.disabled.size), 'aria-label': 'How many heads to switch off' });
-    const prune = h('button', { type: 'button', class: 'chip', onclick: () => {
+    // the slider prunes as it moves: the k least important heads by the chosen ranking
+    const k = h('input', { type: 'range', min: '0', max: String(rows.length), step: '1', value: String(e.disabled.size), 'aria-label': 'How many heads to switch off' });
+    const shownK = h('output', {}, String(e.disabled.size));
+    const prune = () => {
       const count = Math.max(0, Math.min(rows.length, Number(k.value) || 0));
       this._setExperiment({ disabled: new Set(rows.slice(0, count).map((r) => r.key)) });
-    } }, 'Switch them off');
+    };
+    k.addEventListener('input', () => { shownK.textContent = k.value; });
+    k.addEventListener('change', prune);
     const reset = h('button', { type: 'button', class: 'chip', onclick: () => this._setExperiment({ disabled: new Set(), scaling: true, temperature: 1 }) }, 'Reset all');
     const curve = result.experiment.heldoutCurve ? this._heldoutCurve(result, rows.map((r) => r.key), measures[e.sort][0]) : null;
     return h('div', { class: 'importance-wrap' }, table,
-      h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, `least important by ${measures[e.sort][0].toLowerCase()}`), prune, reset),
+      h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, shownK, `least important by ${measures[e.sort][0].toLowerCase()}`), reset),
       curve,
       h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.' +
         (gradients ? ' Gradient importance (Michel et al. 2019): |Σ A_h · ∂L/∂A_h| for this sentence\'s masked-word loss, found as the slope of the loss when the head\'s output is scaled by 1 ± 0.01.' : '')));
@@ -603,7 +607,8 @@ export class AttentionLabElement extends HTMLElement {
           type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex,
           'aria-pressed': String(selected),
           onclick: () => this.selectHead(index, layerIndex),
-        }, h('span', { class: 'name' }, swatch(index), head.name), canvas, h('span', { class: 'role' }, head.summary.role));
+        }, h('span', { class: 'name' }, swatch(index), head.name), canvas, h('span', { class: 'role' }, head.summary.role),
+        h('span', { class: 'role' }, `entropy ${percent(head.summary.normalisedEntropy)}`));
       });
       return numLayers > 1
         ? h('div', { class: 'layer-group', role: 'group', 'aria-label': `Layer ${layerIndex + 1}` },

@@ -66,6 +66,8 @@ button, select, input { font: inherit; color: inherit; }
 .chip.locked { background: var(--al-highlight); color: var(--al-bg); border-color: var(--al-highlight); }
 .chip.locked .pos { color: var(--al-bg); }
 .status { min-height: 1.3em; font-size: 0.85em; color: var(--al-muted); }
+.context-tokens:empty { display: none; }
+.status:empty { min-height: 0; margin: 0; }  /* stays in the tree: a live region must exist before it speaks */
 .status.error { color: var(--al-highlight); font-weight: 600; }
 .arch { display: flex; flex-wrap: wrap; align-items: stretch; gap: 4px; margin: 10px 0; font-size: 0.8em; }
 .arch .step { border: 1px solid var(--al-border); border-radius: 6px; padding: 4px 8px; background: var(--al-panel); text-align: center; }
