@@ -128,4 +128,18 @@ void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, 
   }
 }
 
+float micro_kernel_in_cache(int repetitions) {
+  constexpr int depth = 256;
+  static std::vector<float> a(4 * depth), panel(depth * kPanelWidth);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
+  for (std::size_t i = 0; i < panel.size(); ++i) panel[i] = 1.0f - static_cast<float>(i % 3) * 1e-3f;
+  alignas(16) float tile[4 * kPanelWidth];
+  float checksum = 0;
+  for (int r = 0; r < repetitions; ++r) {
+    micro_kernel_4x8(depth, a.data(), depth, panel.data(), tile);
+    checksum += tile[r & 31];
+  }
+  return checksum;
+}
+
 }  // namespace attention_lab

@@ -33,4 +33,9 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
 void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, const float* bias,
                  float* c, int c_stride);
 
+// Runs the 4 x 8 micro-kernel `repetitions` times on operands that stay in L1
+// (depth 256): 2 * 4 * 8 * 256 = 16,384 flops a repetition. The benchmark uses
+// its rate as this machine's in-cache ceiling for our kernels. Returns a checksum.
+float micro_kernel_in_cache(int repetitions);
+
 }  // namespace attention_lab

@@ -16,6 +16,7 @@
 #include "../attention.h"
 #include "../seeded_model.h"
 #include "../transformer.h"
+#include "../gemm.h"
 #include "../simd4.h"
 
 using emscripten::val;
@@ -564,6 +565,7 @@ EMSCRIPTEN_BINDINGS(attention_lab) {
   emscripten::function("modelPredict", &attention_lab::model_predict);
   emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
   emscripten::function("headWeightNorms", &attention_lab::head_norms_of);
+  emscripten::function("microKernelInCache", &attention_lab::micro_kernel_in_cache);
   emscripten::function("heapBytesInUse", &attention_lab::heap_bytes_in_use);
   emscripten::function("simdBackend", &attention_lab::simd_backend);
 }

@@ -241,6 +241,8 @@ export function createEngine(Module) {
       for (const key of ['query', 'keys', 'values', 'dots', 'scaled', 'hidden', 'weights', 'headOutput', 'output']) copy[key] = result[key].slice();
       return { ...copy, logitFactor: result.logitFactor, headDim: result.headDim };
     },
+    /** Runs the 4x8 SIMD micro-kernel on in-cache operands: 16,384 flops per repetition (benchmark ceiling). */
+    microKernelInCache: (repetitions) => Module.microKernelInCache(repetitions),
     /** Bytes malloc hands out right now (for leak checks). */
     heapBytesInUse: () => Module.heapBytesInUse(),
     /** Size of the wasm linear memory in bytes. */
