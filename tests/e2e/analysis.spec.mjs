@@ -1,26 +1,18 @@
 // The experiments panel: switching heads off, scaling, temperature and the
 // importance ranking, with figures the engine computes.
 import { test, expect } from '@playwright/test';
+import { failOnPageErrors, ready } from './helpers.mjs';
 
 async function openExperiments(page, id) {
   await page.goto('/index.html');
-  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
+  await ready(page, `attention-lab#${id}`);
   const widget = page.locator(`attention-lab#${id}`);
-  await widget.evaluate((el) => el.ready);
   await widget.locator('details.experiments summary').click();
   await expect(widget.locator('.effect')).toContainText('changed by 0%');
   return widget;
 }
 
-test.beforeEach(async ({ page }) => {
-  page.errors = [];
-  page.on('pageerror', (error) => page.errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') page.errors.push(message.text()); });
-});
-
-test.afterEach(async ({ page }) => {
-  expect(page.errors).toEqual([]);
-});
+failOnPageErrors();
 
 test('switching a head off changes the output by a measured amount; reset restores it', async ({ page }) => {
   const widget = await openExperiments(page, 'intro');
@@ -84,9 +76,8 @@ test('number of heads and the causal mask: parameters stay 4·d_model², pattern
 
 test('step by step: one word through one head, with the same weights as the heatmap', async ({ page }) => {
   await page.goto('/index.html');
-  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
+  await ready(page, 'attention-lab#causal');
   const widget = page.locator('attention-lab#causal');
-  await widget.evaluate((el) => el.ready);
   await widget.locator('button[data-view="steps"]').click();
   await widget.locator('.steps select').selectOption('3');
   await expect(widget.locator('.step-list > li')).toHaveCount(7);

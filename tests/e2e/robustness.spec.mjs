@@ -4,11 +4,7 @@
 // when WebAssembly is missing, keeps its memory flat, and passes axe.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-
-async function ready(page, selector = 'attention-lab') {
-  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
-  await page.locator(selector).first().evaluate((el) => el.ready);
-}
+import { ready } from './helpers.mjs';
 
 test.beforeEach(async ({ page, baseURL }) => {
   page.errors = [];

@@ -1,23 +1,11 @@
 // The trained model in the widget: learned heads with measured roles, the
 // tokens as the model sees them, and the switch to the untrained twin.
 import { test, expect } from '@playwright/test';
+import { failOnPageErrors, ready } from './helpers.mjs';
 
 const SENTENCE = 'The old man poured a cup of tea because he was tired.';
 
-async function ready(page, selector) {
-  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
-  await page.locator(selector).evaluate((el) => el.ready);
-}
-
-test.beforeEach(async ({ page }) => {
-  page.errors = [];
-  page.on('pageerror', (error) => page.errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') page.errors.push(message.text()); });
-});
-
-test.afterEach(async ({ page }) => {
-  expect(page.errors).toEqual([]);
-});
+failOnPageErrors();
 
 test('the trained view shows every layer x head, and at least one head meets the positional criterion', async ({ page }) => {
   await page.goto('/index.html');

@@ -1,5 +1,6 @@
 // The <attention-lab> widget in Chromium, against the real wasm engine.
 import { test, expect } from '@playwright/test';
+import { failOnPageErrors, ready } from './helpers.mjs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,18 +9,6 @@ import { tokenize } from '../../web/src/tokenize.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEED_SENTENCE = 'The transformer model processes all tokens in parallel using multi-head attention.';
-
-function collectErrors(page) {
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
-  return errors;
-}
-
-async function readyWidgets(page) {
-  await page.waitForFunction(() => customElements.get('attention-lab') !== undefined);
-  await page.evaluate(() => Promise.all([...document.querySelectorAll('attention-lab')].map((el) => el.ready)));
-}
 
 // The same computation the widget asks for, done in Node by the engine itself.
 async function nodeAttention(sentence, { dModel = 64, numHeads = 8, seed = 0, causal = false } = {}) {
@@ -32,17 +21,11 @@ async function nodeAttention(sentence, { dModel = 64, numHeads = 8, seed = 0, ca
   return { tokens, ...result };
 }
 
-test.beforeEach(async ({ page }) => {
-  page.errors = collectErrors(page);
-});
-
-test.afterEach(async ({ page }) => {
-  expect(page.errors).toEqual([]);
-});
+failOnPageErrors();
 
 test('default view: tokens, a panel per head, tables; screenshot baseline', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
   await expect(widget.locator('.head-card')).toHaveCount(8);
@@ -54,7 +37,7 @@ test('default view: tokens, a panel per head, tables; screenshot baseline', asyn
 
 test("each head's table top row is the maximum of that head's matrix computed in Node", async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const expected = await nodeAttention(SEED_SENTENCE);
   const tables = await page.locator('attention-lab').first().evaluate((el) => el.getTables());
   expect(tables).toHaveLength(8);
@@ -77,7 +60,7 @@ test("each head's table top row is the maximum of that head's matrix computed in
 
 test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   const before = await widget.evaluate((el) => el.getAttention().attention.slice(0, 4).join());
   const input = widget.locator('input[type="text"]');
@@ -103,7 +86,7 @@ test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) =
 
 test('hover highlights a word everywhere; click locks it; clicking again releases', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   const chip = widget.locator('.chip[data-index="2"]');  // "model"
   await chip.hover();
@@ -135,7 +118,7 @@ test('hover highlights a word everywhere; click locks it; clicking again release
 
 test('keyboard reaches tokens, heads and sorting', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   await widget.locator('input[type="text"]').focus();
   await page.keyboard.press('Tab');
@@ -162,7 +145,7 @@ test('keyboard reaches tokens, heads and sorting', async ({ page }) => {
 
 test('top-k control and the all-heads overlay with head toggles', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   await widget.locator('.controls select.top-k').selectOption('20');
   await expect(widget.locator('table.links tbody tr')).toHaveCount(20);
@@ -186,7 +169,7 @@ test('top-k control and the all-heads overlay with head toggles', async ({ page 
 
 test('two widgets on one page stay independent and share one engine', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const first = page.locator('attention-lab').nth(0);
   const second = page.locator('attention-lab#heads');
   const secondTokens = await second.evaluate((el) => el.getAttention().tokens);
@@ -210,7 +193,7 @@ test('two widgets on one page stay independent and share one engine', async ({ p
 
 test('user text is shown as text, never as markup', async ({ page }) => {
   await page.goto('/index.html');
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   await widget.locator('input[type="text"]').fill('<img src=x onerror="window.pwned=1"> <b>bold</b>');
   await expect(widget.locator('.chip[data-index]').first()).toHaveText(/</);
@@ -225,7 +208,7 @@ test('the same build works opened from file:// with nothing fetched from the net
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));
   await page.goto(pathToFileURL(`${ROOT}dist/index.html`).href);
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab').first();
   await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
   await expect(widget.locator('table.links tbody tr')).toHaveCount(8);
@@ -245,7 +228,7 @@ test('copied into another site with hostile CSS: the widget keeps its look and t
     <body><p id="own">The course's own paragraph.</p>
     <attention-lab sentence="Heads attend in parallel." heads="4" d-model="32"></attention-lab></body></html>`);
   await page.goto(pathToFileURL(join(folder, 'lesson.html')).href);
-  await readyWidgets(page);
+  await ready(page);
   const widget = page.locator('attention-lab');
   await expect(widget.locator('.chip[data-index]')).toHaveCount(5);
   const chip = widget.locator('.chip[data-index="0"]');
