@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "gemm.h"
+
 namespace attention_lab {
 
 struct MhaShape {
@@ -121,6 +123,20 @@ HeadTrace trace_head(const MhaShape& shape, const MhaOptions& options, const Mha
 // The fast float32 kernel: packed GEMM with a SIMD micro-kernel (wasm_simd128.h
 // in the WebAssembly build, SSE natively) and a fused scaled softmax.
 void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
+                          const MhaInputs<float>& inputs, const MhaOutputs<float>& outputs);
+
+// A layer's weights packed once for the fast kernel, to reuse across calls
+// (the widget recomputing as the learner types, the benchmark).
+struct PackedLayer {
+  int d_model = 0;
+  PackedMatrix w_q, w_k, w_v, w_o;
+  std::vector<float> b_q, b_k, b_v, b_o;  // empty: no bias
+};
+// Packs into `layer`, reusing its storage.
+void pack_layer(int d_model, const MhaInputs<float>& weights, PackedLayer& layer);
+// Same as multi_head_attention with `inputs`' weights and biases taken from `layer`
+// (only inputs.x and inputs.context are read).
+void multi_head_attention(const MhaShape& shape, const MhaOptions& options, const PackedLayer& layer,
                           const MhaInputs<float>& inputs, const MhaOutputs<float>& outputs);
 
 }  // namespace attention_lab

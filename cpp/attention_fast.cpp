@@ -17,7 +17,7 @@ namespace {
 
 // Buffers reused across calls so repeated calls of one size allocate nothing.
 struct Workspace {
-  PackedMatrix w_q, w_k, w_v, w_o, keys_t, values;
+  PackedMatrix keys_t, values;
   std::vector<float> q, k, v, concat, scores;
 };
 
@@ -88,7 +88,34 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
 
 }  // namespace
 
+void pack_layer(int d_model, const MhaInputs<float>& weights, PackedLayer& layer) {
+  layer.d_model = d_model;
+  pack_columns(weights.w_q, d_model, d_model, d_model, layer.w_q);
+  pack_columns(weights.w_k, d_model, d_model, d_model, layer.w_k);
+  pack_columns(weights.w_v, d_model, d_model, d_model, layer.w_v);
+  pack_columns(weights.w_o, d_model, d_model, d_model, layer.w_o);
+  auto copy_bias = [d_model](const float* bias, std::vector<float>& out) {
+    if (bias != nullptr) {
+      out.assign(bias, bias + d_model);
+    } else {
+      out.clear();
+    }
+  };
+  copy_bias(weights.b_q, layer.b_q);
+  copy_bias(weights.b_k, layer.b_k);
+  copy_bias(weights.b_v, layer.b_v);
+  copy_bias(weights.b_o, layer.b_o);
+}
+
 void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
+                          const MhaInputs<float>& inputs, const MhaOutputs<float>& outputs) {
+  // Packs this call's weights (the cost a prepared layer saves), then runs.
+  static PackedLayer layer;
+  pack_layer(shape.d_model, inputs, layer);
+  multi_head_attention(shape, options, layer, inputs, outputs);
+}
+
+void multi_head_attention(const MhaShape& shape, const MhaOptions& options, const PackedLayer& layer,
                           const MhaInputs<float>& inputs, const MhaOutputs<float>& outputs) {
   const int seq_len = shape.seq_len;
   const int context_len = shape.context_len;
@@ -100,17 +127,14 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
   Workspace& work = workspace();
 
   // 1. Project: Q = x·W_Q + b_Q, K = context·W_K + b_K, V = context·W_V + b_V.
-  pack_columns(inputs.w_q, d_model, d_model, d_model, work.w_q);
-  pack_columns(inputs.w_k, d_model, d_model, d_model, work.w_k);
-  pack_columns(inputs.w_v, d_model, d_model, d_model, work.w_v);
-  pack_columns(inputs.w_o, d_model, d_model, d_model, work.w_o);
+  auto bias = [](const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); };
   work.q.resize(static_cast<std::size_t>(seq_len) * d_model);
   work.k.resize(static_cast<std::size_t>(context_len) * d_model);
   work.v.resize(static_cast<std::size_t>(context_len) * d_model);
   work.concat.resize(static_cast<std::size_t>(seq_len) * d_model);
-  gemm_packed(seq_len, inputs.x, d_model, work.w_q, inputs.b_q, work.q.data(), d_model);
-  gemm_packed(context_len, context, d_model, work.w_k, inputs.b_k, work.k.data(), d_model);
-  gemm_packed(context_len, context, d_model, work.w_v, inputs.b_v, work.v.data(), d_model);
+  gemm_packed(seq_len, inputs.x, d_model, layer.w_q, bias(layer.b_q), work.q.data(), d_model);
+  gemm_packed(context_len, context, d_model, layer.w_k, bias(layer.b_k), work.k.data(), d_model);
+  gemm_packed(context_len, context, d_model, layer.w_v, bias(layer.b_v), work.v.data(), d_model);
 
   const std::size_t head_weights_size = static_cast<std::size_t>(seq_len) * context_len;
   if (outputs.attention == nullptr) work.scores.resize(head_weights_size);
@@ -150,7 +174,7 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options,
   }
 
   // 5. output = concat · W_O + b_O.
-  gemm_packed(seq_len, work.concat.data(), d_model, work.w_o, inputs.b_o, outputs.output, d_model);
+  gemm_packed(seq_len, work.concat.data(), d_model, layer.w_o, bias(layer.b_o), outputs.output, d_model);
 }
 
 }  // namespace attention_lab

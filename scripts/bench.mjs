@@ -4,7 +4,8 @@
 //
 //   npm run bench [-- --json] [-- --quick]
 //
-// Implementations: our wasm engine (SIMD kernel), plain JavaScript (straight
+// Implementations: our wasm engine (SIMD kernel; a prepared layer, whose
+// weights are packed once, and the one-shot call that packs every time), plain JavaScript (straight
 // loops, what a page would write by hand), native Eigen (g++ -O3
 // -march=native, one thread, a child process of this run). Repetitions are
 // interleaved across implementations; each cell reports the median time and
@@ -127,7 +128,11 @@ const rows = [];
 for (const shape of SHAPES) {
   const inputs = problem(shape);
   const flops = flopsOf(shape);
-  const implementations = { 'attention-lab (wasm SIMD)': () => engine.multiHeadAttention(inputs) };
+  const layer = engine.prepareLayer(inputs);  // weights packed once, inputs through one reused buffer
+  const implementations = {
+    'attention-lab (wasm SIMD)': () => layer.run(inputs),
+    'attention-lab, one-shot call': () => engine.multiHeadAttention(inputs),
+  };
   if (!shape.skipPlainJs) implementations['plain JavaScript'] = () => plainJs(inputs);
   const times = Object.fromEntries(Object.keys(implementations).map((k) => [k, []]));
   for (const run of Object.values(implementations)) run();  // warm up: first calls run baseline code
@@ -138,6 +143,7 @@ for (const shape of SHAPES) {
       times[name].push(Number(process.hrtime.bigint() - start) / 1e9);
     }
   }
+  layer.release();
   if (native[shape.name]) times['native Eigen -O3 -march=native'] = native[shape.name].seconds;
   const results = Object.fromEntries(Object.entries(times).map(([name, seconds]) => {
     const s = summary(seconds);

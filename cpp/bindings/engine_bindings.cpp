@@ -5,7 +5,9 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <malloc.h>
 #include <memory>
@@ -542,6 +544,100 @@ val head_norms_of(const val& args) {
   return result;
 }
 
+// ---- prepared layers: weights packed once, inputs through a reused buffer ----
+std::vector<std::unique_ptr<PackedLayer>>& prepared_layers() {
+  static std::vector<std::unique_ptr<PackedLayer>> instance;
+  return instance;
+}
+
+// args: { wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel } -> { id } or { error }
+val prepare_layer(const val& args) {
+  std::string problem;
+  const int d_model = read_int(args, "dModel", 0, problem);
+  if (problem.empty()) problem = validate_shape(MhaShape{1, 1, d_model, 1}, MhaOptions{});
+  static std::vector<float> w[4], b[4];
+  const char* weight_names[] = {"wq", "wk", "wv", "wo"};
+  const char* bias_names[] = {"bq", "bk", "bv", "bo"};
+  const std::size_t d = static_cast<std::size_t>(std::max(d_model, 0));
+  MhaInputs<float> weights;
+  const float** weight_slots[] = {&weights.w_q, &weights.w_k, &weights.w_v, &weights.w_o};
+  const float** bias_slots[] = {&weights.b_q, &weights.b_k, &weights.b_v, &weights.b_o};
+  for (int i = 0; i < 4 && problem.empty(); ++i) {
+    problem = copy_in(args, weight_names[i], d * d, "dModel × dModel", w[i]);
+    *weight_slots[i] = w[i].data();
+    if (problem.empty() && !is_missing(args[bias_names[i]])) {
+      problem = copy_in(args, bias_names[i], d, "dModel", b[i]);
+      *bias_slots[i] = b[i].data();
+    }
+  }
+  if (problem.empty()) {
+    std::vector<float> probe(d, 0.0f);  // validate_values needs an x; check only the weights
+    weights.x = probe.data();
+    problem = validate_values(MhaShape{1, 1, d_model, 1}, weights);
+  }
+  if (!problem.empty()) return error_result(problem);
+  auto layer = std::make_unique<PackedLayer>();
+  pack_layer(d_model, weights, *layer);
+  auto& all = prepared_layers();
+  std::size_t id = 0;
+  while (id < all.size() && all[id]) ++id;
+  if (id == all.size()) all.emplace_back();
+  all[id] = std::move(layer);
+  val result = val::object();
+  result.set("id", static_cast<int>(id));
+  return result;
+}
+
+void release_layer(int id) {
+  auto& all = prepared_layers();
+  if (id >= 0 && id < static_cast<int>(all.size())) all[static_cast<std::size_t>(id)].reset();
+}
+
+// A buffer in the wasm heap that JavaScript fills with one HEAPF32.set.
+std::uintptr_t allocate_floats(int count) {
+  if (count <= 0 || count > (1 << 28)) return 0;
+  return reinterpret_cast<std::uintptr_t>(std::malloc(static_cast<std::size_t>(count) * sizeof(float)));
+}
+void free_floats(std::uintptr_t pointer) { std::free(reinterpret_cast<void*>(pointer)); }
+
+// Runs a prepared layer on inputs already in the heap. Pointers are byte
+// addresses from allocate_floats; context 0 = self-attention; attention 0 =
+// not wanted. scale NaN = 1/sqrt(head_dim). Returns "" or what is wrong.
+std::string run_prepared_layer(int id, std::uintptr_t x, std::uintptr_t context, int seq_len, int context_len,
+                               int num_heads, bool causal, double scale, double temperature, std::uintptr_t output,
+                               std::uintptr_t attention) {
+  auto& all = prepared_layers();
+  if (id < 0 || id >= static_cast<int>(all.size()) || !all[static_cast<std::size_t>(id)]) {
+    return "no prepared layer with id " + std::to_string(id);
+  }
+  const PackedLayer& layer = *all[static_cast<std::size_t>(id)];
+  MhaShape shape{seq_len, context == 0 ? seq_len : context_len, layer.d_model, num_heads};
+  MhaOptions options;
+  options.causal = causal;
+  options.has_scale = !std::isnan(scale);
+  options.scale = scale;
+  options.temperature = temperature;
+  std::string problem = validate_shape(shape, options);
+  if (!problem.empty()) return problem;
+  if (x == 0 || output == 0) return "input and output buffers are required";
+  MhaInputs<float> inputs;
+  inputs.x = reinterpret_cast<const float*>(x);
+  inputs.context = context == 0 ? nullptr : reinterpret_cast<const float*>(context);
+  // the weights were checked when the layer was prepared; check the inputs only
+  for (std::size_t i = 0; problem.empty() && i < static_cast<std::size_t>(seq_len) * layer.d_model; ++i) {
+    if (!std::isfinite(inputs.x[i])) problem = "x contains a non-finite value (" + format_number(inputs.x[i]) + ")";
+  }
+  for (std::size_t i = 0; problem.empty() && inputs.context != nullptr && i < static_cast<std::size_t>(context_len) * layer.d_model; ++i) {
+    if (!std::isfinite(inputs.context[i])) problem = "context contains a non-finite value (" + format_number(inputs.context[i]) + ")";
+  }
+  if (!problem.empty()) return problem;
+  MhaOutputs<float> outputs;
+  outputs.output = reinterpret_cast<float*>(output);
+  outputs.attention = attention == 0 ? nullptr : reinterpret_cast<float*>(attention);
+  multi_head_attention(shape, options, layer, inputs, outputs);
+  return "";
+}
+
 // Bytes malloc currently hands out; lets tests check that calls do not leak.
 double heap_bytes_in_use() { return static_cast<double>(mallinfo().uordblks); }
 
@@ -566,6 +662,11 @@ EMSCRIPTEN_BINDINGS(attention_lab) {
   emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
   emscripten::function("headWeightNorms", &attention_lab::head_norms_of);
   emscripten::function("microKernelInCache", &attention_lab::micro_kernel_in_cache);
+  emscripten::function("prepareLayer", &attention_lab::prepare_layer);
+  emscripten::function("releaseLayer", &attention_lab::release_layer);
+  emscripten::function("allocateFloats", &attention_lab::allocate_floats);
+  emscripten::function("freeFloats", &attention_lab::free_floats);
+  emscripten::function("runPreparedLayer", &attention_lab::run_prepared_layer);
   emscripten::function("heapBytesInUse", &attention_lab::heap_bytes_in_use);
   emscripten::function("simdBackend", &attention_lab::simd_backend);
 }

@@ -142,3 +142,31 @@ test('seeded layer and embeddings are deterministic and documented-size', () => 
   assert.throws(() => engine.embedTokens(['a\nb'], 16), /without line breaks/);
   assert.throws(() => engine.seededLayer(0), /d_model must be between/);
 });
+
+test('a prepared layer gives the same numbers as the one-shot call, with a flat heap', () => {
+  for (const shape of [{ seqLen: 12, dModel: 64, numHeads: 4 }, { seqLen: 7, contextLen: 19, dModel: 24, numHeads: 3, cross: true, causal: true }, { seqLen: 5, dModel: 16, numHeads: 2, biases: false }]) {
+    const problem = randomProblem({ ...shape, seed: 55 });
+    const layer = engine.prepareLayer(problem);
+    const once = engine.multiHeadAttention(problem);
+    const prepared = layer.run(problem);
+    assert.deepEqual(prepared.output, once.output, JSON.stringify(shape));
+    assert.deepEqual(prepared.attention, once.attention, JSON.stringify(shape));
+    assert.equal(layer.run({ ...problem, wantAttention: false }).attention, undefined);
+    layer.release();
+    assert.throws(() => layer.run(problem), /released/);
+  }
+  const problem = randomProblem({ seqLen: 12, dModel: 64, numHeads: 4, seed: 3 });
+  const layer = engine.prepareLayer(problem);
+  assert.throws(() => layer.run({ ...problem, numHeads: 5 }), /divisible by num_heads \(5\)/);
+  assert.throws(() => layer.run({ ...problem, x: Float32Array.from(problem.x, (v, i) => (i === 3 ? NaN : v)) }), /x contains a non-finite value/);
+  assert.throws(() => layer.run({ ...problem, x: new Float32Array(10) }), /x must have seqLen × dModel/);
+  assert.throws(() => engine.prepareLayer({ ...problem, wv: new Float32Array(7) }), /wv must have dModel × dModel/);
+  assert.throws(() => engine.prepareLayer({ ...problem, wo: Float32Array.from(problem.wo, (v, i) => (i === 0 ? Infinity : v)) }), /wo contains a non-finite value/);
+  for (let i = 0; i < 50; i++) layer.run(problem);
+  const memory = engine.memoryBytes();
+  const inUse = engine.heapBytesInUse();
+  for (let i = 0; i < 10000; i++) layer.run(problem);
+  assert.equal(engine.memoryBytes(), memory);
+  assert.equal(engine.heapBytesInUse(), inUse);
+  layer.release();
+});

@@ -82,6 +82,60 @@ function normalise(params, ArrayType) {
 }
 
 export function createEngine(Module) {
+  // One reused heap buffer for prepared-layer calls (grows, never shrinks).
+  const arena = { pointer: 0, floats: 0 };
+  function reserve(floats) {
+    if (floats > arena.floats) {
+      if (arena.pointer) Module.freeFloats(arena.pointer);
+      arena.pointer = Module.allocateFloats(floats);
+      if (!arena.pointer) {
+        arena.floats = 0;
+        throw new Error(`cannot reserve ${floats} floats in the engine's memory`);
+      }
+      arena.floats = floats;
+    }
+    return arena.pointer;
+  }
+
+  function runPrepared(id, dModel, params) {
+    if (params === null || typeof params !== 'object') throw new Error('run needs an object of inputs');
+    const x = flatten('x', params.x, Float32Array);
+    const context = params.context === undefined || params.context === null ? null : flatten('context', params.context, Float32Array);
+    if (!x) throw new Error('x is missing');
+    const seqLen = checkSize('seqLen', params.seqLen) ?? x.length / dModel;
+    const contextLen = context ? (checkSize('contextLen', params.contextLen) ?? context.length / dModel) : seqLen;
+    const numHeads = checkSize('numHeads', params.numHeads) ?? -1;
+    if (!Number.isInteger(seqLen) || x.length !== seqLen * dModel) throw new Error(`x must have seqLen × dModel = ${seqLen * dModel} values, got ${x.length}`);
+    if (context && (!Number.isInteger(contextLen) || context.length !== contextLen * dModel)) {
+      throw new Error(`context must have contextLen × dModel = ${contextLen * dModel} values, got ${context.length}`);
+    }
+    for (const name of ['scale', 'temperature']) {
+      if (params[name] !== undefined && params[name] !== null && typeof params[name] !== 'number') throw new Error(`${name} must be a number`);
+    }
+    const wantAttention = params.wantAttention ?? true;
+    const heads = Math.max(numHeads, 0);
+    const sizes = [x.length, context ? context.length : 0, seqLen * dModel, wantAttention ? heads * seqLen * contextLen : 0];
+    if (sizes.reduce((a, b) => a + b, 0) * 4 > 1024 * 1024 * 1024) throw new Error('this input needs more than the engine\'s limit of 1024 MB');
+    const base = reserve(sizes.reduce((a, b) => a + b, 0));
+    const offsets = [];
+    let offset = base;
+    for (const size of sizes) {
+      offsets.push(size ? offset : 0);
+      offset += size * 4;
+    }
+    Module.HEAPF32.set(x, offsets[0] / 4);  // the view is re-read each call: memory may have grown
+    if (context) Module.HEAPF32.set(context, offsets[1] / 4);
+    const problem = Module.runPreparedLayer(id, offsets[0], offsets[1], seqLen, contextLen, numHeads, Boolean(params.causal),
+      params.scale ?? NaN, params.temperature ?? 1, offsets[2], offsets[3]);
+    if (problem) throw new Error(problem);
+    const heap = Module.HEAPF32;
+    return {
+      output: heap.slice(offsets[2] / 4, offsets[2] / 4 + sizes[2]),
+      attention: wantAttention ? heap.slice(offsets[3] / 4, offsets[3] / 4 + sizes[3]) : undefined,
+      seqLen, contextLen, numHeads, headDim: dModel / numHeads, dModel,
+    };
+  }
+
   function modelHandle(described) {
     if (described.error) throw new Error(described.error);
     const { id, metadata, ...config } = described;
@@ -243,6 +297,33 @@ export function createEngine(Module) {
     },
     /** Runs the 4x8 SIMD micro-kernel on in-cache operands: 16,384 flops per repetition (benchmark ceiling). */
     microKernelInCache: (repetitions) => Module.microKernelInCache(repetitions),
+    /**
+     * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
+     * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
+     * temperature, wantAttention }) -> { output, attention?, seqLen, contextLen }.
+     * Inputs go into one reused heap buffer with a single HEAPF32.set each;
+     * call release() when done with the layer.
+     */
+    prepareLayer(params) {
+      if (params === null || typeof params !== 'object') throw new Error('prepareLayer needs an object of weights');
+      const weights = {};
+      for (const name of ['wq', 'wk', 'wv', 'wo', 'bq', 'bk', 'bv', 'bo']) weights[name] = flatten(name, params[name], Float32Array);
+      const dModel = checkSize('dModel', params.dModel) ?? (weights.wq ? Math.round(Math.sqrt(weights.wq.length)) : -1);
+      const prepared = Module.prepareLayer({ ...weights, dModel });
+      if (prepared.error) throw new Error(prepared.error);
+      let released = false;
+      return Object.freeze({
+        dModel,
+        run(inputs) {
+          if (released) throw new Error('this layer was released');
+          return runPrepared(prepared.id, dModel, inputs);
+        },
+        release() {
+          if (!released) Module.releaseLayer(prepared.id);
+          released = true;
+        },
+      });
+    },
     /** Bytes malloc hands out right now (for leak checks). */
     heapBytesInUse: () => Module.heapBytesInUse(),
     /** Size of the wasm linear memory in bytes. */
