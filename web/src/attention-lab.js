@@ -217,7 +217,11 @@ export class AttentionLabElement extends HTMLElement {
           name: numLayers > 1 ? `L${layer + 1} Head ${head + 1}` : `Head ${head + 1}`,
           layer, head, weights, heldout,
           summary: headSummary(weights, tokens, seqLen, contextLen, heldout, view.criterion, cross ? contextTokens : null),
-          links: allLinks(weights, tokens, seqLen, contextLen, contextTokens),
+        });
+        // every (from, to) pair sorted: built the first time a table asks for it
+        let links = null;
+        Object.defineProperty(heads[heads.length - 1], 'links', {
+          get: () => (links ??= allLinks(weights, tokens, seqLen, contextLen, contextTokens)),
         });
       }
       layers.push({ heads });
@@ -283,6 +287,7 @@ export class AttentionLabElement extends HTMLElement {
 
   _clearViews() {
     this._heads.replaceChildren();
+    this._headCards = null;
     this._focus.replaceChildren();
     this._experiments.replaceChildren();
     this._arch.replaceChildren();
@@ -549,9 +554,15 @@ export class AttentionLabElement extends HTMLElement {
         (gradients ? ' Gradient importance (Michel et al. 2019): |Σ A_h · ∂L/∂A_h| for this sentence\'s masked-word loss, found as the slope of the loss when the head\'s output is scaled by 1 ± 0.01.' : '')));
   }
 
+  // Chips are keyed by position and text: typing changes one word, so only
+  // the chips whose word or status changed are rebuilt.
   _renderTokens(tokens) {
-    this._tokens.replaceChildren(...tokens.map((token, index) => {
+    const existing = [...this._tokens.children];
+    const items = tokens.map((token, index) => {
       const unknown = Boolean(this._result?.tokenInfo?.[index]?.unknown);
+      const key = `${token}\u0000${unknown}`;
+      const old = existing[index];
+      if (old && old.dataset.key === key) return old;
       const chip = h('button', {
         type: 'button', class: unknown ? 'chip unknown' : 'chip', 'data-index': index, 'aria-pressed': 'false',
         title: unknown ? `“${this._result.tokenInfo[index].surface}” is not in the model's vocabulary: it reads <unk>` : undefined,
@@ -560,8 +571,15 @@ export class AttentionLabElement extends HTMLElement {
         onclick: () => this._toggleLock(index),
       }, h('span', { class: 'pos', 'aria-hidden': 'true' }, index + 1), token,
       h('span', { class: 'sr-only' }, `, token ${index + 1}${unknown ? ', unknown to the model' : ''}`));
-      return h('li', {}, chip);
-    }));
+      return h('li', { 'data-key': key }, chip);
+    });
+    items.forEach((item, index) => {
+      if (this._tokens.children[index] !== item) {
+        if (this._tokens.children[index]) this._tokens.children[index].replaceWith(item);
+        else this._tokens.append(item);
+      }
+    });
+    while (this._tokens.children.length > items.length) this._tokens.lastElementChild.remove();
   }
 
   _renderArchitecture() {
@@ -598,17 +616,39 @@ export class AttentionLabElement extends HTMLElement {
     const { layers, seqLen, contextLen, numLayers } = this._result;
     const overlay = this._state.overlay;
     this._overlayButton.setAttribute('aria-pressed', String(Boolean(overlay)));
+    const cell = Math.max(2, Math.floor(112 / Math.max(seqLen, contextLen)));
+    const shapeKey = layers.map((layer) => layer.heads.length).join(',');
+    // Same layers and heads as last time (the learner is typing): redraw in place.
+    if (this._headCards && this._headCards.shapeKey === shapeKey) {
+      for (const layer of layers) {
+        for (const head of layer.heads) {
+          const card = this._headCards.get(`${head.layer}:${head.head}`);
+          drawHeatmap(card.canvas, head.weights, seqLen, contextLen, { cell, fit: true });
+          card.role.textContent = head.summary.role;
+          card.entropy.textContent = `entropy ${percent(head.summary.normalisedEntropy)}`;
+          card.button.setAttribute('aria-pressed', String(!overlay && head.head === this._state.selectedHead && head.layer === this._state.layer));
+        }
+      }
+      const select = this._layerSlot.querySelector('select');
+      if (select) select.value = String(this._state.layer);
+      return;
+    }
+    this._headCards = new Map();
+    this._headCards.shapeKey = shapeKey;
     const groups = layers.map((layer, layerIndex) => {
       const cards = layer.heads.map((head, index) => {
         const canvas = h('canvas', { 'aria-hidden': 'true' });
-        drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell: Math.max(2, Math.floor(112 / Math.max(seqLen, contextLen))), fit: true });
+        drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell, fit: true });
         const selected = !overlay && index === this._state.selectedHead && layerIndex === this._state.layer;
-        return h('button', {
+        const role = h('span', { class: 'role' }, head.summary.role);
+        const entropy = h('span', { class: 'role' }, `entropy ${percent(head.summary.normalisedEntropy)}`);
+        const button = h('button', {
           type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex,
           'aria-pressed': String(selected),
           onclick: () => this.selectHead(index, layerIndex),
-        }, h('span', { class: 'name' }, swatch(index), head.name), canvas, h('span', { class: 'role' }, head.summary.role),
-        h('span', { class: 'role' }, `entropy ${percent(head.summary.normalisedEntropy)}`));
+        }, h('span', { class: 'name' }, swatch(index), head.name), canvas, role, entropy);
+        this._headCards.set(`${layerIndex}:${index}`, { button, canvas, role, entropy });
+        return button;
       });
       return numLayers > 1
         ? h('div', { class: 'layer-group', role: 'group', 'aria-label': `Layer ${layerIndex + 1}` },
@@ -699,6 +739,7 @@ export class AttentionLabElement extends HTMLElement {
       h('div', { class: 'row-labels', 'aria-hidden': 'true' }, ...tokens.map((t, i) => labelSpan(t, i, 'row'))),
       canvas);
     this._heatCanvas = canvas;
+    canvas._highlight = null;
     return h('div', {}, wrap, legend());
   }
 
@@ -944,7 +985,8 @@ export class AttentionLabElement extends HTMLElement {
         text.classList.toggle('hot', Number(text.dataset.index) === active && (!cross || text.dataset.side === 'from'));
       });
     }
-    if (this._heatCanvas && this._heatCanvas.isConnected) {
+    if (this._heatCanvas && this._heatCanvas.isConnected && this._heatCanvas._highlight !== (active ?? null)) {
+      this._heatCanvas._highlight = active ?? null;
       const head = this._result.heads[this._state.selectedHead];
       drawHeatmap(this._heatCanvas, head.weights, this._result.seqLen, this._result.contextLen, {
         cell: this._heatCanvas._cell, highlight: active, highlightColumn: !cross,
@@ -1028,6 +1070,21 @@ function legend() {
 }
 
 // Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.
+// 256 viridis colours as RGB bytes, built once from d3's scale.
+let viridisTable = null;
+function viridisBytes() {
+  if (!viridisTable) {
+    viridisTable = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const hex = interpolateViridis(i / 255);  // "#rrggbb"
+      for (let c = 0; c < 3; c++) viridisTable[i * 3 + c] = parseInt(hex.slice(1 + 2 * c, 3 + 2 * c), 16);
+    }
+  }
+  return viridisTable;
+}
+
+// Crisp heatmap: one pixel per cell in an ImageData, scaled up without
+// smoothing (thousands of fillRect calls were the slowest part of a redraw).
 function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, highlightColumn = true, fit = false }) {
   const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   const size = Math.max(1, Math.round(cell));
@@ -1040,13 +1097,22 @@ function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, high
   }
   const context = canvas.getContext('2d');
   if (!context) return;
-  const step = size * ratio;
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      context.fillStyle = interpolateViridis(weights[i * cols + j]);
-      context.fillRect(j * step, i * step, step, step);
-    }
+  const table = viridisBytes();
+  const image = new ImageData(cols, rows);
+  for (let k = 0; k < rows * cols; k++) {
+    const index = Math.max(0, Math.min(255, Math.round(weights[k] * 255))) * 3;
+    image.data[k * 4] = table[index];
+    image.data[k * 4 + 1] = table[index + 1];
+    image.data[k * 4 + 2] = table[index + 2];
+    image.data[k * 4 + 3] = 255;
   }
+  const cells = document.createElement('canvas');
+  cells.width = cols;
+  cells.height = rows;
+  cells.getContext('2d').putImageData(image, 0, 0);
+  context.imageSmoothingEnabled = false;
+  context.drawImage(cells, 0, 0, canvas.width, canvas.height);
+  const step = size * ratio;
   if (highlight !== null && highlight < rows) {
     context.strokeStyle = '#ff3b30';
     context.lineWidth = Math.max(2, ratio * 2);
