@@ -908,7 +908,7 @@ export class AttentionLabElement extends HTMLElement {
 
   _tableRows(headIndex) {
     const head = this._result.heads[headIndex];
-    const rows = head.links.filter((link) => link.strength >= this._state.threshold).slice(0, this._config().topK);
+    const rows = head.links.strongest(this._config().topK, this._state.threshold);
     const { key, direction } = this._state.sort;
     const sign = direction === 'ascending' ? 1 : -1;
     const compare = key === 'strength'
@@ -1083,13 +1083,23 @@ function viridisBytes() {
   return viridisTable;
 }
 
+// One reusable off-screen canvas holding one pixel per cell (grown, never shrunk).
+let scratch = null;
+function scratchCanvas(cols, rows) {
+  if (!scratch) scratch = document.createElement('canvas');
+  if (scratch.width < cols) scratch.width = cols;
+  if (scratch.height < rows) scratch.height = rows;
+  return scratch;
+}
+
 // Crisp heatmap: one pixel per cell in an ImageData, scaled up without
 // smoothing (thousands of fillRect calls were the slowest part of a redraw).
 function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, highlightColumn = true, fit = false }) {
   const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   const size = Math.max(1, Math.round(cell));
-  canvas.width = cols * size * ratio;
-  canvas.height = rows * size * ratio;
+  // resizing a canvas reallocates it: only when the size really changes
+  if (canvas.width !== cols * size * ratio) canvas.width = cols * size * ratio;
+  if (canvas.height !== rows * size * ratio) canvas.height = rows * size * ratio;
   canvas._cell = size;
   if (!fit) {  // fit: let CSS size it (thumbnails)
     canvas.style.width = `${cols * size}px`;
@@ -1106,12 +1116,10 @@ function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, high
     image.data[k * 4 + 2] = table[index + 2];
     image.data[k * 4 + 3] = 255;
   }
-  const cells = document.createElement('canvas');
-  cells.width = cols;
-  cells.height = rows;
+  const cells = scratchCanvas(cols, rows);
   cells.getContext('2d').putImageData(image, 0, 0);
   context.imageSmoothingEnabled = false;
-  context.drawImage(cells, 0, 0, canvas.width, canvas.height);
+  context.drawImage(cells, 0, 0, cols, rows, 0, 0, canvas.width, canvas.height);
   const step = size * ratio;
   if (highlight !== null && highlight < rows) {
     context.strokeStyle = '#ff3b30';

@@ -108,14 +108,24 @@ function crossSummary(weights, contextTokens, seqLen, contextLen) {
     sentenceRole: decided.role, sentenceEvidence: decided.evidence, heldout: null, cross: true };
 }
 
-/** Every (from, to) link of one head, strongest first. */
+/**
+ * The (from, to) links of one head, strongest first (ties by position), as a
+ * lazy list: strongest(count, minimum) builds objects only for the links asked for.
+ */
 export function allLinks(weights, tokens, seqLen, contextLen, contextTokens = tokens) {
-  const links = [];
-  for (let i = 0; i < seqLen; i++) {
-    for (let j = 0; j < contextLen; j++) {
-      links.push({ fromIndex: i, toIndex: j, from: tokens[i], to: contextTokens[j], strength: weights[i * contextLen + j] });
-    }
-  }
-  links.sort((a, b) => b.strength - a.strength || a.fromIndex - b.fromIndex || a.toIndex - b.toIndex);
-  return links;
+  const total = seqLen * contextLen;
+  const order = new Uint32Array(total);
+  for (let k = 0; k < total; k++) order[k] = k;
+  order.sort((a, b) => weights[b] - weights[a] || a - b);  // a - b: row-major position breaks ties
+  const link = (k) => ({ fromIndex: Math.floor(k / contextLen), toIndex: k % contextLen,
+    from: tokens[Math.floor(k / contextLen)], to: contextTokens[k % contextLen], strength: weights[k] });
+  return {
+    length: total,
+    /** Up to `count` links with strength >= minimum, strongest first. */
+    strongest(count, minimum = 0) {
+      const out = [];
+      for (let r = 0; r < total && out.length < count && weights[order[r]] >= minimum; r++) out.push(link(order[r]));
+      return out;
+    },
+  };
 }
