@@ -93,7 +93,8 @@ std::string format_number(double value);
 // for a learner or course author saying what is wrong.
 std::string validate_shape(const MhaShape& shape, const MhaOptions& options);
 
-// Checks that every value is finite. Returns "" or a message naming the array.
+// Checks that every value is finite (arrays left null are skipped). Returns "" or a message
+// naming the array, row and column.
 template <typename Real>
 std::string validate_values(const MhaShape& shape, const MhaInputs<Real>& inputs);
 
