@@ -28,6 +28,25 @@ await build({
   outfile: `${dist}/attention-lab.js`,
   logLevel: 'warning',
 });
+// The live trainer: its own bundle (wasm trainer inside), started as a Web
+// Worker by <attention-trainer>, so pages that only look at attention never load it.
+const trainer = `${root}build/wasm/attention_trainer_web.js`;
+if (!existsSync(trainer)) {
+  console.error('build-web: build/wasm/attention_trainer_web.js is missing; run scripts/build.sh');
+  process.exit(1);
+}
+await build({
+  entryPoints: [`${root}web/src/trainer-entry.js`],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  legalComments: 'none',
+  loader: { '.txt': 'text' },
+  outfile: `${dist}/attention-lab-trainer.js`,
+  logLevel: 'warning',
+});
 cpSync(`${root}web/site`, dist, { recursive: true });
 // The trained model as a classic script next to the bundle: loads from file://
 // as well as over HTTP, and only when a widget asks for the trained model.

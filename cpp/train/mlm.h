@@ -42,6 +42,16 @@ class MaskedLanguageModel {
   // the gradient of that mean into grads (allocated like params, overwritten).
   Real loss(const TransformerParams<Real>& params, const Batch& batch, TransformerParams<Real>* grads = nullptr);
 
+  // Causal attention: a row sees only itself and earlier rows of its sentence
+  // (the induction task needs it; the corpus model is bidirectional).
+  bool causal = false;
+
+  // The attention weights of the last loss() call: (n, n) for that sentence,
+  // rows sum to 1.
+  const Matrix& attention(int layer, int sentence, int head) const {
+    return caches_[static_cast<std::size_t>(layer)].probabilities[static_cast<std::size_t>(sentence * num_heads_ + head)];
+  }
+
  private:
   struct LayerCache {
     Matrix x_in, xhat1, a, q, k, v, concat, x_mid, xhat2, b, h_pre, g;
@@ -49,6 +59,7 @@ class MaskedLanguageModel {
     std::vector<Matrix> probabilities;  // per sentence * head: (n, n)
   };
   std::vector<LayerCache> caches_;
+  int num_heads_ = 0;
   Matrix xhat_f_, final_;
   Vector rstd_f_;
 
@@ -101,6 +112,7 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
   const int rows = batch.num_rows(), d = c.d_model, heads = c.num_heads, dk = c.head_dim();
   const int sentences = batch.num_sentences();
   const Real scale = Real(1) / std::sqrt(static_cast<Real>(dk));
+  num_heads_ = heads;
   auto weights = [&](const std::vector<Real>& w, int r, int k) { return ConstMap(w.data(), r, k); };
   auto row_vector = [](const std::vector<Real>& v) { return ConstVectorMap(v.data(), static_cast<Eigen::Index>(v.size())); };
 
@@ -131,6 +143,9 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
       const int start = batch.offsets[s], n = batch.offsets[s + 1] - start;
       for (int h = 0; h < heads; ++h) {
         Matrix scores = cache.q.block(start, h * dk, n, dk) * cache.k.block(start, h * dk, n, dk).transpose() * scale;
+        if (causal) {
+          for (int i = 0; i + 1 < n; ++i) scores.row(i).tail(n - 1 - i).setConstant(-std::numeric_limits<Real>::infinity());
+        }
         for (int i = 0; i < n; ++i) {
           const Real row_max = scores.row(i).maxCoeff();
           scores.row(i) = (scores.row(i).array() - row_max).exp();

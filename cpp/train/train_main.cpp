@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "corpus.h"
 
 using namespace attention_lab;
@@ -224,20 +225,12 @@ int main(int argc, char** argv) {
                 train.size(), train_tokens, heldout.size());
 
     // 2. Model and optimiser (AdamW; no weight decay on biases, gains, embeddings' positions).
-    TransformerParams<float> params, grads, first_moment, second_moment;
+    TransformerParams<float> params, grads;
     params.allocate(config);
     initialise_transformer(params, o.seed);
-    first_moment.allocate(config);
-    second_moment.allocate(config);
     std::printf("parameters: %zu\n", params.parameter_count());
-    std::vector<std::vector<float>*> p_list, g_list, m_list, v_list;
-    std::vector<bool> decay;
-    params.for_each([&](const std::string& name, std::vector<float>& t) {
-      p_list.push_back(&t);
-      decay.push_back(name.find("w_") != std::string::npos || name == "token_embedding");
-    });
-    first_moment.for_each([&](const std::string&, std::vector<float>& t) { m_list.push_back(&t); });
-    second_moment.for_each([&](const std::string&, std::vector<float>& t) { v_list.push_back(&t); });
+    AdamW optimiser;
+    optimiser.reset(params);
 
     // 3. Train: shuffled sentences, batches of about batch_tokens tokens.
     SeededGenerator random(o.seed ^ 0xA5A5A5A5ull);
@@ -247,7 +240,6 @@ int main(int argc, char** argv) {
     MaskedLanguageModel<float> model;
     double smoothed = 0;
     std::size_t tokens_seen = 0;
-    const float beta1 = 0.9f, beta2 = 0.98f, epsilon = 1e-8f, weight_decay = 0.01f;
     for (int step = 1; step <= o.steps; ++step) {
       std::vector<const Sentence*> group;
       int tokens = 0;
@@ -263,26 +255,11 @@ int main(int argc, char** argv) {
       const Batch batch = make_batch(group, random, 0.15, config.vocab_size);
       const float loss = model.loss(params, batch, &grads);
       smoothed = step == 1 ? loss : 0.98 * smoothed + 0.02 * loss;
-      g_list.clear();
-      grads.for_each([&](const std::string&, std::vector<float>& t) { g_list.push_back(&t); });
       // learning rate: linear warm-up, then linear decay to 10%
       const float progress = static_cast<float>(step - o.warmup_steps) / static_cast<float>(std::max(1, o.steps - o.warmup_steps));
       const float lr = step <= o.warmup_steps ? o.peak_learning_rate * step / o.warmup_steps
                                               : o.peak_learning_rate * (1.0f - 0.9f * progress);
-      const float correction1 = 1.0f - std::pow(beta1, static_cast<float>(step));
-      const float correction2 = 1.0f - std::pow(beta2, static_cast<float>(step));
-      for (std::size_t t = 0; t < p_list.size(); ++t) {
-        std::vector<float>& p = *p_list[t];
-        const std::vector<float>& g = *g_list[t];
-        std::vector<float>& m = *m_list[t];
-        std::vector<float>& v = *v_list[t];
-        for (std::size_t i = 0; i < p.size(); ++i) {
-          m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-          v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-          const float update = (m[i] / correction1) / (std::sqrt(v[i] / correction2) + epsilon);
-          p[i] -= lr * (update + (decay[t] ? weight_decay * p[i] : 0.0f));
-        }
-      }
+      optimiser.update(params, grads, lr);
       if (step % 200 == 0 || step == 1) {
         std::printf("step %5d  loss %.4f  lr %.2e  %.0f tokens/s  %.0f s\n", step, smoothed, lr,
                     tokens_seen / std::max(1e-9, seconds()), seconds());

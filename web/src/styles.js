@@ -168,3 +168,43 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (prefers-reduced-motion: no-preference) { .chip, .head-card { transition: box-shadow 120ms, border-color 120ms; } }
 `;
+
+// <attention-trainer>'s own rules, adopted after STYLES.
+export const TRAINER_STYLES = `
+.trainer .controls { display: flex; flex-wrap: wrap; gap: 8px 16px; margin: 10px 0 4px; align-items: end; }
+.trainer .control { display: flex; flex-direction: column; gap: 2px; font-size: 0.85em; font-weight: 600; }
+.trainer .control.check { flex-direction: row; align-items: center; gap: 6px; font-weight: 400; }
+.trainer select, .trainer input[type="number"] {
+  padding: 4px 6px; border: 1px solid var(--al-border); border-radius: 6px; background: var(--al-bg); font-weight: 400; }
+.trainer input[type="number"] { width: 7em; }
+.trainer .buttons { display: flex; gap: 8px; margin: 8px 0; }
+.trainer button { padding: 6px 14px; border: 1px solid var(--al-border); border-radius: 6px; background: var(--al-panel); cursor: pointer; }
+.trainer button.primary { background: var(--al-accent); border-color: var(--al-accent); color: var(--al-bg); font-weight: 600; min-width: 6em; }
+.trainer button:disabled { opacity: 0.55; cursor: default; }
+.trainer .status { font-size: 0.9em; margin: 4px 0; min-height: 2.6em; }
+.trainer .error { color: var(--al-highlight); font-weight: 600; margin: 4px 0; }
+.trainer figure { margin: 6px 0; }
+.trainer svg.loss { width: 100%; max-width: 560px; height: auto; display: block; }
+.trainer svg .axis { stroke: var(--al-muted); stroke-width: 1; }
+.trainer svg .guide { stroke: var(--al-muted); stroke-dasharray: 4 4; stroke-width: 1; }
+.trainer svg .guide.target { stroke: var(--al-highlight); }
+.trainer svg .caption { font-size: 11px; fill: var(--al-muted); }
+.trainer .key { list-style: none; padding: 0; margin: 4px 0; font-size: 0.8em; color: var(--al-muted); }
+.trainer .key li { display: flex; align-items: center; gap: 6px; }
+.trainer .runs { display: flex; flex-wrap: wrap; gap: 16px; }
+.trainer .run h3 { margin: 8px 0 2px; }
+.trainer .probe { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.8em; color: var(--al-muted); margin: 0 0 6px; white-space: pre-wrap; }
+.trainer .layer { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 8px; }
+.trainer .card { border: 2px solid var(--al-border); border-radius: 8px; padding: 6px; background: var(--al-bg); }
+.trainer .card.lit { border-color: #1a7f37; box-shadow: 0 0 0 2px color-mix(in srgb, #1a7f37 30%, transparent); }
+.trainer .card h4 { font-size: 0.8em; margin: 0 0 4px; }
+.trainer .card canvas { display: block; image-rendering: pixelated; }
+.trainer .roles { list-style: none; padding: 0; margin: 4px 0 0; font-size: 0.75em; color: var(--al-muted); }
+.trainer .roles li.met { color: var(--al-fg); font-weight: 700; }
+.trainer .roles .mark { margin-right: 4px; }
+.trainer .roles li.met .mark { color: #1a7f37; }
+@media (prefers-color-scheme: dark) {
+  .trainer .card.lit { border-color: #3fb950; }
+  .trainer .roles li.met .mark { color: #3fb950; }
+}
+`;

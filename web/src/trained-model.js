@@ -4,27 +4,11 @@
 // A script element loads from http(s) and from file:// alike, and keeps the
 // widget's own bundle small for pages that only use the single-layer views.
 
-// Where the widget's bundle was loaded from (captured while it runs).
-const bundleScript = typeof document !== 'undefined' ? document.currentScript : null;
+import { besideBundle, loadScript } from './bundle-location.js';
+
 const MODEL_SCRIPT = 'attention-lab-model.js';
 
 let loading = null;
-
-function modelScriptUrl() {
-  const base = bundleScript && bundleScript.src ? bundleScript.src : (typeof document !== 'undefined' ? document.baseURI : '');
-  return new URL(MODEL_SCRIPT, base).href;
-}
-
-function loadScript(url) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = url;
-    script.async = true;
-    script.onload = () => resolve();
-    script.onerror = () => reject(new Error(`the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js`));
-    document.head.append(script);
-  });
-}
 
 function decodeBase64(text) {
   const binary = atob(text);
@@ -37,7 +21,7 @@ function decodeBase64(text) {
 export function loadTrainedModel(engine) {
   if (!loading) {
     loading = (async () => {
-      if (typeof globalThis.AttentionLabModelData !== 'string') await loadScript(modelScriptUrl());
+      if (typeof globalThis.AttentionLabModelData !== 'string') await loadScript(besideBundle(MODEL_SCRIPT), `the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js`);
       if (typeof globalThis.AttentionLabModelData !== 'string') throw new Error(`${MODEL_SCRIPT} did not provide the model`);
       return engine.loadModel(decodeBase64(globalThis.AttentionLabModelData));
     })();

@@ -1,0 +1,203 @@
+// The live trainer's JavaScript boundary (a module of its own, loaded only by
+// pages that train, usually inside a Web Worker). Trainers are kept here by
+// integer handle; results are copied out whole (typed_memory_view + slice on
+// the JS side). Errors come back as { error: "..." }, never as exceptions.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <malloc.h>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../train/live_trainer.h"
+
+using emscripten::val;
+using attention_lab::train::HeadRole;
+using attention_lab::train::LiveOptions;
+using attention_lab::train::LiveTrainer;
+using attention_lab::train::TaskInfo;
+
+namespace {
+
+std::vector<std::unique_ptr<LiveTrainer>>& trainers() {
+  static std::vector<std::unique_ptr<LiveTrainer>> all;
+  return all;
+}
+
+val error_result(const std::string& message) {
+  val result = val::object();
+  result.set("error", message);
+  return result;
+}
+
+LiveTrainer* find(int handle) {
+  auto& all = trainers();
+  if (handle < 0 || handle >= static_cast<int>(all.size())) return nullptr;
+  return all[static_cast<std::size_t>(handle)].get();
+}
+
+template <typename T>
+val array_of(const std::vector<T>& values) {
+  val out = val::array();
+  for (std::size_t i = 0; i < values.size(); ++i) out.set(i, values[i]);
+  return out;
+}
+
+// A whole number option in [low, high], or fallback when absent.
+bool read_int(const val& options, const char* name, int low, int high, int& out, std::string& problem) {
+  const val value = options[name];
+  if (value.isUndefined() || value.isNull()) return true;
+  const double number = value.isNumber() ? value.as<double>() : NAN;
+  if (!std::isfinite(number) || number != std::floor(number) || number < low || number > high) {
+    problem = std::string(name) + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+    return false;
+  }
+  out = static_cast<int>(number);
+  return true;
+}
+
+val tasks() {
+  val out = val::array();
+  int index = 0;
+  for (const TaskInfo& info : attention_lab::train::live_tasks()) {
+    val task = val::object();
+    task.set("id", info.id);
+    task.set("title", info.title);
+    task.set("description", info.description);
+    task.set("roles", array_of(info.roles));
+    task.set("defaultLayers", info.default_layers);
+    task.set("causal", info.causal);
+    task.set("threshold", info.threshold);
+    out.set(index++, task);
+  }
+  return out;
+}
+
+// options: { task, dModel, heads, layers, batchSize, learningRate, seed }; text: sentences, one a line.
+val create_trainer(val options, std::string text) {
+  if (options.isUndefined() || options.isNull()) options = val::object();
+  LiveOptions o;
+  std::string problem;
+  if (!options["task"].isUndefined()) {
+    if (!options["task"].isString()) return error_result("task must be a string");
+    o.task = options["task"].as<std::string>();
+  }
+  int seed = 1;
+  if (!read_int(options, "dModel", 4, 256, o.d_model, problem) || !read_int(options, "heads", 1, 256, o.num_heads, problem) ||
+      !read_int(options, "layers", 0, 4, o.num_layers, problem) ||
+      !read_int(options, "batchSize", 1, 256, o.batch_size, problem) ||
+      !read_int(options, "seed", 0, 2147483647, seed, problem)) {
+    return error_result(problem);
+  }
+  o.seed = static_cast<std::uint64_t>(seed);
+  const val lr = options["learningRate"];
+  if (!lr.isUndefined() && !lr.isNull()) {
+    if (!lr.isNumber()) return error_result("learningRate must be a number");
+    o.learning_rate = lr.as<double>();
+  }
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  std::unique_ptr<LiveTrainer> trainer = LiveTrainer::create(o, lines, problem);
+  if (!trainer) return error_result(problem);
+  auto& all = trainers();
+  int handle = -1;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!all[i]) handle = static_cast<int>(i);
+  }
+  if (handle < 0) {
+    all.emplace_back();
+    handle = static_cast<int>(all.size()) - 1;
+  }
+  all[static_cast<std::size_t>(handle)] = std::move(trainer);
+  LiveTrainer& t = *all[static_cast<std::size_t>(handle)];
+  val result = val::object();
+  result.set("handle", handle);
+  result.set("task", t.task().id);
+  result.set("dModel", t.config().d_model);
+  result.set("heads", t.config().num_heads);
+  result.set("layers", t.config().num_layers);
+  result.set("headDim", t.config().head_dim());
+  result.set("dFf", t.config().d_ff);
+  result.set("parameters", static_cast<double>(t.parameter_count()));
+  result.set("vocabularySize", t.config().vocab_size);
+  result.set("chanceLoss", t.chance_loss());
+  result.set("targetLoss", t.target_loss());
+  result.set("roles", array_of(t.task().roles));
+  result.set("threshold", t.task().threshold);
+  result.set("causal", t.task().causal);
+  return result;
+}
+
+// Runs count steps; returns { losses: Float32Array(count), step }.
+val step_trainer(int handle, int count) {
+  LiveTrainer* trainer = find(handle);
+  if (!trainer) return error_result("no trainer with handle " + std::to_string(handle));
+  if (count < 1 || count > 10000) return error_result("steps must be from 1 to 10000");
+  std::vector<float> losses(static_cast<std::size_t>(count));
+  for (float& loss : losses) loss = trainer->step();
+  val result = val::object();
+  result.set("losses", val(emscripten::typed_memory_view(losses.size(), losses.data())).call<val>("slice"));
+  result.set("step", trainer->steps_done());
+  return result;
+}
+
+// Evaluation-set loss, the probe's attention and every head's role scores.
+val evaluate_trainer(int handle) {
+  LiveTrainer* trainer = find(handle);
+  if (!trainer) return error_result("no trainer with handle " + std::to_string(handle));
+  const double loss = trainer->evaluate();
+  val result = val::object();
+  result.set("step", trainer->steps_done());
+  result.set("loss", loss);
+  result.set("tokens", array_of(trainer->probe_tokens()));
+  std::vector<std::string> targets;
+  for (int target : trainer->probe_targets()) targets.push_back(target < 0 ? "" : trainer->vocabulary()[static_cast<std::size_t>(target)]);
+  result.set("targets", array_of(targets));
+  const std::vector<float>& attention = trainer->probe_attention();
+  result.set("attention", val(emscripten::typed_memory_view(attention.size(), attention.data())).call<val>("slice"));
+  val roles = val::array();
+  int index = 0;
+  for (const HeadRole& role : trainer->roles()) {
+    val entry = val::object();
+    entry.set("layer", role.layer);
+    entry.set("head", role.head);
+    entry.set("scores", array_of(role.scores));
+    entry.set("best", role.best);
+    roles.set(index++, entry);
+  }
+  result.set("roles", roles);
+  return result;
+}
+
+val set_learning_rate(int handle, double lr) {
+  LiveTrainer* trainer = find(handle);
+  if (!trainer) return error_result("no trainer with handle " + std::to_string(handle));
+  const std::string problem = trainer->set_learning_rate(lr);
+  if (!problem.empty()) return error_result(problem);
+  return val::object();
+}
+
+void release_trainer(int handle) {
+  if (find(handle)) trainers()[static_cast<std::size_t>(handle)].reset();
+}
+
+// Bytes malloc currently hands out; lets tests check that trainers do not leak.
+double heap_bytes_in_use() { return static_cast<double>(mallinfo().uordblks); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(attention_lab_trainer) {
+  emscripten::function("trainerTasks", &tasks);
+  emscripten::function("createTrainer", &create_trainer);
+  emscripten::function("stepTrainer", &step_trainer);
+  emscripten::function("evaluateTrainer", &evaluate_trainer);
+  emscripten::function("setTrainerLearningRate", &set_learning_rate);
+  emscripten::function("releaseTrainer", &release_trainer);
+  emscripten::function("heapBytesInUse", &heap_bytes_in_use);
+}

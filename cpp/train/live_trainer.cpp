@@ -1,0 +1,329 @@
+#include "live_trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "corpus.h"
+
+namespace attention_lab::train {
+namespace {
+
+constexpr int kWarmupSteps = 20;
+constexpr int kEvaluationSequences = 96;
+constexpr float kInitialStd = 0.1f;  // larger than the corpus model's 0.02: untrained heads show visible noise
+
+const std::vector<std::string> kLetters = {"A", "B", "C", "D", "E", "F", "G", "H",
+                                           "I", "J", "K", "L", "M", "N", "O", "P"};
+
+int uniform(SeededGenerator& random, int count) {
+  return static_cast<int>(random.next() % static_cast<std::uint64_t>(count));
+}
+
+std::vector<std::string> task_vocabulary(const std::string& task) {
+  if (task == "brackets") return {"(", "[", "{", "<", "?", ")", "]", "}", ">"};
+  if (task == "neighbours") return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "<", "=", ">"};
+  return kLetters;
+}
+
+int task_length(const std::string& task) {
+  if (task == "reverse") return 8;
+  if (task == "induction") return 16;
+  if (task == "neighbours") return 10;
+  return 12;  // copy-previous, brackets, text (longest sentence kept)
+}
+
+}  // namespace
+
+std::vector<TaskInfo> live_tasks() {
+  return {
+      {"copy-previous", "Copy the previous token",
+       "Random letters; at every position the answer is the letter just before it.", {"previous token"}, 1, false, 0.9},
+      {"reverse", "Reverse the sequence",
+       "Eight random letters; the answer at position i is the letter at position n-1-i.", {"mirror position"}, 1, false,
+       0.9},
+      {"brackets", "Find the matching bracket",
+       "Balanced brackets where every closer is written ?; the answer at a ? is the closer of the bracket it closes.",
+       {"matching bracket"}, 2, false, 0.9},
+      {"induction", "Induction: continue a repeat",
+       "A run of distinct letters appears twice; in the repeat, the answer is the letter that followed the current "
+       "one last time. Heads see only earlier positions.",
+       {"previous token", "induction"}, 2, true, 0.8},
+      {"neighbours", "Compare the two neighbours",
+       "Random digits; the answer at position i is <, = or > comparing the digit before with the digit after. It needs "
+       "two relations at once.",
+       {"previous token", "next token"}, 1, false, 0.85},
+      {"text", "Tiny real text (masked words)",
+       "Short sentences from the trained model's corpus; 15% of words are hidden and predicted from both sides.",
+       {"previous token", "next token"}, 2, false, 0.6},
+  };
+}
+
+std::unique_ptr<LiveTrainer> LiveTrainer::create(const LiveOptions& options, const std::vector<std::string>& text_lines,
+                                                 std::string& problem) {
+  std::unique_ptr<LiveTrainer> trainer(new LiveTrainer(options, text_lines));
+  problem = trainer->problem_;
+  if (!problem.empty()) trainer.reset();
+  return trainer;
+}
+
+std::string LiveTrainer::learning_rate_problem(double lr) {
+  if (!std::isfinite(lr) || lr <= 0 || lr > 0.1) return "learning rate must be in (0, 0.1]";
+  return "";
+}
+
+LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::string>& text_lines)
+    : options_(options), data_random_(options.seed ^ 0xD1B54A32D192ED03ull) {
+  // 1. Task and checks (no exceptions: the wasm build has them off).
+  auto fail = [&](const std::string& message) { problem_ = message; };
+  bool found = false;
+  for (const TaskInfo& info : live_tasks()) {
+    if (info.id == options.task) {
+      task_ = info;
+      found = true;
+    }
+  }
+  if (!found) { fail("unknown task \"" + options.task + "\""); return; }
+  if (options_.num_layers == 0) options_.num_layers = task_.default_layers;
+  if (options_.d_model < 4 || options_.d_model > 256) { fail("d_model must be between 4 and 256"); return; }
+  if (options_.num_heads < 1 || options_.num_heads > options_.d_model || options_.d_model % options_.num_heads != 0) {
+    fail("heads must divide d_model (" + std::to_string(options_.d_model) + ")");
+    return;
+  }
+  if (options_.num_layers < 1 || options_.num_layers > 4) { fail("layers must be 1 to 4"); return; }
+  if (options_.batch_size < 1 || options_.batch_size > 256) { fail("batch size must be 1 to 256"); return; }
+  if (!learning_rate_problem(options_.learning_rate).empty()) { fail(learning_rate_problem(options_.learning_rate)); return; }
+
+  // 2. Vocabulary and data.
+  seq_len_ = task_length(task_.id);
+  if (task_.id == "text") {
+    const std::vector<std::string> usable(text_lines.begin(), text_lines.end());
+    const Vocabulary words = Vocabulary::build(usable, 400, 2);
+    vocabulary_ = words.words();
+    std::vector<std::vector<int>> sentences;
+    for (const std::string& line : usable) {
+      std::vector<int> ids = words.encode(line);
+      const auto unknown = std::count(ids.begin(), ids.end(), Vocabulary::kUnknown);
+      if (ids.size() >= 4 && static_cast<int>(ids.size()) <= seq_len_ && unknown * 5 <= static_cast<long>(ids.size())) {
+        sentences.push_back(std::move(ids));
+      }
+    }
+    if (sentences.size() < 200) {
+      { fail("the text task needs at least 200 short sentences (got " + std::to_string(sentences.size()) + ")"); return; }
+    }
+    // the last sentences are held out for evaluation; the probe is the first long one
+    const std::size_t held = kEvaluationSequences;
+    text_train_.assign(sentences.begin(), sentences.end() - static_cast<long>(held));
+    std::vector<std::vector<int>> heldout(sentences.end() - static_cast<long>(held), sentences.end());
+    std::stable_partition(heldout.begin(), heldout.end(), [](const std::vector<int>& s) { return s.size() >= 8; });
+    std::vector<const Sentence*> group;
+    for (const auto& s : heldout) group.push_back(&s);
+    SeededGenerator masking(0x7E57ull);
+    evaluation_batch_ = make_batch(group, masking, 0.15, static_cast<int>(vocabulary_.size()));
+    for (int s = 0; s < evaluation_batch_.num_sentences(); ++s) {
+      TaskExample example;
+      const int start = evaluation_batch_.offsets[s], n = evaluation_batch_.offsets[s + 1] - start;
+      example.ids.assign(evaluation_batch_.ids.begin() + start, evaluation_batch_.ids.begin() + start + n);
+      example.targets.assign(static_cast<std::size_t>(n), -1);
+      for (std::size_t m = 0; m < evaluation_batch_.masked_rows.size(); ++m) {
+        const int row = evaluation_batch_.masked_rows[m];
+        if (row >= start && row < start + n) example.targets[static_cast<std::size_t>(row - start)] = evaluation_batch_.targets[m];
+      }
+      example.role_keys.assign(2, std::vector<int>(static_cast<std::size_t>(n), -1));
+      for (int i = 0; i < n; ++i) {
+        example.role_keys[0][static_cast<std::size_t>(i)] = i - 1;
+        example.role_keys[1][static_cast<std::size_t>(i)] = i + 1 < n ? i + 1 : -1;
+      }
+      evaluation_.push_back(std::move(example));
+    }
+  } else {
+    vocabulary_ = task_vocabulary(task_.id);
+    SeededGenerator evaluation_random(0xE7A1ull);  // the same evaluation set for every seed
+    for (int s = 0; s < kEvaluationSequences; ++s) evaluation_.push_back(generate(evaluation_random));
+    evaluation_batch_ = batch_of(evaluation_);
+  }
+
+  // 3. Baselines: the entropy of the evaluation targets' own frequencies is
+  //    what a model that ignores its input can reach.
+  std::map<int, double> counts;
+  for (int target : evaluation_batch_.targets) counts[target] += 1;
+  const double total = static_cast<double>(evaluation_batch_.targets.size());
+  for (const auto& entry : counts) chance_loss_ -= entry.second / total * std::log(entry.second / total);
+  target_loss_ = task_.id == "text" ? chance_loss_ : 0.1;
+
+  // 4. Model and optimiser.
+  TransformerConfig config;
+  config.vocab_size = static_cast<int>(vocabulary_.size());
+  config.d_model = options_.d_model;
+  config.num_heads = options_.num_heads;
+  config.num_layers = options_.num_layers;
+  config.d_ff = 4 * options_.d_model;
+  config.max_len = seq_len_;
+  params_.allocate(config);
+  initialise_transformer(params_, options_.seed, kInitialStd);
+  optimiser_.reset(params_);
+  model_.causal = task_.causal;
+  evaluate();
+}
+
+std::string LiveTrainer::set_learning_rate(double lr) {
+  std::string problem = learning_rate_problem(lr);
+  if (problem.empty()) options_.learning_rate = lr;
+  return problem;
+}
+
+std::vector<std::string> LiveTrainer::probe_tokens() const {
+  std::vector<std::string> tokens;
+  for (int id : probe_ids()) tokens.push_back(vocabulary_[static_cast<std::size_t>(id)]);
+  return tokens;
+}
+
+TaskExample LiveTrainer::generate(SeededGenerator& random) {
+  const int n = seq_len_;
+  const std::string& task = task_.id;
+  TaskExample e;
+  e.ids.assign(static_cast<std::size_t>(n), 0);
+  e.targets.assign(static_cast<std::size_t>(n), -1);
+  e.role_keys.assign(task_.roles.size(), std::vector<int>(static_cast<std::size_t>(n), -1));
+  auto key = [&](std::size_t role, int i) -> int& { return e.role_keys[role][static_cast<std::size_t>(i)]; };
+  if (task == "copy-previous" || task == "reverse") {
+    for (int& id : e.ids) id = uniform(random, 16);
+    for (int i = 0; i < n; ++i) {
+      const int source = task == "reverse" ? n - 1 - i : i - 1;
+      if (source < 0) continue;
+      e.targets[i] = e.ids[source];
+      key(0, i) = source;
+    }
+  } else if (task == "brackets") {
+    // a random balanced sequence: open while there is room, close when the
+    // remaining positions are needed to close what is open
+    std::vector<int> open;  // positions of unmatched openers
+    for (int i = 0; i < n; ++i) {
+      const int depth = static_cast<int>(open.size());
+      const bool close = depth > 0 && (depth == n - i || uniform(random, 2) == 0);
+      if (close) {
+        const int opener = open.back();
+        open.pop_back();
+        e.ids[i] = 4;  // "?"
+        e.targets[i] = 5 + e.ids[opener];
+        key(0, i) = opener;
+      } else {
+        e.ids[i] = uniform(random, 4);
+        open.push_back(i);
+      }
+    }
+  } else if (task == "induction") {
+    // filler (letters not in the run), the run, the run again
+    const int run = 3 + uniform(random, n / 2 - 2);
+    std::vector<int> letters(16);
+    for (int i = 0; i < 16; ++i) letters[i] = i;
+    for (int i = 0; i < run; ++i) std::swap(letters[i], letters[i + uniform(random, 16 - i)]);
+    const int filler = n - 2 * run;
+    for (int i = 0; i < filler; ++i) e.ids[i] = letters[run + uniform(random, 16 - run)];
+    for (int i = 0; i < run; ++i) e.ids[filler + i] = e.ids[filler + run + i] = letters[i];
+    for (int i = 1; i < n; ++i) key(0, i) = i - 1;
+    for (int i = filler + run; i < n; ++i) {
+      e.targets[i] = e.ids[i - run + 1];
+      key(1, i) = i - run + 1;
+    }
+  } else if (task == "neighbours") {
+    for (int& id : e.ids) id = uniform(random, 10);
+    for (int i = 1; i + 1 < n; ++i) {
+      key(0, i) = i - 1;
+      key(1, i) = i + 1;
+      const int before = e.ids[i - 1], after = e.ids[i + 1];
+      e.targets[i] = before < after ? 10 : before == after ? 11 : 12;
+    }
+  }
+  return e;
+}
+
+Batch LiveTrainer::batch_of(const std::vector<TaskExample>& examples) {
+  Batch batch;
+  batch.offsets.push_back(0);
+  for (const TaskExample& e : examples) {
+    const int start = batch.num_rows();
+    for (std::size_t i = 0; i < e.ids.size(); ++i) {
+      batch.ids.push_back(e.ids[i]);
+      batch.original_ids.push_back(e.ids[i]);
+      if (e.targets[i] >= 0) {
+        batch.masked_rows.push_back(start + static_cast<int>(i));
+        batch.targets.push_back(e.targets[i]);
+      }
+    }
+    batch.offsets.push_back(batch.num_rows());
+  }
+  return batch;
+}
+
+Batch LiveTrainer::make_training_batch() {
+  if (task_.id == "text") {
+    std::vector<const Sentence*> group;
+    for (int s = 0; s < options_.batch_size; ++s) {
+      group.push_back(&text_train_[static_cast<std::size_t>(uniform(data_random_, static_cast<int>(text_train_.size())))]);
+    }
+    return make_batch(group, data_random_, 0.15, static_cast<int>(vocabulary_.size()));
+  }
+  std::vector<TaskExample> examples;
+  for (int s = 0; s < options_.batch_size; ++s) examples.push_back(generate(data_random_));
+  return batch_of(examples);
+}
+
+float LiveTrainer::step() {
+  const Batch batch = make_training_batch();
+  const float loss = model_.loss(params_, batch, &grads_);
+  ++steps_;
+  const double warm = std::min(1.0, static_cast<double>(steps_) / kWarmupSteps);
+  optimiser_.update(params_, grads_, static_cast<float>(options_.learning_rate * warm));
+  return loss;
+}
+
+double LiveTrainer::evaluate() {
+  const double loss = model_.loss(params_, evaluation_batch_);
+  const TransformerConfig& c = params_.config;
+  // 1. The probe's attention: (layers, heads, n, n).
+  const int n = static_cast<int>(evaluation_[0].ids.size());
+  probe_attention_.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n * n, 0.0f);
+  for (int l = 0; l < c.num_layers; ++l) {
+    for (int h = 0; h < c.num_heads; ++h) {
+      const auto& weights = model_.attention(l, 0, h);
+      float* out = probe_attention_.data() + (static_cast<std::size_t>(l) * c.num_heads + h) * n * n;
+      for (int i = 0; i < n; ++i) {
+        for (int j = 0; j < n; ++j) out[i * n + j] = weights(i, j);
+      }
+    }
+  }
+  // 2. Roles: share of rows whose arg-max is the role's key.
+  const std::size_t num_roles = task_.roles.size();
+  roles_.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads, HeadRole{});
+  for (int l = 0; l < c.num_layers; ++l) {
+    for (int h = 0; h < c.num_heads; ++h) {
+      std::vector<double> hits(num_roles, 0), rows(num_roles, 0);
+      for (std::size_t s = 0; s < evaluation_.size(); ++s) {
+        const auto& weights = model_.attention(l, static_cast<int>(s), h);
+        for (Eigen::Index i = 0; i < weights.rows(); ++i) {
+          Eigen::Index strongest = 0;
+          weights.row(i).maxCoeff(&strongest);
+          for (std::size_t r = 0; r < num_roles; ++r) {
+            const int key = evaluation_[s].role_keys[r][static_cast<std::size_t>(i)];
+            if (key < 0) continue;
+            rows[r] += 1;
+            hits[r] += strongest == key ? 1 : 0;
+          }
+        }
+      }
+      HeadRole& role = roles_[static_cast<std::size_t>(l * c.num_heads + h)];
+      role.layer = l;
+      role.head = h;
+      for (std::size_t r = 0; r < num_roles; ++r) {
+        role.scores.push_back(rows[r] > 0 ? hits[r] / rows[r] : 0.0);
+        if (role.scores[r] >= task_.threshold && (role.best < 0 || role.scores[r] > role.scores[static_cast<std::size_t>(role.best)])) {
+          role.best = static_cast<int>(r);
+        }
+      }
+    }
+  }
+  return loss;
+}
+
+}  // namespace attention_lab::train

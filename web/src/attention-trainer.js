@@ -1,0 +1,373 @@
+// <attention-trainer>: trains a small transformer live (in a Web Worker) on a
+// task whose right attention pattern is known, and shows the loss falling,
+// every head's attention on a fixed probe sequence, and each head's measured
+// role lighting up once it meets the criterion. Optionally trains 1 head of
+// the same width side by side, from the same seed (same data, same initial
+// matrices), so the benefit of several heads is measured, not asserted.
+//
+// Attributes: task (copy-previous), heads (4), d-model (32), layers (task
+//             default), learning-rate (0.003), seed (1), compare (boolean).
+// JS API:     el.ready, el.train(), el.pause(), el.step(), el.reset(),
+//             el.state, 'attention-trainer-update' event after every snapshot.
+import { schemeTableau10 } from 'd3-scale-chromatic';
+import { h, legend, drawHeatmap } from './draw.js';
+import { STYLES, TRAINER_STYLES } from './styles.js';
+import { connectTrainer } from './trainer-client.js';
+
+const DEFAULTS = { task: 'copy-previous', heads: 4, dModel: 32, layers: 0, learningRate: 0.003, seed: 1 };
+const HEADS = [1, 2, 4, 8];
+const WIDTHS = [16, 32, 64];
+const RATES = [0.001, 0.003, 0.01, 0.03];
+const RUN_COLOURS = [schemeTableau10[0], schemeTableau10[1]];
+const SMOOTHING = 0.05;  // exponential moving average of the batch losses
+
+let sheets = null;
+function styleSheets() {
+  if (!sheets && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    sheets = [STYLES, TRAINER_STYLES].map((text) => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(text);
+      return sheet;
+    });
+  }
+  return sheets;
+}
+
+function whole(value, fallback) {
+  if (value === null || value === undefined || value === '') return fallback;
+  const number = Number(value);
+  return Number.isInteger(number) ? number : fallback;
+}
+
+function nats(loss) {
+  return loss >= 0.01 || loss === 0 ? loss.toFixed(3) : loss.toExponential(1);
+}
+
+function percent(value) {
+  return `${Math.round(value * 100)}%`;
+}
+
+function select(name, label, values, describe = String) {
+  return h('label', { class: 'control' }, label,
+    h('select', { name }, ...values.map((value) => h('option', { value: String(value) }, describe(value)))));
+}
+
+export class AttentionTrainerElement extends HTMLElement {
+  static get observedAttributes() { return ['task', 'heads', 'd-model', 'layers', 'learning-rate', 'seed', 'compare']; }
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    const adopted = styleSheets();
+    if (adopted) root.adoptedStyleSheets = adopted;
+    this._history = [];  // per run: { smoothed: [[step, loss]], evaluations: [[step, loss]], last }
+    this._snapshot = null;
+    this._tasks = [];
+    this._running = false;
+    this._connection = null;
+    this._queue = [];  // commands sent before the connection is up
+    this._build(root);
+    this.ready = new Promise((resolve, reject) => {
+      this._resolveReady = resolve;
+      this._rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+  }
+
+  connectedCallback() {
+    if (this._connecting) return;
+    this._connecting = connectTrainer((message) => this._receive(message)).then((connection) => {
+      this._connection = connection;
+      for (const command of this._queue.splice(0)) connection.send(command);
+      this._mode.textContent = connection.mode === 'worker' ? 'trains in a Web Worker' : 'trains on this page';
+    }, (error) => {
+      this._showError(error.message);
+      this._rejectReady(error);
+    });
+  }
+
+  disconnectedCallback() {
+    if (this._connection) this._connection.close();
+    this._connection = null;
+    this._connecting = null;
+    this._running = false;
+  }
+
+  attributeChangedCallback() {
+    if (!this._tasks.length) return;
+    this._readAttributes();
+    this._configure();
+  }
+
+  // ---- public API ---------------------------------------------------------
+  train() { this._send({ type: 'start' }); this._setRunning(true); }
+  pause() { this._send({ type: 'pause' }); this._setRunning(false); }
+  step() { this._send({ type: 'step' }); this._setRunning(false); }
+  reset() { this._send({ type: 'reset' }); }
+  /** { mode, running, step, runs: [{ label, heads, headDim, loss, targetLoss, chanceLoss, reachedAt, roles }] } */
+  get state() {
+    const snapshot = this._snapshot;
+    return {
+      mode: this._connection ? this._connection.mode : null,
+      running: this._running,
+      step: snapshot && snapshot.runs.length ? snapshot.runs[0].evaluation.step : 0,
+      runs: snapshot ? snapshot.runs.map((run) => ({
+        label: run.label, heads: run.info.heads, headDim: run.info.headDim, loss: run.evaluation.loss,
+        targetLoss: run.info.targetLoss, chanceLoss: run.info.chanceLoss, reachedAt: run.reachedAt,
+        roles: run.evaluation.roles.map((role) => ({ layer: role.layer, head: role.head, best: role.best,
+          role: role.best >= 0 ? run.info.roles[role.best] : null, scores: [...role.scores] })),
+      })) : [],
+    };
+  }
+
+  // ---- view ---------------------------------------------------------------
+  _build(root) {
+    this._taskSelect = h('select', { name: 'task' });
+    this._description = h('p', { class: 'note' });
+    this._seed = h('input', { type: 'number', name: 'seed', min: '0', max: '2147483647', step: '1', value: '1', inputmode: 'numeric' });
+    this._compare = h('input', { type: 'checkbox', name: 'compare' });
+    const heads = select('heads', 'Heads', HEADS);
+    const width = select('d-model', 'd_model', WIDTHS);
+    const layers = select('layers', 'Layers', [0, 1, 2], (v) => (v === 0 ? 'task default' : String(v)));
+    const rate = select('learning-rate', 'Learning rate', RATES);
+    this._selects = { heads: heads.lastChild, dModel: width.lastChild, layers: layers.lastChild, learningRate: rate.lastChild };
+    this._trainButton = h('button', { type: 'button', class: 'primary', onclick: () => (this._running ? this.pause() : this.train()) }, 'Train');
+    this._stepButton = h('button', { type: 'button', onclick: () => this.step() }, 'Step');
+    this._resetButton = h('button', { type: 'button', onclick: () => this._configure() }, 'Reset');
+    this._status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' }, 'Loading the trainer…');
+    this._error = h('p', { class: 'error', role: 'alert', hidden: true });
+    this._mode = h('span', { class: 'badge' }, 'starting');
+    this._chart = h('div', { class: 'chart' });
+    this._runsView = h('div', { class: 'runs' });
+    this._criteria = h('p', { class: 'note' });
+    for (const control of [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild]) {
+      control.addEventListener('change', () => this._configure());
+    }
+    rate.lastChild.addEventListener('change', () => this._send({ type: 'learning-rate', learningRate: Number(rate.lastChild.value) }));
+    this._controls = [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild, rate.lastChild,
+      this._trainButton, this._stepButton, this._resetButton];
+    for (const control of this._controls) control.disabled = true;
+    root.append(h('div', { class: 'lab trainer' },
+      h('div', { class: 'top' }, h('h2', {}, 'Watch heads specialise'), this._mode),
+      h('div', { class: 'controls' },
+        h('label', { class: 'control' }, 'Task', this._taskSelect), heads, width, layers, rate,
+        h('label', { class: 'control' }, 'Seed', this._seed),
+        h('label', { class: 'control check' }, this._compare, 'Compare with 1 head of the same width')),
+      this._description,
+      h('div', { class: 'buttons' }, this._trainButton, this._stepButton, this._resetButton),
+      this._status, this._error, this._chart, this._runsView, legend(), this._criteria));
+  }
+
+  _readAttributes() {
+    const task = this.getAttribute('task') || DEFAULTS.task;
+    this._taskSelect.value = this._tasks.some((t) => t.id === task) ? task : DEFAULTS.task;
+    const pick = (element, value, allowed, fallback) => { element.value = String(allowed.includes(value) ? value : fallback); };
+    pick(this._selects.heads, whole(this.getAttribute('heads'), DEFAULTS.heads), HEADS, DEFAULTS.heads);
+    pick(this._selects.dModel, whole(this.getAttribute('d-model'), DEFAULTS.dModel), WIDTHS, DEFAULTS.dModel);
+    pick(this._selects.layers, whole(this.getAttribute('layers'), DEFAULTS.layers), [0, 1, 2], DEFAULTS.layers);
+    pick(this._selects.learningRate, Number(this.getAttribute('learning-rate') ?? DEFAULTS.learningRate), RATES, DEFAULTS.learningRate);
+    const seed = whole(this.getAttribute('seed'), DEFAULTS.seed);
+    this._seed.value = String(seed >= 0 ? seed : DEFAULTS.seed);
+    this._compare.checked = this.hasAttribute('compare');
+  }
+
+  _options() {
+    const seed = whole(this._seed.value, NaN);
+    return {
+      task: this._taskSelect.value,
+      heads: Number(this._selects.heads.value),
+      dModel: Number(this._selects.dModel.value),
+      layers: Number(this._selects.layers.value),
+      learningRate: Number(this._selects.learningRate.value),
+      seed: Number.isInteger(seed) && seed >= 0 && seed <= 2147483647 ? seed : NaN,
+      compare: this._compare.checked,
+    };
+  }
+
+  _configure() {
+    const options = this._options();
+    const task = this._tasks.find((t) => t.id === options.task);
+    this._description.textContent = task ? task.description : '';
+    if (Number.isNaN(options.seed)) {
+      this._showError('The seed must be a whole number from 0 to 2147483647.');
+      return;
+    }
+    if (options.heads > options.dModel) {
+      this._showError(`${options.heads} heads need d_model of at least ${options.heads}.`);
+      return;
+    }
+    this._showError('');
+    const wasRunning = this._running;
+    this._send({ type: 'configure', options });
+    if (wasRunning) this._send({ type: 'start' });
+  }
+
+  _send(command) {
+    if (this._connection) this._connection.send(command);
+    else this._queue.push(command);
+  }
+
+  _setRunning(running) {
+    this._running = running;
+    this._trainButton.textContent = running ? 'Pause' : 'Train';
+    this._trainButton.setAttribute('aria-pressed', String(running));
+  }
+
+  _showError(message) {
+    this._error.textContent = message;
+    this._error.hidden = !message;
+  }
+
+  _receive(message) {
+    if (!message || typeof message !== 'object') return;
+    if (message.type === 'ready') {
+      this._tasks = message.tasks;
+      this._taskSelect.replaceChildren(...this._tasks.map((task) => h('option', { value: task.id }, task.title)));
+      for (const control of this._controls) control.disabled = false;
+      this._readAttributes();
+      this._configure();
+    } else if (message.type === 'error') {
+      this._showError(message.message);
+      this._setRunning(false);
+    } else if (message.type === 'snapshot') {
+      this._take(message.snapshot);
+    }
+  }
+
+  _take(snapshot) {
+    if (snapshot.reset) this._history = snapshot.runs.map(() => ({ smoothed: [], evaluations: [], last: null }));
+    snapshot.runs.forEach((run, index) => {
+      const history = this._history[index];
+      let step = run.evaluation.step - run.losses.length;
+      for (const loss of run.losses) {
+        step += 1;
+        history.last = history.last === null ? loss : (1 - SMOOTHING) * history.last + SMOOTHING * loss;
+        history.smoothed.push([step, history.last]);
+      }
+      const evaluations = history.evaluations;
+      if (!evaluations.length || evaluations[evaluations.length - 1][0] !== run.evaluation.step) evaluations.push([run.evaluation.step, run.evaluation.loss]);
+    });
+    if (!snapshot.running && this._running && !snapshot.reset) this._setRunning(false);
+    this._snapshot = snapshot;
+    if (this._resolveReady) {
+      this._resolveReady(this);
+      this._resolveReady = null;
+    }
+    this._render();
+    this.dispatchEvent(new CustomEvent('attention-trainer-update', { detail: this.state }));
+  }
+
+  _render() {
+    const snapshot = this._snapshot;
+    const first = snapshot.runs[0];
+    const parts = [`Step ${first.evaluation.step}`];
+    for (const run of snapshot.runs) {
+      const reached = run.reachedAt ? `, target reached at step ${run.reachedAt.step} after ${run.reachedAt.seconds.toFixed(1)} s of training` : '';
+      const speed = run.stepMs ? `, ${run.stepMs.toFixed(1)} ms a step` : '';
+      parts.push(`${run.label}: held-out loss ${nats(run.evaluation.loss)} (target ${run.info.targetLoss.toFixed(2)})${reached}${speed}`);
+    }
+    this._status.textContent = `${parts.join(' · ')}.`;
+    this._chart.replaceChildren(this._lossChart(snapshot));
+    this._renderRuns(snapshot);
+    const task = this._tasks.find((t) => t.id === snapshot.options.task);
+    this._criteria.textContent = `A head earns a role when, on ${task && task.id === 'text' ? 'held-out sentences' : 'a fixed evaluation set of sequences'}, ` +
+      `its strongest attention falls on the role's position in at least ${percent(first.info.threshold)} of the rows where that position exists. ` +
+      `Heatmaps: rows attend from, columns attend to, on the probe sequence shown above them.`;
+  }
+
+  _lossChart(snapshot) {
+    const width = 560;
+    const height = 200;
+    const left = 44;
+    const bottom = 28;
+    const top = 10;
+    const right = 10;
+    const info = snapshot.runs[0].info;
+    const steps = Math.max(100, ...this._history.map((hist) => (hist.smoothed.length ? hist.smoothed[hist.smoothed.length - 1][0] : 0)));
+    const firstLoss = Math.max(...this._history.map((hist) => (hist.evaluations.length ? hist.evaluations[0][1] : 0)));
+    const high = Math.max(info.chanceLoss * 1.1, firstLoss * 1.05, 0.5);
+    const x = (step) => left + (step / steps) * (width - left - right);
+    const y = (loss) => top + (1 - Math.min(loss, high) / high) * (height - top - bottom);
+    const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, class: 'loss', role: 'img',
+      'aria-label': `Loss against training step. ${snapshot.runs.map((run) => `${run.label}: held-out loss ${nats(run.evaluation.loss)} at step ${run.evaluation.step}`).join('; ')}. Target ${info.targetLoss.toFixed(2)}, guessing ${info.chanceLoss.toFixed(2)} nats.` });
+    svg.append(h('svg:line', { x1: left, y1: top, x2: left, y2: height - bottom, class: 'axis' }));
+    svg.append(h('svg:line', { x1: left, y1: height - bottom, x2: width - right, y2: height - bottom, class: 'axis' }));
+    const guide = (loss, text, cls) => {
+      svg.append(h('svg:line', { x1: left, y1: y(loss), x2: width - right, y2: y(loss), class: cls }));
+      svg.append(h('svg:text', { x: width - right - 4, y: y(loss) - 4, 'text-anchor': 'end', class: 'caption' }, text));
+    };
+    guide(info.chanceLoss, `guessing by frequency ${info.chanceLoss.toFixed(2)}`, 'guide');
+    guide(info.targetLoss, `target ${info.targetLoss.toFixed(2)}`, 'guide target');
+    for (const tick of [0, high / 2, high]) {
+      svg.append(h('svg:text', { x: left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'caption' }, tick.toFixed(1)));
+    }
+    svg.append(h('svg:text', { x: left, y: height - 8, class: 'caption' }, '0'));
+    svg.append(h('svg:text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'caption' }, `step ${steps}`));
+    svg.append(h('svg:text', { x: 4, y: top + 2, class: 'caption', transform: `rotate(90 4 ${top + 2})` }, 'loss (nats)'));
+    this._history.forEach((history, index) => {
+      const colour = RUN_COLOURS[index % RUN_COLOURS.length];
+      const points = history.smoothed;
+      const stride = Math.max(1, Math.ceil(points.length / 400));
+      const line = [];
+      for (let i = 0; i < points.length; i += stride) line.push(`${x(points[i][0]).toFixed(1)},${y(points[i][1]).toFixed(1)}`);
+      if (line.length > 1) svg.append(h('svg:polyline', { points: line.join(' '), fill: 'none', stroke: colour, 'stroke-width': '2', opacity: '0.55' }));
+      const evaluation = history.evaluations.map(([step, loss]) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`);
+      if (evaluation.length > 1) svg.append(h('svg:polyline', { points: evaluation.join(' '), fill: 'none', stroke: colour, 'stroke-width': '2.5' }));
+    });
+    const key = h('ul', { class: 'key' }, ...snapshot.runs.map((run, index) => {
+      const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+      swatch.style.background = RUN_COLOURS[index % RUN_COLOURS.length];
+      return h('li', {}, swatch, `${run.label} (${run.info.parameters.toLocaleString('en')} parameters): thick = held-out loss, faint = training batches`);
+    }));
+    return h('figure', {}, svg, key);
+  }
+
+  _renderRuns(snapshot) {
+    const shape = snapshot.runs.map((run) => `${run.info.layers}x${run.info.heads}x${run.evaluation.tokens.length}`).join('|');
+    if (shape !== this._shape) {
+      this._shape = shape;
+      this._cards = [];
+      this._runsView.replaceChildren(...snapshot.runs.map((run, r) => {
+        const n = run.evaluation.tokens.length;
+        const cards = [];
+        const layers = [];
+        for (let l = 0; l < run.info.layers; l++) {
+          const row = [];
+          for (let hd = 0; hd < run.info.heads; hd++) {
+            const canvas = h('canvas', { class: 'map', role: 'img' });
+            const roles = h('ul', { class: 'roles' });
+            const card = h('div', { class: 'card' }, h('h4', {}, `Layer ${l + 1} · head ${hd + 1}`), canvas, roles);
+            cards.push({ card, canvas, roles, n });
+            row.push(card);
+          }
+          layers.push(h('div', { class: 'layer' }, ...row));
+        }
+        this._cards[r] = cards;
+        const probe = h('p', { class: 'probe' });
+        cards.probe = probe;
+        return h('section', { class: 'run' }, h('h3', {}, run.label), probe, ...layers);
+      }));
+    }
+    snapshot.runs.forEach((run, r) => {
+      const { tokens, targets, attention, roles } = run.evaluation;
+      const n = tokens.length;
+      const cards = this._cards[r];
+      cards.probe.textContent = `Probe: ${tokens.join(' ')}   →   answers: ${targets.map((t) => t || '·').join(' ')}`;
+      roles.forEach((role, index) => {
+        const { card, canvas, roles: list } = cards[index];
+        const weights = attention.subarray(index * n * n, (index + 1) * n * n);
+        drawHeatmap(canvas, weights, n, n, { cell: n > 12 ? 8 : 10 });
+        const best = role.best >= 0 ? run.info.roles[role.best] : null;
+        card.classList.toggle('lit', best !== null);
+        canvas.setAttribute('aria-label', `Layer ${role.layer + 1} head ${role.head + 1} on the probe: ${best ? `${best} head` : 'no role yet'}`);
+        list.replaceChildren(...run.info.roles.map((name, k) => h('li', { class: role.scores[k] >= run.info.threshold ? 'met' : '' },
+          h('span', { class: 'mark', 'aria-hidden': 'true' }, role.scores[k] >= run.info.threshold ? '●' : '○'),
+          `${name} ${percent(role.scores[k])}`)));
+      });
+    });
+  }
+}
+
+export function defineAttentionTrainer(name = 'attention-trainer') {
+  if (!customElements.get(name)) customElements.define(name, AttentionTrainerElement);
+}

@@ -1,0 +1,97 @@
+// Drawing helpers shared by <attention-lab> and <attention-trainer>: a DOM
+// builder that never parses HTML, and crisp viridis heatmaps (d3's scale,
+// looked up once into a byte table).
+import { interpolateViridis } from 'd3-scale-chromatic';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+// Small DOM builder: attributes are set as attributes/properties, children as
+// nodes or text. Never parses HTML.
+export function h(tag, attributes = {}, ...children) {
+  const element = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') element.setAttribute('class', value);
+    else if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+    else if (key in element && !tag.startsWith('svg:') && typeof value !== 'string') element[key] = value;
+    else element.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+export function legend() {
+  const canvas = h('canvas', { width: 140, height: 10, 'aria-hidden': 'true' });
+  const context = canvas.getContext('2d');
+  if (context) {
+    for (let x = 0; x < 140; x++) {
+      context.fillStyle = interpolateViridis(x / 139);
+      context.fillRect(x, 0, 1, 10);
+    }
+  }
+  return h('div', { class: 'legend' }, h('span', {}, '0%'), canvas, h('span', {}, '100% attention weight (viridis scale)'));
+}
+
+// Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.
+// 256 viridis colours as RGB bytes, built once from d3's scale.
+let viridisTable = null;
+function viridisBytes() {
+  if (!viridisTable) {
+    viridisTable = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const hex = interpolateViridis(i / 255);  // "#rrggbb"
+      for (let c = 0; c < 3; c++) viridisTable[i * 3 + c] = parseInt(hex.slice(1 + 2 * c, 3 + 2 * c), 16);
+    }
+  }
+  return viridisTable;
+}
+
+// One reusable off-screen canvas holding one pixel per cell (grown, never shrunk).
+let scratch = null;
+function scratchCanvas(cols, rows) {
+  if (!scratch) scratch = document.createElement('canvas');
+  if (scratch.width < cols) scratch.width = cols;
+  if (scratch.height < rows) scratch.height = rows;
+  return scratch;
+}
+
+// Crisp heatmap: one pixel per cell in an ImageData, scaled up without
+// smoothing (thousands of fillRect calls were the slowest part of a redraw).
+export function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, highlightColumn = true, fit = false }) {
+  const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
+  const size = Math.max(1, Math.round(cell));
+  // resizing a canvas reallocates it: only when the size really changes
+  if (canvas.width !== cols * size * ratio) canvas.width = cols * size * ratio;
+  if (canvas.height !== rows * size * ratio) canvas.height = rows * size * ratio;
+  canvas._cell = size;
+  if (!fit) {  // fit: let CSS size it (thumbnails)
+    canvas.style.width = `${cols * size}px`;
+    canvas.style.height = `${rows * size}px`;
+  }
+  const context = canvas.getContext('2d');
+  if (!context) return;
+  const table = viridisBytes();
+  const image = new ImageData(cols, rows);
+  for (let k = 0; k < rows * cols; k++) {
+    const index = Math.max(0, Math.min(255, Math.round(weights[k] * 255))) * 3;
+    image.data[k * 4] = table[index];
+    image.data[k * 4 + 1] = table[index + 1];
+    image.data[k * 4 + 2] = table[index + 2];
+    image.data[k * 4 + 3] = 255;
+  }
+  const cells = scratchCanvas(cols, rows);
+  cells.getContext('2d').putImageData(image, 0, 0);
+  context.imageSmoothingEnabled = false;
+  context.drawImage(cells, 0, 0, cols, rows, 0, 0, canvas.width, canvas.height);
+  const step = size * ratio;
+  if (highlight !== null && highlight < rows) {
+    context.strokeStyle = '#ff3b30';
+    context.lineWidth = Math.max(2, ratio * 2);
+    context.strokeRect(1, highlight * step + 1, cols * step - 2, step - 2);
+    if (highlightColumn && highlight < cols) context.strokeRect(highlight * step + 1, 1, step - 2, rows * step - 2);
+  }
+}
+
