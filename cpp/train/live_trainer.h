@@ -96,11 +96,13 @@ class LiveTrainer {
   static std::string learning_rate_problem(double lr);
   std::size_t parameter_count() { return params_.parameter_count(); }
 
+  // A fresh example of a synthetic task (what training batches are made of).
+  TaskExample generate(SeededGenerator& random);
+
  private:
   LiveTrainer(const LiveOptions& options, const std::vector<std::string>& text_lines);
   Batch make_training_batch();
   static Batch batch_of(const std::vector<TaskExample>& examples);
-  TaskExample generate(SeededGenerator& random);
 
   LiveOptions options_;
   TaskInfo task_;

@@ -31,7 +31,7 @@ Batch tiny_batch(const std::vector<Sentence>& sentences, int vocab) {
   return make_batch(group, random, 0.4, vocab);
 }
 
-TEST(Training, BackwardMatchesFiniteDifferencesForEveryTensor) {
+void check_gradients(bool causal) {
   TransformerParams<float> start;
   start.allocate({13, 8, 2, 2, 12, 8});
   initialise_transformer(start, 11, 0.4f);
@@ -46,6 +46,7 @@ TEST(Training, BackwardMatchesFiniteDifferencesForEveryTensor) {
   const Batch batch = tiny_batch({{3, 4, 5, 6, 7}, {8, 9, 10}, {11, 12, 3, 4}}, 13);
   ASSERT_GE(batch.targets.size(), 2u);
   MaskedLanguageModel<double> model;
+  model.causal = causal;
   TransformerParams<double> grads;
   model.loss(params, batch, &grads);
   std::vector<std::vector<double>*> grad_tensors;
@@ -70,6 +71,11 @@ TEST(Training, BackwardMatchesFiniteDifferencesForEveryTensor) {
   });
   EXPECT_GT(checked, 100);
 }
+
+TEST(Training, BackwardMatchesFiniteDifferencesForEveryTensor) { check_gradients(false); }
+
+// The live trainer's induction task masks future positions.
+TEST(Training, CausalBackwardMatchesFiniteDifferencesForEveryTensor) { check_gradients(true); }
 
 TEST(Training, TrainerForwardEqualsInferencePath) {
   TransformerParams<float> params;

@@ -75,7 +75,25 @@ export class AttentionTrainerElement extends HTMLElement {
   }
 
   connectedCallback() {
-    if (this._connecting) return;
+    // The trainer (its own ~700 KB bundle) starts only when the widget comes
+    // near the viewport: a page with trainers further down loads as fast as one without.
+    if (this._connecting || this._observer) return;
+    if (typeof IntersectionObserver !== 'function') {
+      this._connect();
+      return;
+    }
+    this._observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
+        this._observer.disconnect();
+        this._observer = null;
+        this._connect();
+      }
+    }, { rootMargin: '300px' });
+    this._observer.observe(this);
+  }
+
+  _connect() {
+    this._status.textContent = 'Loading the trainer…';
     this._connecting = connectTrainer((message) => this._receive(message)).then((connection) => {
       this._connection = connection;
       for (const command of this._queue.splice(0)) connection.send(command);
@@ -87,6 +105,8 @@ export class AttentionTrainerElement extends HTMLElement {
   }
 
   disconnectedCallback() {
+    if (this._observer) this._observer.disconnect();
+    this._observer = null;
     if (this._connection) this._connection.close();
     this._connection = null;
     this._connecting = null;
@@ -134,7 +154,7 @@ export class AttentionTrainerElement extends HTMLElement {
     this._trainButton = h('button', { type: 'button', class: 'primary', onclick: () => (this._running ? this.pause() : this.train()) }, 'Train');
     this._stepButton = h('button', { type: 'button', onclick: () => this.step() }, 'Step');
     this._resetButton = h('button', { type: 'button', onclick: () => this._configure() }, 'Reset');
-    this._status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' }, 'Loading the trainer…');
+    this._status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' }, 'The trainer loads when this part of the page is in view.');
     this._error = h('p', { class: 'error', role: 'alert', hidden: true });
     this._mode = h('span', { class: 'badge' }, 'starting');
     this._chart = h('div', { class: 'chart' });
