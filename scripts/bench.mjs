@@ -239,11 +239,50 @@ for (const shape of SHAPES) {
 peakGflops = Math.max(peakGflops, measureCeiling());
 for (const row of rows) row.fractionOfInCacheCeiling = row.results['attention-lab (wasm SIMD)'].gflops / peakGflops;
 
+// Live training (issue 8): one step of the default configuration (copy the
+// previous token, d_model 32, 4 heads, 1 layer, batch 32), wasm in this
+// process vs the native build of the same C++ (one thread), interleaved rounds.
+async function measureTraining() {
+  const nativeTrainer = `${ROOT}build/native/attention_live_train`;
+  let trainerEngine;
+  try {
+    trainerEngine = await (await import('../web/src/trainer-node.js')).loadTrainerEngine();
+  } catch (error) {
+    return { error: error.message };
+  }
+  const steps = quick ? 40 : 100;
+  const wasm = [];
+  const native = [];
+  for (let round = 0; round < (quick ? 3 : 7); round++) {
+    const trainer = trainerEngine.create({ task: 'copy-previous', seed: round + 1 });
+    trainer.step(5);  // warm up
+    const started = performance.now();
+    trainer.step(steps);
+    wasm.push((performance.now() - started) / steps);
+    trainer.release();
+    if (existsSync(nativeTrainer)) {
+      const run = spawnSync(nativeTrainer, ['--task', 'copy-previous', '--seed', String(round + 1), '--steps', String(steps + 5), '--every', '0', '--time'],
+        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+      if (run.status === 0) native.push(JSON.parse(run.stdout).step_ms);
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const result = { config: 'copy-previous, d_model 32, 4 heads, 1 layer, batch 32 x 12 tokens', wasmStepMs: median(wasm) };
+  if (native.length) {
+    result.nativeStepMs = median(native);
+    result.wasmOverNative = result.wasmStepMs / result.nativeStepMs;
+  }
+  return result;
+}
+const training = await measureTraining();
+const trainerBundle = `${ROOT}dist/attention-lab-trainer.js`;
+const trainerSize = existsSync(trainerBundle) ? (() => { const bytes = readFileSync(trainerBundle); return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; })() : null;
+
 const bundle = `${ROOT}dist/attention-lab.js`;
 const size = existsSync(bundle) ? (() => { const bytes = readFileSync(bundle); return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; })() : null;
 
 if (json) {
-  console.log(JSON.stringify({ node: process.version, inCacheCeilingGflops: peakGflops, rows, widgetBundle: size }, null, 2));
+  console.log(JSON.stringify({ node: process.version, inCacheCeilingGflops: peakGflops, rows, widgetBundle: size, training, trainerBundle: trainerSize }, null, 2));
 } else {
   console.log(`In-cache ceiling measured in this run: ${peakGflops.toFixed(1)} GFLOP/s (our 4x8 wasm SIMD micro-kernel, operands in L1)\n`);
   for (const row of rows) {
@@ -258,7 +297,13 @@ if (json) {
     console.log(`  → ours: ${ratio}; ${(row.fractionOfInCacheCeiling * 100).toFixed(0)}% of the in-cache ceiling; ` +
       `${row.ratioToNative ? `${(row.ratioToNative * 100).toFixed(0)}% of native speed` : 'native not run'}\n`);
   }
+  if (training.error) console.log(`live training not measured: ${training.error}`);
+  else {
+    console.log(`Live training step (${training.config}): wasm ${training.wasmStepMs.toFixed(2)} ms` +
+      (training.nativeStepMs ? `, native ${training.nativeStepMs.toFixed(2)} ms → wasm takes ${training.wasmOverNative.toFixed(2)}× native` : ', native not run'));
+  }
   if (size) console.log(`widget bundle (wasm + JS, without model weights): ${(size.raw / 1024).toFixed(0)} KB raw, ${(size.gzip / 1024).toFixed(0)} KB gzip`);
+  if (trainerSize) console.log(`trainer bundle (loaded only by <attention-trainer>): ${(trainerSize.raw / 1024).toFixed(0)} KB raw, ${(trainerSize.gzip / 1024).toFixed(0)} KB gzip`);
   // Issue 5's targets, as pass/fail lines (nothing else depends on them).
   const target = { S1: 2.5, S2: 1.6, S3: 1.5 };
   for (const row of rows) {
