@@ -143,12 +143,13 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
       const int start = batch.offsets[s], n = batch.offsets[s + 1] - start;
       for (int h = 0; h < heads; ++h) {
         Matrix scores = cache.q.block(start, h * dk, n, dk) * cache.k.block(start, h * dk, n, dk).transpose() * scale;
-        if (causal) {
-          for (int i = 0; i + 1 < n; ++i) scores.row(i).tail(n - 1 - i).setConstant(-std::numeric_limits<Real>::infinity());
-        }
         for (int i = 0; i < n; ++i) {
-          const Real row_max = scores.row(i).maxCoeff();
-          scores.row(i) = (scores.row(i).array() - row_max).exp();
+          // causal: row i sees columns 0..i; the rest are exactly 0 (Eigen's
+          // vectorised exp clamps its input, so exp(-inf) would not be 0)
+          const int seen = causal ? i + 1 : n;
+          const Real row_max = scores.row(i).head(seen).maxCoeff();
+          scores.row(i).head(seen) = (scores.row(i).head(seen).array() - row_max).exp();
+          scores.row(i).tail(n - seen).setZero();
           scores.row(i) /= scores.row(i).sum();
         }
         cache.concat.block(start, h * dk, n, dk) = scores * cache.v.block(start, h * dk, n, dk);

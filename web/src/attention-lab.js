@@ -15,6 +15,7 @@ import { h, legend, drawHeatmap } from './draw.js';
 
 const DEFAULTS = { sentence: 'The transformer model processes all tokens in parallel using multi-head attention.', heads: 8, dModel: 64, seed: 0, topK: 8 };
 const DEBOUNCE_MS = 120;
+const CHEAP_WORK_MS = 12;  // recomputes at most this long run on every keystroke
 
 let sharedSheet;
 function styleSheet() {
@@ -143,13 +144,22 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   // ---- computing ----------------------------------------------------------
+  // Typing: when the last recompute + redraw was cheap (the usual case), redo
+  // it at once so the next frame shows it; when it was slow (long sentences
+  // through the trained model with experiments open), wait for a pause in typing.
   _schedule(delay = DEBOUNCE_MS) {
     clearTimeout(this._timer);
+    this._timer = null;
+    if (delay === DEBOUNCE_MS && this._lastWorkMs !== undefined && this._lastWorkMs <= CHEAP_WORK_MS) {
+      this._compute();
+      return;
+    }
     this._timer = setTimeout(() => { this._timer = null; this._compute(); }, delay);
   }
 
   async _compute() {
     const ticket = ++this._renderToken;
+    const started = performance.now();
     const config = this._config();
     if (config.problems.length) {
       this._showError(config.problems.join('; '));
@@ -216,6 +226,7 @@ export class AttentionLabElement extends HTMLElement {
     this._result = { ...view, tokens, tokenInfo: view.tokens, cross, contextTokens, contextLen, layers, heads: layers[this._state.layer].heads, config, source: config.source.id };
     this._showError(view.message || '', view.message ? 'info' : null);
     this._render();
+    this._lastWorkMs = performance.now() - started;
     this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true }));
     if (this._readyResolve) { this._readyResolve(this); this._readyResolve = null; }
   }
