@@ -46,6 +46,10 @@ struct MhaOptions {
   const std::uint8_t* head_enabled = nullptr;  // (num_heads), 0 = ablate: head output zeroed before W_O
   const float* head_gate = nullptr;  // (num_heads), head output multiplied by it before W_O (default 1);
                                      // d loss / d gate at 1 is Michel et al.'s sum(A_h * dL/dA_h)
+  // Fast kernel only. When the weights matrix is not requested, long inputs are
+  // computed in tiles with an online softmax (memory O(seq_len * d_model)
+  // instead of O(seq_len * context_len)); tests force either path.
+  enum class Softmax { automatic, full_rows, streaming } softmax = Softmax::automatic;
 };
 
 // The factor head h's output is multiplied by before W_O: 0 if ablated, else its gate (default 1).

@@ -19,7 +19,15 @@ namespace {
 struct Workspace {
   PackedMatrix keys_t, values;
   std::vector<float> q, k, v, concat, scores;
+  std::vector<float> tile_scores, tile_out, accumulated, row_max, row_sum, rescale;  // streaming path
 };
+
+// Streaming path tiles: whole micro-kernel row blocks and whole 8-column panels.
+constexpr int kQueryTile = 64;
+constexpr int kKeyTile = 256;
+// Above this many (query, key) pairs, and when the weights are not wanted,
+// heads are computed in tiles with an online softmax.
+constexpr long long kStreamingAbove = 256LL * 256LL;
 
 Workspace& workspace() {
   static Workspace instance;
@@ -86,6 +94,112 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
   for (; j < visible_len; ++j) row[j] *= inverse;
 }
 
+// One head without materialising its weights (the online softmax of Milakov &
+// Gimelshein 2018, as FlashAttention tiles it): for each tile of query rows,
+// walk the keys a tile at a time keeping each row's running maximum m, its
+// running sum l of exp(logit - m) and its running output o = Σ exp(logit - m)·v;
+// when a tile raises m to m', rescale l and o by exp(m - m'). At the end o / l
+// is exactly softmax(logits)·V, up to float rounding.
+//
+// q: Q_h, (seq_len, head_dim) at row stride d_model
+// keys_t: K_hᵀ packed, (head_dim, context_len); values: V_h packed, (context_len, head_dim)
+// out: (seq_len, head_dim) at row stride d_model; rows that see no key get 0
+void streaming_head(const float* q, int seq_len, int context_len, int head_dim, int d_model,
+                    const PackedMatrix& keys_t, const PackedMatrix& values, const MhaOptions& options,
+                    float logit_factor, float* out, Workspace& work) {
+  using simd::f32x4;
+  const float minus_infinity = -INFINITY;
+  work.tile_scores.resize(static_cast<std::size_t>(kQueryTile) * kKeyTile);
+  work.tile_out.resize(static_cast<std::size_t>(kQueryTile) * head_dim);
+  work.accumulated.resize(static_cast<std::size_t>(kQueryTile) * head_dim);
+  work.row_max.resize(kQueryTile);
+  work.row_sum.resize(kQueryTile);
+  work.rescale.resize(kQueryTile);
+  const std::size_t keys_panel_stride = static_cast<std::size_t>(head_dim) * kPanelWidth;
+  const std::size_t values_panel_stride = static_cast<std::size_t>(context_len) * kPanelWidth;
+  const f32x4 factor = simd::splat(logit_factor);
+  for (int i0 = 0; i0 < seq_len; i0 += kQueryTile) {
+    const int rows = std::min(kQueryTile, seq_len - i0);
+    std::fill(work.row_max.begin(), work.row_max.end(), minus_infinity);
+    std::fill(work.row_sum.begin(), work.row_sum.end(), 0.0f);
+    std::fill(work.accumulated.begin(), work.accumulated.end(), 0.0f);
+    // causal: the tile's last row sees keys [0, i0 + rows); later key tiles are all masked
+    const int keys_seen = options.causal ? std::min(context_len, i0 + rows) : context_len;
+    for (int j0 = 0; j0 < keys_seen; j0 += kKeyTile) {
+      const int cols = std::min(kKeyTile, keys_seen - j0);
+      // 1. Raw scores of this tile: (rows, cols) = Q tile · K_hᵀ[:, j0 : j0 + cols].
+      float* scores = work.tile_scores.data();
+      gemm_panels(rows, q + static_cast<std::size_t>(i0) * d_model, d_model, head_dim, cols,
+                  keys_t.panels.data() + static_cast<std::size_t>(j0 / kPanelWidth) * keys_panel_stride,
+                  keys_panel_stride, nullptr, scores, kKeyTile);
+      // 2. Per row: scale, mask, update the running maximum and sum; the row becomes exp(logit - m').
+      for (int r = 0; r < rows; ++r) {
+        float* row = scores + static_cast<std::size_t>(r) * kKeyTile;
+        const int visible = options.causal ? std::max(0, std::min(cols, i0 + r + 1 - j0)) : cols;
+        int j = 0;
+        for (; j + 4 <= visible; j += 4) simd::store(row + j, simd::mul(simd::load(row + j), factor));
+        for (; j < visible; ++j) row[j] *= logit_factor;
+        if (options.key_padding_mask != nullptr) {
+          for (j = 0; j < visible; ++j) {
+            if (options.key_padding_mask[j0 + j] != 0) row[j] = minus_infinity;
+          }
+        }
+        float tile_max = minus_infinity;
+        for (j = 0; j < visible; ++j) tile_max = std::max(tile_max, row[j]);
+        const float old_max = work.row_max[r];
+        const float new_max = std::max(old_max, tile_max);
+        if (new_max == minus_infinity) {  // nothing seen yet
+          work.rescale[r] = 1.0f;
+          std::fill(row, row + cols, 0.0f);
+          continue;
+        }
+        work.rescale[r] = old_max == minus_infinity ? 0.0f : std::exp(old_max - new_max);
+        const f32x4 max_vector = simd::splat(new_max);
+        f32x4 total4 = simd::splat(0.0f);
+        for (j = 0; j + 4 <= visible; j += 4) {
+          const f32x4 e = simd::exp_nonpositive(simd::sub(simd::load(row + j), max_vector));
+          simd::store(row + j, e);
+          total4 = simd::add(total4, e);
+        }
+        float total = simd::horizontal_sum(total4);
+        for (; j < visible; ++j) {
+          row[j] = std::exp(row[j] - new_max);
+          total += row[j];
+        }
+        if (options.key_padding_mask != nullptr) {  // exp clamps: masked keys to exactly 0
+          for (j = 0; j < visible; ++j) {
+            if (options.key_padding_mask[j0 + j] != 0) {
+              total -= row[j];
+              row[j] = 0.0f;
+            }
+          }
+        }
+        std::fill(row + visible, row + cols, 0.0f);
+        work.row_sum[r] = work.row_sum[r] * work.rescale[r] + total;
+        work.row_max[r] = new_max;
+      }
+      // 3. This tile's share of the output: (rows, head_dim) = P · V_h[j0 : j0 + cols, :].
+      gemm_panels(rows, scores, kKeyTile, cols, head_dim,
+                  values.panels.data() + static_cast<std::size_t>(j0) * kPanelWidth, values_panel_stride, nullptr,
+                  work.tile_out.data(), head_dim);
+      // 4. o = o * exp(m - m') + tile share.
+      for (int r = 0; r < rows; ++r) {
+        float* o = work.accumulated.data() + static_cast<std::size_t>(r) * head_dim;
+        const float* add = work.tile_out.data() + static_cast<std::size_t>(r) * head_dim;
+        const float rescale = work.rescale[r];
+        for (int c = 0; c < head_dim; ++c) o[c] = o[c] * rescale + add[c];
+      }
+    }
+    // 5. Normalise: out = o / l.
+    for (int r = 0; r < rows; ++r) {
+      const float inverse = work.row_sum[r] > 0.0f ? 1.0f / work.row_sum[r] : 0.0f;
+      const float* o = work.accumulated.data() + static_cast<std::size_t>(r) * head_dim;
+      float* destination = out + static_cast<std::size_t>(i0 + r) * d_model;
+      for (int c = 0; c < head_dim; ++c) destination[c] = o[c] * inverse;
+    }
+  }
+}
+
 }  // namespace
 
 void pack_layer(int d_model, const MhaInputs<float>& weights, PackedLayer& layer) {
@@ -137,25 +251,35 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
   gemm_packed(context_len, context, d_model, layer.w_v, bias(layer.b_v), work.v.data(), d_model);
 
   const std::size_t head_weights_size = static_cast<std::size_t>(seq_len) * context_len;
-  if (outputs.attention == nullptr) work.scores.resize(head_weights_size);
+  const bool streaming = outputs.attention == nullptr &&
+                         (options.softmax == MhaOptions::Softmax::streaming ||
+                          (options.softmax == MhaOptions::Softmax::automatic &&
+                           static_cast<long long>(seq_len) * context_len > kStreamingAbove));
+  if (outputs.attention == nullptr && !streaming) work.scores.resize(head_weights_size);
 
   for (int h = 0; h < num_heads; ++h) {
     const int column0 = h * head_dim;
-    float* scores = outputs.attention != nullptr ? outputs.attention + h * head_weights_size
-                                                 : work.scores.data();
-    // 2. scores (seq_len, context_len) = Q_h · K_hᵀ.
     pack_columns_transposed(work.k.data() + column0, head_dim, context_len, d_model, work.keys_t);
-    gemm_packed(seq_len, work.q.data() + column0, d_model, work.keys_t, nullptr, scores, context_len);
-    // 3. Fused scale, mask and softmax, row by row.
-    for (int i = 0; i < seq_len; ++i) {
-      const int visible_len = options.causal ? std::min(context_len, i + 1) : context_len;
-      scaled_softmax_row(scores + static_cast<std::size_t>(i) * context_len, context_len,
-                         visible_len, logit_factor, options.key_padding_mask);
-    }
-    // 4. head output (seq_len, head_dim) = weights · V_h, written into its concat columns.
     pack_columns(work.v.data() + column0, context_len, head_dim, d_model, work.values);
-    gemm_packed(seq_len, scores, context_len, work.values, nullptr, work.concat.data() + column0,
-                d_model);
+    if (streaming) {
+      // 2-4. Tiles with an online softmax: no (seq_len, context_len) buffer.
+      streaming_head(work.q.data() + column0, seq_len, context_len, head_dim, d_model, work.keys_t, work.values,
+                     options, logit_factor, work.concat.data() + column0, work);
+    } else {
+      float* scores = outputs.attention != nullptr ? outputs.attention + h * head_weights_size
+                                                   : work.scores.data();
+      // 2. scores (seq_len, context_len) = Q_h · K_hᵀ.
+      gemm_packed(seq_len, work.q.data() + column0, d_model, work.keys_t, nullptr, scores, context_len);
+      // 3. Fused scale, mask and softmax, row by row.
+      for (int i = 0; i < seq_len; ++i) {
+        const int visible_len = options.causal ? std::min(context_len, i + 1) : context_len;
+        scaled_softmax_row(scores + static_cast<std::size_t>(i) * context_len, context_len,
+                           visible_len, logit_factor, options.key_padding_mask);
+      }
+      // 4. head output (seq_len, head_dim) = weights · V_h, written into its concat columns.
+      gemm_packed(seq_len, scores, context_len, work.values, nullptr, work.concat.data() + column0,
+                  d_model);
+    }
     if (outputs.head_outputs != nullptr) {
       float* head_out = outputs.head_outputs + static_cast<std::size_t>(h) * seq_len * head_dim;
       for (int i = 0; i < seq_len; ++i) {

@@ -105,14 +105,13 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
   pack(depth, cols, packed, [&](int d, int c) { return source[static_cast<std::size_t>(c) * row_stride + d]; });
 }
 
-void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, const float* bias,
-                 float* c, int c_stride) {
+void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, const float* panels,
+                 std::size_t panel_stride, const float* bias, float* c, int c_stride) {
   alignas(16) float tile[4 * kPanelWidth];
-  const int depth = b.depth;
-  for (int p = 0; p < panel_count(b.cols); ++p) {
-    const float* panel = b.panels.data() + static_cast<std::size_t>(p) * depth * kPanelWidth;
+  for (int p = 0; p < panel_count(cols); ++p) {
+    const float* panel = panels + static_cast<std::size_t>(p) * panel_stride;
     const int col0 = p * kPanelWidth;
-    const int valid_cols = std::min(kPanelWidth, b.cols - col0);
+    const int valid_cols = std::min(kPanelWidth, cols - col0);
     const float* panel_bias = bias != nullptr ? bias + col0 : nullptr;
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -126,6 +125,12 @@ void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, 
                  c_stride);
     }
   }
+}
+
+void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, const float* bias,
+                 float* c, int c_stride) {
+  gemm_panels(rows, a, a_stride, b.depth, b.cols, b.panels.data(), static_cast<std::size_t>(b.depth) * kPanelWidth,
+              bias, c, c_stride);
 }
 
 float micro_kernel_in_cache(int repetitions) {

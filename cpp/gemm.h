@@ -33,6 +33,14 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
 void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, const float* bias,
                  float* c, int c_stride);
 
+// The same on raw panels: columns [0, cols) of panels laid out as in
+// PackedMatrix, panel p starting at panels + p * panel_stride, its depth rows
+// 8 floats apart. A column range starting at a multiple of 8 is a pointer
+// offset; a depth range [d0, d0 + depth) is an offset of d0 * 8 with the
+// full matrix's panel stride.
+void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, const float* panels,
+                 std::size_t panel_stride, const float* bias, float* c, int c_stride);
+
 // Runs the 4 x 8 micro-kernel `repetitions` times on operands that stay in L1
 // (depth 256): 2 * 4 * 8 * 256 = 16,384 flops a repetition. The benchmark uses
 // its rate as this machine's in-cache ceiling for our kernels. Returns a checksum.

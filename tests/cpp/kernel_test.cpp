@@ -126,6 +126,61 @@ TEST(FastKernel, TemperatureFlattensAttention) {
   EXPECT_GT(flat, sharp);
 }
 
+// The streaming path (tiles of 64 queries x 256 keys, online softmax) against
+// the oracle, on shapes that cross tile edges; the weights are not requested.
+Result<float> run_fast_streaming(const Problem& p, MhaOptions::Softmax mode) {
+  auto copy = p.as<float>();
+  Result<float> result(p.shape);
+  MhaOptions options = p.options;
+  options.softmax = mode;
+  if (!p.key_padding_mask.empty()) options.key_padding_mask = p.key_padding_mask.data();
+  MhaOutputs<float> outputs = result.outputs();
+  outputs.attention = nullptr;
+  multi_head_attention(p.shape, options, p.inputs(copy), outputs);
+  return result;
+}
+
+class StreamingMatchesReference : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(StreamingMatchesReference, OutputsAndHeads) {
+  const auto [seq_len, context_len, d_model, num_heads, cross, causal] = GetParam();
+  Problem problem = random_problem(seq_len, context_len, d_model, num_heads, cross,
+                                   static_cast<unsigned>(seq_len * 31 + context_len));
+  problem.options.causal = causal;
+  if (cross) {  // some padded keys, including a whole key tile's first column
+    problem.key_padding_mask.assign(static_cast<std::size_t>(context_len), 0);
+    for (int j = 0; j < context_len; j += 7) problem.key_padding_mask[static_cast<std::size_t>(j)] = 1;
+    if (context_len > 256) problem.key_padding_mask[256] = 1;
+  }
+  const Result<double> expected = run_reference(problem);
+  const Result<float> streamed = run_fast_streaming(problem, MhaOptions::Softmax::streaming);
+  const Result<float> full = run_fast_streaming(problem, MhaOptions::Softmax::full_rows);
+  const double output_scale = std::max(1.0, max_abs(expected.output));
+  EXPECT_LE(max_abs_difference(streamed.output, expected.output), 1e-5 * output_scale);
+  EXPECT_LE(max_abs_difference(full.output, expected.output), 1e-5 * output_scale);
+  const double head_scale = std::max(1.0, max_abs(expected.head_outputs));
+  EXPECT_LE(max_abs_difference(streamed.head_outputs, expected.head_outputs), 1e-5 * head_scale);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, StreamingMatchesReference,
+    ::testing::Values(Shape{1, 1, 8, 2, false, false}, Shape{65, 65, 16, 2, false, true},
+                      Shape{130, 300, 24, 3, true, false}, Shape{300, 300, 32, 4, false, true},
+                      Shape{70, 600, 20, 5, true, true}, Shape{513, 513, 16, 1, false, false}));
+
+TEST(FastKernel, StreamingHandlesKeysThatAreAllPadded) {
+  // The first key tile is entirely padding; rows must still come out right, and
+  // a row that sees nothing at all (causal row 0 with key 0 padded) is 0.
+  Problem problem = random_problem(300, 300, 16, 2, false, 23);
+  problem.options.causal = true;
+  problem.key_padding_mask.assign(300, 0);
+  for (int j = 0; j < 256; ++j) problem.key_padding_mask[static_cast<std::size_t>(j)] = 1;
+  const Result<double> expected = run_reference(problem);
+  const Result<float> streamed = run_fast_streaming(problem, MhaOptions::Softmax::streaming);
+  for (float v : streamed.output) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_LE(max_abs_difference(streamed.output, expected.output), 1e-5 * std::max(1.0, max_abs(expected.output)));
+}
+
 TEST(FastKernel, KeyPaddingMaskZeroesPaddedKeys) {
   Problem problem = random_problem(5, 8, 16, 4, true, 13);
   problem.key_padding_mask = {0, 0, 1, 0, 0, 0, 1, 1};
