@@ -18,7 +18,7 @@ namespace {
 // Buffers reused across calls so repeated calls of one size allocate nothing.
 struct Workspace {
   PackedMatrix keys_t, values;
-  std::vector<float> q, k, v, concat, scores;
+  std::vector<float> q, k, v, scores;
   std::vector<float> tile_scores, tile_out, accumulated, row_max, row_sum, rescale;  // streaming path
 };
 
@@ -245,10 +245,14 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
   work.q.resize(static_cast<std::size_t>(seq_len) * d_model);
   work.k.resize(static_cast<std::size_t>(context_len) * d_model);
   work.v.resize(static_cast<std::size_t>(context_len) * d_model);
-  work.concat.resize(static_cast<std::size_t>(seq_len) * d_model);
   gemm_packed(seq_len, inputs.x, d_model, layer.w_q, bias(layer.b_q), work.q.data(), d_model);
   gemm_packed(context_len, context, d_model, layer.w_k, bias(layer.b_k), work.k.data(), d_model);
   gemm_packed(context_len, context, d_model, layer.w_v, bias(layer.b_v), work.v.data(), d_model);
+
+  // Head h's output overwrites Q's columns of head h once they are consumed
+  // (all scores of the full path, each query tile of the streaming path):
+  // concat shares Q's buffer, one (seq_len, d_model) array less.
+  float* const concat = work.q.data();
 
   const std::size_t head_weights_size = static_cast<std::size_t>(seq_len) * context_len;
   const bool streaming = outputs.attention == nullptr &&
@@ -264,7 +268,7 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
     if (streaming) {
       // 2-4. Tiles with an online softmax: no (seq_len, context_len) buffer.
       streaming_head(work.q.data() + column0, seq_len, context_len, head_dim, d_model, work.keys_t, work.values,
-                     options, logit_factor, work.concat.data() + column0, work);
+                     options, logit_factor, concat + column0, work);
     } else {
       float* scores = outputs.attention != nullptr ? outputs.attention + h * head_weights_size
                                                    : work.scores.data();
@@ -277,13 +281,13 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
                            visible_len, logit_factor, options.key_padding_mask);
       }
       // 4. head output (seq_len, head_dim) = weights · V_h, written into its concat columns.
-      gemm_packed(seq_len, scores, context_len, work.values, nullptr, work.concat.data() + column0,
+      gemm_packed(seq_len, scores, context_len, work.values, nullptr, concat + column0,
                   d_model);
     }
     if (outputs.head_outputs != nullptr) {
       float* head_out = outputs.head_outputs + static_cast<std::size_t>(h) * seq_len * head_dim;
       for (int i = 0; i < seq_len; ++i) {
-        const float* source = work.concat.data() + static_cast<std::size_t>(i) * d_model + column0;
+        const float* source = concat + static_cast<std::size_t>(i) * d_model + column0;
         std::copy(source, source + head_dim, head_out + static_cast<std::size_t>(i) * head_dim);
       }
     }
@@ -291,14 +295,14 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
     if (factor != 1.0f) {
       // ablated (0) or gated: its weights and own output stay as they are; W_O sees the scaled output
       for (int i = 0; i < seq_len; ++i) {
-        float* row = work.concat.data() + static_cast<std::size_t>(i) * d_model + column0;
+        float* row = concat + static_cast<std::size_t>(i) * d_model + column0;
         for (int c = 0; c < head_dim; ++c) row[c] *= factor;
       }
     }
   }
 
   // 5. output = concat · W_O + b_O.
-  gemm_packed(seq_len, work.concat.data(), d_model, layer.w_o, bias(layer.b_o), outputs.output, d_model);
+  gemm_packed(seq_len, concat, d_model, layer.w_o, bias(layer.b_o), outputs.output, d_model);
 }
 
 }  // namespace attention_lab

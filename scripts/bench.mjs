@@ -25,6 +25,21 @@ import { loadEngine } from '../web/src/engine-node.js';
 import { mhaModel } from './onnx-mha.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+// Child mode: S4 through a prepared layer in a fresh process, then the size of
+// the wasm memory (it never shrinks, so that is the run's peak) and the RSS.
+if (process.argv.includes('--s4-memory')) {
+  const engine = await loadEngine();
+  const [n, d] = [2048, 768];
+  let seed = 9;
+  const fill = (size) => Float32Array.from({ length: size }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5);
+  const inputs = { x: fill(n * d), wq: fill(d * d), wk: fill(d * d), wv: fill(d * d), wo: fill(d * d), numHeads: 12, wantAttention: false };
+  const layer = engine.prepareLayer(inputs);
+  layer.run(inputs);
+  console.log(JSON.stringify({ wasmMemoryBytes: engine.memoryBytes(), mallocBytesInUse: engine.heapBytesInUse(), rssBytes: process.memoryUsage().rss }));
+  process.exit(0);
+}
+
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const SHAPES = [
@@ -275,6 +290,10 @@ async function measureTraining() {
   return result;
 }
 const training = await measureTraining();
+const s4Memory = (() => {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--s4-memory'], { encoding: 'utf8' });
+  return child.status === 0 ? JSON.parse(child.stdout.trim().split('\n').pop()) : null;
+})();
 const trainerBundle = `${ROOT}dist/attention-lab-trainer.js`;
 const trainerSize = existsSync(trainerBundle) ? (() => { const bytes = readFileSync(trainerBundle); return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; })() : null;
 
@@ -282,7 +301,7 @@ const bundle = `${ROOT}dist/attention-lab.js`;
 const size = existsSync(bundle) ? (() => { const bytes = readFileSync(bundle); return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; })() : null;
 
 if (json) {
-  console.log(JSON.stringify({ node: process.version, inCacheCeilingGflops: peakGflops, rows, widgetBundle: size, training, trainerBundle: trainerSize }, null, 2));
+  console.log(JSON.stringify({ node: process.version, inCacheCeilingGflops: peakGflops, rows, widgetBundle: size, training, trainerBundle: trainerSize, s4Memory }, null, 2));
 } else {
   console.log(`In-cache ceiling measured in this run: ${peakGflops.toFixed(1)} GFLOP/s (our 4x8 wasm SIMD micro-kernel, operands in L1)\n`);
   for (const row of rows) {
@@ -314,6 +333,10 @@ if (json) {
     if (row.shape === 'S2' || row.shape === 'S3') {
       console.log(`${row.fractionOfInCacheCeiling >= 0.7 ? 'PASS' : 'FAIL'} ${row.shape}: ${(row.fractionOfInCacheCeiling * 100).toFixed(0)}% of the in-cache ceiling (target ≥ 70% of the SIMD peak)`);
     }
+  }
+  if (s4Memory) {
+    console.log(`${s4Memory.wasmMemoryBytes < 64 * 2 ** 20 ? 'PASS' : 'FAIL'} S4 peak memory: wasm heap ${(s4Memory.wasmMemoryBytes / 2 ** 20).toFixed(1)} MB ` +
+      `(target < 64 MB; streaming softmax, a fresh process; its whole RSS, Node included, ${(s4Memory.rssBytes / 2 ** 20).toFixed(0)} MB)`);
   }
   if (size) console.log(`${size.gzip <= 200 * 1024 ? 'PASS' : 'FAIL'} widget bundle ${(size.gzip / 1024).toFixed(0)} KB gzip (target ≤ 200 KB)`);
 }

@@ -599,10 +599,11 @@ void free_floats(std::uintptr_t pointer) { std::free(reinterpret_cast<void*>(poi
 
 // Runs a prepared layer on inputs already in the heap. Pointers are byte
 // addresses from allocate_floats; context 0 = self-attention; attention 0 =
-// not wanted. scale NaN = 1/sqrt(head_dim). Returns "" or what is wrong.
+// not wanted. scale NaN = 1/sqrt(head_dim). softmax: 0 auto, 1 full rows, 2
+// streaming (tiles, online softmax; only without attention). Returns "" or what is wrong.
 std::string run_prepared_layer(int id, std::uintptr_t x, std::uintptr_t context, int seq_len, int context_len,
                                int num_heads, bool causal, double scale, double temperature, std::uintptr_t output,
-                               std::uintptr_t attention) {
+                               std::uintptr_t attention, int softmax) {
   auto& all = prepared_layers();
   if (id < 0 || id >= static_cast<int>(all.size()) || !all[static_cast<std::size_t>(id)]) {
     return "no prepared layer with id " + std::to_string(id);
@@ -614,6 +615,8 @@ std::string run_prepared_layer(int id, std::uintptr_t x, std::uintptr_t context,
   options.has_scale = !std::isnan(scale);
   options.scale = scale;
   options.temperature = temperature;
+  if (softmax < 0 || softmax > 2) return "softmax mode must be 0 (auto), 1 (full rows) or 2 (streaming)";
+  options.softmax = static_cast<MhaOptions::Softmax>(softmax);
   std::string problem = validate_shape(shape, options);
   if (!problem.empty()) return problem;
   if (x == 0 || output == 0) return "input and output buffers are required";

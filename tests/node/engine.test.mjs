@@ -170,3 +170,18 @@ test('a prepared layer gives the same numbers as the one-shot call, with a flat 
   assert.equal(engine.heapBytesInUse(), inUse);
   layer.release();
 });
+
+test('long inputs without weights stream (online softmax) and agree with the float64 reference', () => {
+  for (const shape of [{ seqLen: 300, dModel: 32, numHeads: 4, causal: true }, { seqLen: 70, contextLen: 600, dModel: 24, numHeads: 3, cross: true }]) {
+    const problem = randomProblem({ ...shape, seed: 91 });
+    const reference = engine.referenceMultiHeadAttention(problem).output;
+    const layer = engine.prepareLayer(problem);
+    const scale = Math.max(1, maxAbs(reference));
+    for (const softmax of ['auto', 'full', 'streaming']) {
+      const { output } = layer.run({ ...problem, wantAttention: false, softmax });
+      assert.ok(maxAbsDifference(output, reference) <= 1e-5 * scale, `${softmax} ${JSON.stringify(shape)}`);
+    }
+    assert.throws(() => layer.run({ ...problem, softmax: 'flash' }), /softmax must be "auto", "full" or "streaming"/);
+    layer.release();
+  }
+});

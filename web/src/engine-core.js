@@ -112,6 +112,9 @@ export function createEngine(Module) {
     for (const name of ['scale', 'temperature']) {
       if (params[name] !== undefined && params[name] !== null && typeof params[name] !== 'number') throw new Error(`${name} must be a number`);
     }
+    const softmaxModes = { auto: 0, full: 1, streaming: 2 };
+    const softmax = softmaxModes[params.softmax ?? 'auto'];
+    if (softmax === undefined) throw new Error('softmax must be "auto", "full" or "streaming"');
     const wantAttention = params.wantAttention ?? true;
     const heads = Math.max(numHeads, 0);
     const sizes = [x.length, context ? context.length : 0, seqLen * dModel, wantAttention ? heads * seqLen * contextLen : 0];
@@ -126,7 +129,7 @@ export function createEngine(Module) {
     Module.HEAPF32.set(x, offsets[0] / 4);  // the view is re-read each call: memory may have grown
     if (context) Module.HEAPF32.set(context, offsets[1] / 4);
     const problem = Module.runPreparedLayer(id, offsets[0], offsets[1], seqLen, contextLen, numHeads, Boolean(params.causal),
-      params.scale ?? NaN, params.temperature ?? 1, offsets[2], offsets[3]);
+      params.scale ?? NaN, params.temperature ?? 1, offsets[2], offsets[3], softmax);
     if (problem) throw new Error(problem);
     const heap = Module.HEAPF32;
     return {
@@ -300,7 +303,9 @@ export function createEngine(Module) {
     /**
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
-     * temperature, wantAttention }) -> { output, attention?, seqLen, contextLen }.
+     * temperature, wantAttention, softmax }) -> { output, attention?, seqLen, contextLen }.
+     * Without wantAttention, long inputs use tiles with an online softmax (memory
+     * O(seqLen · dModel)); softmax: 'auto' (default), 'full' or 'streaming' forces a path.
      * Inputs go into one reused heap buffer with a single HEAPF32.set each;
      * call release() when done with the layer.
      */
