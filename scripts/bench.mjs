@@ -2,7 +2,7 @@
 // Multi-head attention forward, side by side in one run (not a test; these
 // machines are shared and noisy, so only ratios within one run mean anything).
 //
-//   npm run bench [-- --json] [-- --quick]
+//   npm run bench [-- --json] [-- --quick] [-- --shapes S1,S2]
 //
 // Implementations: our wasm engine (SIMD kernel; a prepared layer, whose
 // weights are packed once, and the one-shot call that packs every time), plain JavaScript (straight
@@ -42,12 +42,17 @@ if (process.argv.includes('--s4-memory')) {
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
-const SHAPES = [
+const only = (() => {
+  const index = process.argv.indexOf('--shapes');
+  return index >= 0 ? new Set(process.argv[index + 1].split(',')) : null;
+})();
+const ALL_SHAPES = [
   { name: 'S1', seqLen: 12, dModel: 64, heads: 4, repetitions: quick ? 50 : 400 },
   { name: 'S2', seqLen: 32, dModel: 512, heads: 8, repetitions: quick ? 10 : 60 },
   { name: 'S3', seqLen: 512, dModel: 768, heads: 12, repetitions: quick ? 3 : 9 },
   { name: 'S4', seqLen: 2048, dModel: 768, heads: 12, repetitions: quick ? 1 : 3, skipPlainJs: true },
 ];
+const SHAPES = ALL_SHAPES.filter((shape) => !only || only.has(shape.name));
 
 // FLOPs of one forward pass (multiply-add = 2): Q, K, V and W_O projections, QKᵀ and weights·V.
 const flopsOf = ({ seqLen, dModel }) => 2 * seqLen * dModel * dModel * 4 + 2 * 2 * seqLen * seqLen * dModel;
