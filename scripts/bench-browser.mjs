@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // The benchmark in Chromium (its V8 differs from Node's), plus what a learner
 // feels: keystroke -> recomputed -> repainted for a 64-token sentence, and
-// page load -> first heatmap. Not a test; prints medians from one run.
+// page load -> first heatmap. Not a test; prints medians from one run. The
+// peers (tfjs-backend-wasm, onnxruntime-web) run in the same Chromium page when
+// bench/node_modules has them (npm run bench:browser installs them).
 //
 //   npm run bench:browser [-- --json]
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import { mhaModel } from './onnx-mha.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 8283;
@@ -61,6 +65,113 @@ try {
     }
     return { ceiling, rows };
   });
+
+  // 1b. The peers in Chromium, same page, same inputs, interleaved: ours (a
+  //     prepared layer), @tensorflow/tfjs-backend-wasm and onnxruntime-web
+  //     (wasm, one thread), served from bench/node_modules (npm run bench installs them).
+  const PEERS = `${ROOT}bench/node_modules`;
+  const peerFiles = {
+    'tf-core.min.js': `${PEERS}/@tensorflow/tfjs-core/dist/tf-core.min.js`,
+    'tf-backend-wasm.min.js': `${PEERS}/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js`,
+    'tfjs-backend-wasm.wasm': `${PEERS}/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm`,
+    'tfjs-backend-wasm-simd.wasm': `${PEERS}/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm`,
+    'tfjs-backend-wasm-threaded-simd.wasm': `${PEERS}/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm`,
+    'ort.wasm.min.js': `${PEERS}/onnxruntime-web/dist/ort.wasm.min.js`,
+    'ort-wasm-simd-threaded.mjs': `${PEERS}/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs`,
+    'ort-wasm-simd-threaded.wasm': `${PEERS}/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm`,
+  };
+  let peersInChromium = null;
+  if (Object.values(peerFiles).every((path) => existsSync(path))) {
+    const peerPage = await browser.newPage();
+    await peerPage.route(`${BASE}/peers/*`, (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop();
+      const path = peerFiles[name];
+      if (!path) return route.fulfill({ status: 404, body: 'not found' });
+      const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      return route.fulfill({ contentType: type, body: readFileSync(path) });
+    });
+    await peerPage.route(`${BASE}/peers.html`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html>' +
+      '<script src="attention-lab.js"></script><script src="peers/tf-core.min.js"></script>' +
+      '<script src="peers/tf-backend-wasm.min.js"></script><script src="peers/ort.wasm.min.js"></script>' }));
+    await peerPage.goto(`${BASE}/peers.html`);
+    peersInChromium = [];
+    for (const [name, n, d, h, repetitions] of [['S1', 12, 64, 4, 30], ['S2', 32, 512, 8, 20], ['S3', 512, 768, 12, 5]]) {
+      let seed = 7;
+      const fill = (size) => Float32Array.from({ length: size }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5);
+      const inputs = { x: fill(n * d), wq: fill(d * d), wk: fill(d * d), wv: fill(d * d), wo: fill(d * d) };
+      const encoded = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
+      const model = Buffer.from(mhaModel({ ...inputs, seqLen: n, dModel: d, heads: h })).toString('base64');
+      peersInChromium.push(await peerPage.evaluate(async ({ name, n, d, h, repetitions, encoded, model }) => {
+        const decode = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+        const arrays = Object.fromEntries(Object.entries(encoded).map(([k, v]) => [k, new Float32Array(decode(v).buffer)]));
+        const engine = await AttentionLab.loadEngine();
+        const layer = engine.prepareLayer({ ...arrays });
+        const problem = { ...arrays, numHeads: h, wantAttention: false };
+        tf.wasm.setThreadsCount(1);
+        tf.wasm.setWasmPaths(new URL('peers/', location.href).href);
+        await tf.setBackend('wasm');
+        await tf.ready();
+        const dk = d / h;
+        const [tx, tq, tk, tv, to] = [[arrays.x, [n, d]], [arrays.wq, [d, d]], [arrays.wk, [d, d]], [arrays.wv, [d, d]], [arrays.wo, [d, d]]].map(([data, shape]) => tf.tensor(data, shape));
+        const split = (m) => tf.transpose(tf.reshape(m, [n, h, dk]), [1, 0, 2]);
+        const tfjs = () => {
+          const y = tf.tidy(() => {
+            const q = split(tf.matMul(tx, tq)), k = split(tf.matMul(tx, tk)), v = split(tf.matMul(tx, tv));
+            const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)));
+            return tf.matMul(tf.reshape(tf.transpose(tf.matMul(p, v), [1, 0, 2]), [n, d]), to);
+          });
+          const out = y.dataSync();
+          y.dispose();
+          return out;
+        };
+        ort.env.wasm.numThreads = 1;
+        ort.env.wasm.wasmPaths = new URL('peers/', location.href).href;
+        const session = await ort.InferenceSession.create(decode(model));
+        const ortX = new ort.Tensor('float32', arrays.x, [n, d]);
+        const implementations = {
+          'attention-lab (wasm SIMD)': async () => layer.run(problem).output,
+          'tfjs-backend-wasm 4.22': async () => tfjs(),
+          'onnxruntime-web 1.22 (wasm)': async () => (await session.run({ x: ortX })).y.data,
+        };
+        const ours = await implementations['attention-lab (wasm SIMD)']();
+        const agreement = {};
+        for (const [key, run] of Object.entries(implementations)) {
+          const out = await run();
+          let worst = 0;
+          let scale = 0;
+          for (let i = 0; i < ours.length; i++) {
+            worst = Math.max(worst, Math.abs(out[i] - ours[i]));
+            scale = Math.max(scale, Math.abs(ours[i]));
+          }
+          agreement[key] = worst / scale;
+        }
+        // Chromium's clock is coarse: small shapes are timed in batches
+        const batch = n * d * d < 1e6 ? 50 : 1;
+        const times = Object.fromEntries(Object.keys(implementations).map((key) => [key, []]));
+        for (let w = 0; w < 3; w++) for (const run of Object.values(implementations)) for (let b = 0; b < batch; b++) await run();
+        for (let r = 0; r < repetitions; r++) {
+          for (const [key, run] of Object.entries(implementations)) {
+            const start = performance.now();
+            for (let b = 0; b < batch; b++) await run();
+            times[key].push((performance.now() - start) / batch);
+          }
+        }
+        layer.release();
+        [tx, tq, tk, tv, to].forEach((t) => t.dispose());
+        await session.release();
+        const flops = 2 * n * d * d * 4 + 4 * n * n * d;
+        const medians = Object.fromEntries(Object.entries(times).map(([key, values]) => {
+          values.sort((a, b) => a - b);
+          const ms = values[Math.floor(values.length / 2)];
+          return [key, { ms, gflops: flops / (ms / 1e3) / 1e9 }];
+        }));
+        const peers = Object.entries(medians).filter(([key]) => !key.startsWith('attention-lab'));
+        const best = peers.reduce((a, b) => (a[1].ms < b[1].ms ? a : b));
+        return { name, medians, agreement, bestPeer: best[0], ratio: best[1].ms / medians['attention-lab (wasm SIMD)'].ms };
+      }, { name, n, d, h, repetitions, encoded, model }));
+    }
+    await peerPage.close();
+  }
 
   // 2. Page load -> first heatmap drawn (the demo page over localhost).
   const loads = [];
@@ -161,6 +272,7 @@ try {
   };
 
   const result = {
+    peersInChromium,
     training,
     chromium: browser.version(),
     kernel,
@@ -173,6 +285,14 @@ try {
   } else {
     console.log(`Chromium ${result.chromium}; in-cache ceiling ${kernel.ceiling.toFixed(1)} GFLOP/s`);
     for (const row of kernel.rows) console.log(`  ${row.name}: ${row.ms.toFixed(3)} ms, ${row.gflops.toFixed(1)} GFLOP/s, ${(row.ofCeiling * 100).toFixed(0)}% of the ceiling`);
+    if (!peersInChromium) console.log('peers in Chromium not measured: bench/node_modules is missing (npm run bench installs the peers)');
+    else {
+      console.log('the same shapes against the peers in Chromium (same page, same inputs, interleaved, medians):');
+      for (const row of peersInChromium) {
+        console.log(`  ${row.name}: ${Object.entries(row.medians).map(([key, m]) => `${key} ${m.ms.toFixed(3)} ms (${m.gflops.toFixed(1)} GFLOP/s)`).join(', ')}`);
+        console.log(`    → ours ${row.ratio.toFixed(2)}× the best peer (${row.bestPeer}); outputs agree to ${Math.max(...Object.values(row.agreement)).toExponential(1)} relative`);
+      }
+    }
     console.log(`page load -> first heatmap: ${result.pageLoadToFirstHeatmapMs.toFixed(0)} ms (median of 7, localhost)`);
     console.log(`keystroke -> repaint, ${typing.tokens} tokens, 8 heads: ${result.keystroke.toRepaintMs.toFixed(1)} ms including the typing debounce; ` +
       `recompute + repaint alone ${result.keystroke.recomputeAndRepaintMs.toFixed(1)} ms, of which computing and building the DOM ` +
