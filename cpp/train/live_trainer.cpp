@@ -54,7 +54,9 @@ std::vector<TaskInfo> live_tasks() {
        "two relations at once.",
        {"previous token", "next token"}, 1, false, 0.85},
       {"text", "Tiny real text (masked words)",
-       "Short sentences from the trained model's corpus; 15% of words are hidden and predicted from both sides.",
+       "Short sentences from the trained model's corpus; 15% of words are hidden and predicted from both sides. The "
+       "target is to beat guessing by word frequency on unseen sentences; with so few sentences the model soon starts "
+       "memorising them, and the held-out loss turns back up.",
        {"previous token", "next token"}, 2, false, 0.6},
   };
 }
@@ -98,7 +100,7 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   seq_len_ = task_length(task_.id);
   if (task_.id == "text") {
     const std::vector<std::string> usable(text_lines.begin(), text_lines.end());
-    const Vocabulary words = Vocabulary::build(usable, 400, 2);
+    const Vocabulary words = Vocabulary::build(usable, 1000, 1);
     vocabulary_ = words.words();
     std::vector<std::vector<int>> sentences;
     for (const std::string& line : usable) {
@@ -143,13 +145,21 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
     evaluation_batch_ = batch_of(evaluation_);
   }
 
-  // 3. Baselines: the entropy of the evaluation targets' own frequencies is
-  //    what a model that ignores its input can reach.
-  std::map<int, double> counts;
-  for (int target : evaluation_batch_.targets) counts[target] += 1;
-  const double total = static_cast<double>(evaluation_batch_.targets.size());
-  for (const auto& entry : counts) chance_loss_ -= entry.second / total * std::log(entry.second / total);
-  target_loss_ = task_.id == "text" ? chance_loss_ : 0.1;
+  // 3. Baselines: what a model that ignores its input can reach. Synthetic
+  //    tasks: the entropy of the targets' frequencies (known in advance). Text:
+  //    guessing by word frequency, counted on the training sentences and
+  //    measured on the held-out ones (the same smoothed unigram the corpus
+  //    trainer reports); the target is to beat it.
+  if (task_.id == "text") {
+    chance_loss_ = NgramBaselines(text_train_, static_cast<int>(vocabulary_.size())).unigram(evaluation_batch_);
+    target_loss_ = chance_loss_;
+  } else {
+    std::map<int, double> counts;
+    for (int target : evaluation_batch_.targets) counts[target] += 1;
+    const double total = static_cast<double>(evaluation_batch_.targets.size());
+    for (const auto& entry : counts) chance_loss_ -= entry.second / total * std::log(entry.second / total);
+    target_loss_ = 0.1;
+  }
 
   // 4. Model and optimiser.
   TransformerConfig config;

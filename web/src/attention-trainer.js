@@ -316,8 +316,12 @@ export class AttentionTrainerElement extends HTMLElement {
       svg.append(h('svg:line', { x1: left, y1: y(loss), x2: width - right, y2: y(loss), class: cls }));
       svg.append(h('svg:text', { x: width - right - 4, y: y(loss) - 4, 'text-anchor': 'end', class: 'caption' }, text));
     };
-    guide(info.chanceLoss, `guessing by frequency ${info.chanceLoss.toFixed(2)}`, 'guide');
-    guide(info.targetLoss, `target ${info.targetLoss.toFixed(2)}`, 'guide target');
+    if (Math.abs(info.chanceLoss - info.targetLoss) < 1e-9) {
+      guide(info.targetLoss, `target: beat guessing by frequency, ${info.targetLoss.toFixed(2)}`, 'guide target');
+    } else {
+      guide(info.chanceLoss, `guessing by frequency ${info.chanceLoss.toFixed(2)}`, 'guide');
+      guide(info.targetLoss, `target ${info.targetLoss.toFixed(2)}`, 'guide target');
+    }
     for (const tick of [0, high / 2, high]) {
       svg.append(h('svg:text', { x: left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'caption' }, tick.toFixed(1)));
     }
