@@ -34,6 +34,37 @@ Workspace& workspace() {
   return instance;
 }
 
+// row[0, visible_len) = exp(row - row_max), returning their sum; keys padded
+// in key_padding_mask (indexed like row; may be null) become exactly 0 (the
+// vector exp clamps its input, so exp(-inf - max) alone would give ~1e-38).
+// row_max must be finite and no smaller than any unpadded entry.
+__attribute__((noinline)) float exponentiate_row(float* row, int visible_len, float row_max,
+                                                 const std::uint8_t* key_padding_mask) {
+  using simd::f32x4;
+  const f32x4 max_vector = simd::splat(row_max);
+  f32x4 total4 = simd::splat(0.0f);
+  int j = 0;
+  for (; j + 4 <= visible_len; j += 4) {
+    const f32x4 e = simd::exp_nonpositive(simd::sub(simd::load(row + j), max_vector));
+    simd::store(row + j, e);
+    total4 = simd::add(total4, e);
+  }
+  float total = simd::horizontal_sum(total4);
+  for (; j < visible_len; ++j) {
+    row[j] = std::exp(row[j] - row_max);
+    total += row[j];
+  }
+  if (key_padding_mask != nullptr) {
+    for (j = 0; j < visible_len; ++j) {
+      if (key_padding_mask[j] != 0) {
+        total -= row[j];
+        row[j] = 0.0f;
+      }
+    }
+  }
+  return total;
+}
+
 // row: (context_len) raw dot products -> softmax(row * logit_factor) with masked keys at 0.
 // visible_len: keys [0, visible_len) may be seen (causal); padding masks any of them.
 __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, int visible_len, float logit_factor,
@@ -64,29 +95,8 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
     std::fill(row, row + visible_len, 0.0f);
     return;
   }
-  // 3. exp(logit - max) and the row total. exp(-inf - max) clamps to ~1e-38, so
-  //    padded keys are set to exactly 0 afterwards.
-  const f32x4 max_vector = simd::splat(row_max);
-  f32x4 total4 = simd::splat(0.0f);
-  j = 0;
-  for (; j + 4 <= visible_len; j += 4) {
-    const f32x4 e = simd::exp_nonpositive(simd::sub(simd::load(row + j), max_vector));
-    simd::store(row + j, e);
-    total4 = simd::add(total4, e);
-  }
-  float total = simd::horizontal_sum(total4);
-  for (; j < visible_len; ++j) {
-    row[j] = std::exp(row[j] - row_max);
-    total += row[j];
-  }
-  if (key_padding_mask != nullptr) {
-    for (j = 0; j < visible_len; ++j) {
-      if (key_padding_mask[j] != 0) {
-        total -= row[j];
-        row[j] = 0.0f;
-      }
-    }
-  }
+  // 3. exp(logit - max) and the row total.
+  const float total = exponentiate_row(row, visible_len, row_max, key_padding_mask);
   // 4. Normalise.
   const float inverse = 1.0f / total;
   const f32x4 inverse4 = simd::splat(inverse);
@@ -154,26 +164,8 @@ void streaming_head(const float* q, int seq_len, int context_len, int head_dim, 
           continue;
         }
         work.rescale[r] = old_max == minus_infinity ? 0.0f : std::exp(old_max - new_max);
-        const f32x4 max_vector = simd::splat(new_max);
-        f32x4 total4 = simd::splat(0.0f);
-        for (j = 0; j + 4 <= visible; j += 4) {
-          const f32x4 e = simd::exp_nonpositive(simd::sub(simd::load(row + j), max_vector));
-          simd::store(row + j, e);
-          total4 = simd::add(total4, e);
-        }
-        float total = simd::horizontal_sum(total4);
-        for (; j < visible; ++j) {
-          row[j] = std::exp(row[j] - new_max);
-          total += row[j];
-        }
-        if (options.key_padding_mask != nullptr) {  // exp clamps: masked keys to exactly 0
-          for (j = 0; j < visible; ++j) {
-            if (options.key_padding_mask[j0 + j] != 0) {
-              total -= row[j];
-              row[j] = 0.0f;
-            }
-          }
-        }
+        const float total = exponentiate_row(
+            row, visible, new_max, options.key_padding_mask != nullptr ? options.key_padding_mask + j0 : nullptr);
         std::fill(row + visible, row + cols, 0.0f);
         work.row_sum[r] = work.row_sum[r] * work.rescale[r] + total;
         work.row_max[r] = new_max;

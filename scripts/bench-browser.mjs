@@ -80,12 +80,13 @@ try {
     'ort-wasm-simd-threaded.mjs': `${PEERS}/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs`,
     'ort-wasm-simd-threaded.wasm': `${PEERS}/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm`,
   };
+  const sharedPeerCode = { 'tfjs-mha.mjs': `${ROOT}scripts/tfjs-mha.mjs` };
   let peersInChromium = null;
   if (Object.values(peerFiles).every((path) => existsSync(path))) {
     const peerPage = await browser.newPage();
     await peerPage.route(`${BASE}/peers/*`, (route) => {
       const name = new URL(route.request().url()).pathname.split('/').pop();
-      const path = peerFiles[name];
+      const path = peerFiles[name] ?? sharedPeerCode[name];
       if (!path) return route.fulfill({ status: 404, body: 'not found' });
       const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
       return route.fulfill({ contentType: type, body: readFileSync(path) });
@@ -111,26 +112,15 @@ try {
         tf.wasm.setWasmPaths(new URL('peers/', location.href).href);
         await tf.setBackend('wasm');
         await tf.ready();
-        const dk = d / h;
-        const [tx, tq, tk, tv, to] = [[arrays.x, [n, d]], [arrays.wq, [d, d]], [arrays.wk, [d, d]], [arrays.wv, [d, d]], [arrays.wo, [d, d]]].map(([data, shape]) => tf.tensor(data, shape));
-        const split = (m) => tf.transpose(tf.reshape(m, [n, h, dk]), [1, 0, 2]);
-        const tfjs = () => {
-          const y = tf.tidy(() => {
-            const q = split(tf.matMul(tx, tq)), k = split(tf.matMul(tx, tk)), v = split(tf.matMul(tx, tv));
-            const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)));
-            return tf.matMul(tf.reshape(tf.transpose(tf.matMul(p, v), [1, 0, 2]), [n, d]), to);
-          });
-          const out = y.dataSync();
-          y.dispose();
-          return out;
-        };
+        const { tfjsMha } = await import(new URL('peers/tfjs-mha.mjs', location.href).href);
+        const tfjs = tfjsMha(tf, { ...arrays, seqLen: n, dModel: d, numHeads: h });
         ort.env.wasm.numThreads = 1;
         ort.env.wasm.wasmPaths = new URL('peers/', location.href).href;
         const session = await ort.InferenceSession.create(decode(model));
         const ortX = new ort.Tensor('float32', arrays.x, [n, d]);
         const implementations = {
           'attention-lab (wasm SIMD)': async () => layer.run(problem).output,
-          'tfjs-backend-wasm 4.22': async () => tfjs(),
+          'tfjs-backend-wasm 4.22': async () => tfjs.run(),
           'onnxruntime-web 1.22 (wasm)': async () => (await session.run({ x: ortX })).y.data,
         };
         const ours = await implementations['attention-lab (wasm SIMD)']();
@@ -157,7 +147,7 @@ try {
           }
         }
         layer.release();
-        [tx, tq, tk, tv, to].forEach((t) => t.dispose());
+        tfjs.dispose();
         await session.release();
         const flops = 2 * n * d * d * 4 + 4 * n * n * d;
         const medians = Object.fromEntries(Object.entries(times).map(([key, values]) => {

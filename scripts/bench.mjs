@@ -23,6 +23,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { loadEngine } from '../web/src/engine-node.js';
 import { mhaModel } from './onnx-mha.mjs';
+import { tfjsMha } from './tfjs-mha.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -175,21 +176,8 @@ try {
   if (!json) console.log(`onnxruntime-web not measured: ${error.message.split('\n')[0]} (npm run bench installs it)`);
 }
 
-function tfjsPeer({ x, wq, wk, wv, wo, seqLen: n, dModel: d, numHeads: h }) {
-  const dk = d / h;
-  const [tx, tq, tk, tv, to] = [[x, [n, d]], [wq, [d, d]], [wk, [d, d]], [wv, [d, d]], [wo, [d, d]]].map(([data, shape]) => tf.tensor(data, shape));
-  const split = (m) => tf.transpose(tf.reshape(m, [n, h, dk]), [1, 0, 2]);
-  const run = () => {
-    const y = tf.tidy(() => {
-      const q = split(tf.matMul(tx, tq)), k = split(tf.matMul(tx, tk)), v = split(tf.matMul(tx, tv));
-      const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)));
-      return tf.matMul(tf.reshape(tf.transpose(tf.matMul(p, v), [1, 0, 2]), [n, d]), to);
-    });
-    const out = y.dataSync();
-    y.dispose();
-    return out;
-  };
-  return { run, dispose: () => [tx, tq, tk, tv, to].forEach((t) => t.dispose()) };
+function tfjsPeer(inputs) {
+  return tfjsMha(tf, inputs);
 }
 
 async function ortPeer(inputs) {

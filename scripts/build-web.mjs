@@ -17,17 +17,20 @@ if (!existsSync(engine)) {
 const dist = `${root}dist`;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-await build({
-  entryPoints: [`${root}web/src/index.js`],
+// One classic script (IIFE) per entry, for the same browsers.
+const bundle = (entry, outfile, options = {}) => build({
+  entryPoints: [`${root}web/src/${entry}`],
   bundle: true,
   format: 'iife',
   platform: 'browser',
   target: ['chrome100', 'firefox100', 'safari15'],
   minify: true,
   legalComments: 'none',
-  outfile: `${dist}/attention-lab.js`,
+  outfile: `${dist}/${outfile}`,
   logLevel: 'warning',
+  ...options,
 });
+await bundle('index.js', 'attention-lab.js');
 // The live trainer: its own bundle (wasm trainer inside), started as a Web
 // Worker by <attention-trainer>, so pages that only look at attention never load it.
 const trainer = `${root}build/wasm/attention_trainer_web.js`;
@@ -35,18 +38,7 @@ if (!existsSync(trainer)) {
   console.error('build-web: build/wasm/attention_trainer_web.js is missing; run scripts/build.sh');
   process.exit(1);
 }
-await build({
-  entryPoints: [`${root}web/src/trainer-entry.js`],
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
-  legalComments: 'none',
-  loader: { '.txt': 'text' },
-  outfile: `${dist}/attention-lab-trainer.js`,
-  logLevel: 'warning',
-});
+await bundle('trainer-entry.js', 'attention-lab-trainer.js', { loader: { '.txt': 'text' } });
 cpSync(`${root}web/site`, dist, { recursive: true });
 // The trained model as a classic script next to the bundle: loads from file://
 // as well as over HTTP, and only when a widget asks for the trained model.
