@@ -79,6 +79,12 @@ test('several heads against one head of the same width, side by side', async ({ 
   expect(state.runs.map((run) => [run.heads, run.headDim])).toEqual([[4, 8], [1, 32]]);
   await expect(trainer.locator('section.run')).toHaveCount(2);
   await expect(trainer.locator('.key li')).toHaveCount(2);
+  // hovering a heatmap cell reads it out: from position, to position, weight
+  const canvas = trainer.locator('.card canvas').first();
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.15);
+  await expect(trainer.locator('.card .readout').first()).toHaveText(/^2 \d → 1 \d: \d+%$/);
   // switching the comparison off leaves one run
   await trainer.locator('input[name="compare"]').uncheck();
   await page.waitForFunction(() => document.querySelector('#compare').state.runs.length === 1);

@@ -360,8 +360,19 @@ export class AttentionTrainerElement extends HTMLElement {
           for (let hd = 0; hd < run.info.heads; hd++) {
             const canvas = h('canvas', { class: 'map', role: 'img' });
             const roles = h('ul', { class: 'roles' });
-            const card = h('div', { class: 'card' }, h('h4', {}, `Layer ${l + 1} · head ${hd + 1}`), canvas, roles);
-            cards.push({ card, canvas, roles, n });
+            const readout = h('p', { class: 'readout' }, ' ');
+            const card = h('div', { class: 'card' }, h('h4', {}, `Layer ${l + 1} · head ${hd + 1}`), canvas, readout, roles);
+            const entry = { card, canvas, roles, readout, n, weights: null, tokens: [] };
+            // hover a cell: which position attends to which, and how strongly
+            canvas.addEventListener('pointermove', (event) => {
+              const box = canvas.getBoundingClientRect();
+              const j = Math.floor(((event.clientX - box.left) / box.width) * entry.n);
+              const i = Math.floor(((event.clientY - box.top) / box.height) * entry.n);
+              if (!entry.weights || i < 0 || j < 0 || i >= entry.n || j >= entry.n) return;
+              readout.textContent = `${i + 1} ${entry.tokens[i]} → ${j + 1} ${entry.tokens[j]}: ${percent(entry.weights[i * entry.n + j])}`;
+            });
+            canvas.addEventListener('pointerleave', () => { readout.textContent = ' '; });
+            cards.push(entry);
             row.push(card);
           }
           layers.push(h('div', { class: 'layer' }, ...row));
@@ -380,6 +391,8 @@ export class AttentionTrainerElement extends HTMLElement {
       roles.forEach((role, index) => {
         const { card, canvas, roles: list } = cards[index];
         const weights = attention.subarray(index * n * n, (index + 1) * n * n);
+        cards[index].weights = weights;
+        cards[index].tokens = tokens;
         drawHeatmap(canvas, weights, n, n, { cell: n > 12 ? 8 : 10 });
         const best = role.best >= 0 ? run.info.roles[role.best] : null;
         card.classList.toggle('lit', best !== null);
