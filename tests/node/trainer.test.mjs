@@ -128,3 +128,20 @@ test('the training loop: step, start, pause, reset and the 1-head comparison', a
   assert.throws(() => loop.handle({ type: 'explode' }), /unknown command/);
   loop.dispose();
 });
+
+test('a run stops by itself at maxSteps and stays stopped until reset', async () => {
+  const { snapshots, onSnapshot } = collector();
+  const loop = new TrainingLoop(engine, { text: '', onSnapshot, sliceMs: 10, snapshotMs: 10, maxSteps: 5 });
+  loop.handle({ type: 'configure', options: { task: 'reverse', heads: 2, dModel: 16 } });
+  loop.handle({ type: 'start' });
+  for (let i = 0; i < 100 && snapshots.at(-1).running !== false; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let i = 0; i < 100 && loop.running; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const stoppedAt = snapshots.at(-1).runs[0].evaluation.step;
+  assert.equal(loop.running, false);
+  assert.ok(stoppedAt >= 5, `stopped at ${stoppedAt}`);
+  loop.handle({ type: 'start' });
+  assert.equal(loop.running, false, 'start does not restart a finished run');
+  loop.handle({ type: 'reset' });
+  assert.equal(snapshots.at(-1).runs[0].evaluation.step, 0);
+  loop.dispose();
+});

@@ -13,6 +13,7 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { h, legend, drawHeatmap } from './draw.js';
 import { STYLES, TRAINER_STYLES } from './styles.js';
 import { connectTrainer } from './trainer-client.js';
+import { MAX_STEPS } from './training-loop.js';
 
 const DEFAULTS = { task: 'copy-previous', heads: 4, dModel: 32, layers: 0, learningRate: 0.003, seed: 1 };
 const HEADS = [1, 2, 4, 8];
@@ -286,7 +287,8 @@ export class AttentionTrainerElement extends HTMLElement {
       const speed = run.stepMs ? `, ${run.stepMs.toFixed(1)} ms a step` : '';
       parts.push(`${run.label}: held-out loss ${nats(run.evaluation.loss)} (target ${run.info.targetLoss.toFixed(2)})${reached}${speed}`);
     }
-    this._status.textContent = `${parts.join(' · ')}.`;
+    const stopped = !snapshot.running && first.evaluation.step >= MAX_STEPS;
+    this._status.textContent = `${parts.join(' · ')}.${stopped ? ` Stopped after ${MAX_STEPS.toLocaleString('en')} steps; Reset to start again.` : ''}`;
     this._chart.replaceChildren(this._lossChart(snapshot));
     this._renderRuns(snapshot);
     const task = this._tasks.find((t) => t.id === snapshot.options.task);

@@ -4,7 +4,7 @@
 // roles) and timing. The same loop runs in the Web Worker and, where a worker
 // cannot start (a page opened from file://), on the page in shorter slices.
 
-const MAX_STEPS = 20000;  // a forgotten tab stops eventually
+export const MAX_STEPS = 20000;  // a forgotten tab stops eventually
 
 function now() {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
@@ -14,14 +14,16 @@ export class TrainingLoop {
   /**
    * engine: createTrainerEngine(); text: the text task's sentences;
    * onSnapshot(snapshot): called after every evaluation;
-   * sliceMs: work per turn of the event loop; snapshotMs: evaluation interval.
+   * sliceMs: work per turn of the event loop; snapshotMs: evaluation interval;
+   * maxSteps: where a run stops by itself.
    */
-  constructor(engine, { text = '', onSnapshot, sliceMs = 50, snapshotMs = 150 }) {
+  constructor(engine, { text = '', onSnapshot, sliceMs = 50, snapshotMs = 150, maxSteps = MAX_STEPS }) {
     this.engine = engine;
     this.text = text;
     this.onSnapshot = onSnapshot;
     this.sliceMs = sliceMs;
     this.snapshotMs = snapshotMs;
+    this.maxSteps = maxSteps;
     this.runs = [];
     this.running = false;
     this.timer = null;
@@ -72,6 +74,10 @@ export class TrainingLoop {
 
   start() {
     if (this.running || !this.runs.length) return;
+    if (this.runs.some((run) => (run.lastStep ?? 0) >= this.maxSteps)) {  // stays stopped; says so
+      this._report(false);
+      return;
+    }
     this.running = true;
     this._schedule();
     this._report(false);
@@ -127,13 +133,9 @@ export class TrainingLoop {
       for (const run of this.runs) this._steps(run, Math.max(1, Math.min(50, Math.round(4 / Math.max(run.stepMs, 0.05)))));
     }
     if (!this.lastReport || now() - this.lastReport >= this.snapshotMs) this._report(false);
-    if (this.runs.some((run) => run.trainer.info && this._stepsDone(run) >= MAX_STEPS)) this.running = false;
+    if (this.runs.some((run) => (run.lastStep ?? 0) >= this.maxSteps)) this.running = false;
     if (this.running) this._schedule();
     else this._report(false);
-  }
-
-  _stepsDone(run) {
-    return run.lastStep ?? 0;
   }
 
   _report(reset) {
