@@ -705,22 +705,37 @@ export class AttentionLabElement extends HTMLElement {
   _heatmapView(head) {
     const { tokens, seqLen, contextTokens, contextLen } = this._result;
     const cell = Math.max(12, Math.min(34, Math.floor(340 / Math.max(seqLen, contextLen))));
-    const canvas = h('canvas', { role: 'img', 'aria-label': `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number` });
+    // One canvas for the life of the widget (redrawn in place: a new canvas on
+    // every keystroke costs a new layer to raster); its handlers read the head
+    // currently shown.
+    if (!this._heatCanvasElement) {
+      const canvas = h('canvas', { role: 'img' });
+      const cellAt = (event) => {
+        const shown = this._heatShown;
+        const rect = canvas.getBoundingClientRect();
+        return {
+          shown,
+          row: Math.floor(((event.clientY - rect.top) / rect.height) * shown.seqLen),
+          col: Math.floor(((event.clientX - rect.left) / rect.width) * shown.contextLen),
+        };
+      };
+      canvas.addEventListener('mousemove', (event) => {
+        const { shown, row, col } = cellAt(event);
+        if (row < 0 || col < 0 || row >= shown.seqLen || col >= shown.contextLen) return;
+        this._setHover(row, { row, col });
+        this._showTooltip(event, `From “${shown.tokens[row]}” to “${shown.contextTokens[col]}”: ${percent(shown.head.weights[row * shown.contextLen + col])}`);
+      });
+      canvas.addEventListener('mouseleave', () => { this._hideTooltip(); this._setHover(null); });
+      canvas.addEventListener('click', (event) => {
+        const { shown, row } = cellAt(event);
+        if (row >= 0 && row < shown.seqLen) this._toggleLock(row);
+      });
+      this._heatCanvasElement = canvas;
+    }
+    const canvas = this._heatCanvasElement;
+    this._heatShown = { head, tokens, contextTokens, seqLen, contextLen };
+    canvas.setAttribute('aria-label', `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`);
     drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell });
-    canvas.addEventListener('mousemove', (event) => {
-      const rect = canvas.getBoundingClientRect();
-      const col = Math.floor(((event.clientX - rect.left) / rect.width) * contextLen);
-      const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
-      if (row < 0 || col < 0 || row >= seqLen || col >= contextLen) return;
-      this._setHover(row, { row, col });
-      this._showTooltip(event, `From “${tokens[row]}” to “${contextTokens[col]}”: ${percent(head.weights[row * contextLen + col])}`);
-    });
-    canvas.addEventListener('mouseleave', () => { this._hideTooltip(); this._setHover(null); });
-    canvas.addEventListener('click', (event) => {
-      const rect = canvas.getBoundingClientRect();
-      const row = Math.floor(((event.clientY - rect.top) / rect.height) * seqLen);
-      if (row >= 0 && row < seqLen) this._toggleLock(row);
-    });
     const labelSpan = (token, index, axis) => {
       const span = h('span', { 'data-index': index, title: token }, token);
       if (axis === 'col') { span.style.width = `${cell}px`; } else { span.style.height = `${cell}px`; }

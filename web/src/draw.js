@@ -23,16 +23,18 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// The colour key: a CSS gradient through 11 viridis stops (no canvas to
+// create and fill on every redraw; set through the CSSOM, which a strict
+// style-src CSP allows).
+let legendGradient = null;
 export function legend() {
-  const canvas = h('canvas', { width: 140, height: 10, 'aria-hidden': 'true' });
-  const context = canvas.getContext('2d');
-  if (context) {
-    for (let x = 0; x < 140; x++) {
-      context.fillStyle = interpolateViridis(x / 139);
-      context.fillRect(x, 0, 1, 10);
-    }
+  if (!legendGradient) {
+    const stops = Array.from({ length: 11 }, (_, i) => `${interpolateViridis(i / 10)} ${i * 10}%`);
+    legendGradient = `linear-gradient(to right, ${stops.join(', ')})`;
   }
-  return h('div', { class: 'legend' }, h('span', {}, '0%'), canvas, h('span', {}, '100% attention weight (viridis scale)'));
+  const bar = h('span', { class: 'bar', 'aria-hidden': 'true' });
+  bar.style.backgroundImage = legendGradient;
+  return h('div', { class: 'legend' }, h('span', {}, '0%'), bar, h('span', {}, '100% attention weight (viridis scale)'));
 }
 
 // Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.

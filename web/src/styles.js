@@ -112,7 +112,7 @@ button, select, input { font: inherit; color: inherit; }
 table.matrix th.hot, .col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
 .heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
 .legend { display: flex; align-items: center; gap: 6px; font-size: 0.75em; color: var(--al-muted); margin: 6px 0; }
-.legend canvas { width: 140px; height: 10px; border-radius: 2px; }
+.legend .bar { display: inline-block; width: 140px; height: 10px; border-radius: 2px; }
 .overlay-toggles { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; font-size: 0.85em; }
 .overlay-toggles label { display: inline-flex; align-items: center; gap: 4px; border: 1px solid var(--al-border); border-radius: 6px; padding: 1px 6px; cursor: pointer; }
 .lines svg { max-width: 100%; height: auto; display: block; }
