@@ -34,6 +34,13 @@ void TransformerParams<Real>::allocate(const TransformerConfig& c) {
   output_bias.assign(static_cast<std::size_t>(c.vocab_size), Real(0));
 }
 
+std::size_t parameter_count(const TransformerConfig& c) {
+  const std::size_t d = static_cast<std::size_t>(c.d_model), ff = static_cast<std::size_t>(c.d_ff);
+  const std::size_t per_layer = 9 * d + 4 * d * d + d * ff + ff + ff * d;  // as allocate() lays a layer out
+  return static_cast<std::size_t>(c.vocab_size) * d + static_cast<std::size_t>(c.max_len) * d +
+         static_cast<std::size_t>(c.num_layers) * per_layer + 2 * d + static_cast<std::size_t>(c.vocab_size);
+}
+
 template <typename Real>
 void TransformerParams<Real>::for_each(
     const std::function<void(const std::string&, std::vector<Real>&)>& visit) {
@@ -256,6 +263,12 @@ std::string load_model(const std::uint8_t* bytes, std::size_t size, LoadedModel&
                     fields[2] >= 1 && fields[2] <= 64 && fields[1] % fields[2] == 0 && fields[3] >= 1 &&
                     fields[3] <= 48 && fields[4] >= 1 && fields[4] <= 16384 && fields[5] >= 1 && fields[5] <= 8192;
   if (!sane) return "model file header has impossible sizes (corrupted?)";
+  // every parameter takes 2 bytes (float16): a header promising more than the
+  // file holds is refused before anything is allocated for it
+  if (parameter_count(c) > size / 2) {
+    return "model file is too short for the sizes in its header (" + std::to_string(parameter_count(c)) +
+           " parameters; corrupted or truncated?)";
+  }
   if (crc32(bytes, size - 4) != stored_crc) {
     return "model file is corrupted or truncated (checksum mismatch)";
   }

@@ -52,6 +52,11 @@ struct TransformerParams {
   std::size_t parameter_count();
 };
 
+// How many parameters a configuration has (what allocate() would make),
+// computed without allocating: the model loader checks it against the file's
+// length before trusting a header.
+std::size_t parameter_count(const TransformerConfig& c);
+
 // Random initialisation, identical on every platform (own generator): roughly
 // N(0, std^2) (sum of four uniforms), LayerNorm gains 1, biases 0, output
 // projections (W_O, W_2) scaled by 1/sqrt(2 * num_layers). The trainer starts

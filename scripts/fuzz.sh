@@ -19,7 +19,14 @@ for target in tokenizer model; do
   binary=build/fuzz/${target}_fuzz
   [ "$target" = model ] && binary=build/fuzz/model_loader_fuzz
   echo "fuzzing $target for ${seconds}s"
+  # (the fuzzer's own status decides: a crash, a leak or an out-of-memory fails the run)
+  status=0
   "$binary" -max_total_time="$seconds" -max_len=4096 -artifact_prefix=build/fuzz/artifacts/ \
-    -print_final_stats=1 build/fuzz/corpus/$target 2>&1 | grep -E 'stat::number_of_executed_units|Done|ERROR|SUMMARY' || true
-  test "${PIPESTATUS[0]}" -eq 0
+    -print_final_stats=1 build/fuzz/corpus/$target > "build/fuzz/$target.log" 2>&1 || status=$?
+  grep -E 'stat::number_of_executed_units|Done|ERROR|SUMMARY' "build/fuzz/$target.log" || true
+  if [ "$status" -ne 0 ]; then
+    echo "fuzzing $target failed (exit $status): the input is in build/fuzz/artifacts/, the log in build/fuzz/$target.log"
+    tail -n 40 "build/fuzz/$target.log"
+    exit 1
+  fi
 done

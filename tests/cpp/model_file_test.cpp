@@ -82,6 +82,31 @@ TEST(ModelFile, CorruptTruncatedAndForeignBytesGiveClearErrors) {
 namespace attention_lab {
 namespace {
 
+TEST(ModelFile, ParameterCountWithoutAllocatingMatchesAllocate) {
+  for (const TransformerConfig& c : {TransformerConfig{13, 8, 2, 2, 12, 8}, TransformerConfig{100, 64, 4, 3, 256, 32},
+                                     TransformerConfig{5, 6, 3, 1, 1, 2}}) {
+    TransformerParams<float> params;
+    params.allocate(c);
+    EXPECT_EQ(parameter_count(c), params.parameter_count());
+  }
+}
+
+// Found by the model-loader fuzzer: a 76-byte file with a valid checksum whose
+// header promised 48 layers of d_model 1540 (about 800 million parameters);
+// the loader allocated them (3 GB) before reading a single tensor.
+TEST(ModelFile, HeaderPromisingMoreThanTheFileHoldsIsRefusedBeforeAllocating) {
+  const std::vector<std::uint8_t> forged = {
+      0x41, 0x54, 0x54, 0x4e, 0x4c, 0x41, 0x42, 0x31, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
+      0x04, 0x06, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00,
+      0x04, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00, 0x3c, 0x70, 0x61, 0x64, 0x3e, 0x0a, 0x3c, 0x75,
+      0x6e, 0x6b, 0x3e, 0x0a, 0x3c, 0x6d, 0x61, 0x73, 0x6b, 0x3e, 0x0a, 0x61, 0x0a, 0x63, 0x0a, 0x2e,
+      0x02, 0x00, 0x00, 0x00, 0x7b, 0x8f, 0xb5, 0xb5, 0x1d, 0x54, 0xda, 0x38};
+  LoadedModel model;
+  const std::string problem = load_model(forged.data(), forged.size(), model);
+  EXPECT_NE(problem.find("too short for the sizes in its header"), std::string::npos) << problem;
+  EXPECT_TRUE(model.params.layers.empty()) << "nothing may be allocated for a forged header";
+}
+
 TEST(Ablation, SwitchingAHeadOffEqualsZeroingItsRowsOfWO) {
   TransformerParams<float> params;
   params.allocate({12, 16, 4, 2, 20, 10});

@@ -112,6 +112,29 @@ test('bad settings get a clear message, and markup in a task name stays text', a
   await expect(trainer.locator('img')).toHaveCount(0);
 });
 
+test('removed while training and added back, it stops its worker and starts over cleanly', async ({ page }) => {
+  await page.goto('/index.html');
+  const trainer = await trainerReady(page, '#trainer');
+  await trainer.locator('button.primary').click();
+  await page.waitForFunction(() => document.querySelector('#trainer').state.step >= 10);
+  const workers = () => page.workers().length;
+  const before = workers();
+  await page.evaluate(() => {
+    const el = document.querySelector('#trainer');
+    window.__parked = el;
+    el.remove();
+  });
+  await expect.poll(workers).toBe(before - 1);
+  await page.evaluate(() => document.querySelector('#s5').parentElement.append(window.__parked));
+  await trainer.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => {
+    const { mode, running, step } = document.querySelector('#trainer').state;
+    return mode === 'worker' && !running && step === 0;
+  });
+  await trainer.locator('button', { hasText: 'Step' }).click();
+  await page.waitForFunction(() => document.querySelector('#trainer').state.step === 1);
+});
+
 test('opened from file://, where Chromium allows no worker, it trains on the page', async ({ page }) => {
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));

@@ -76,7 +76,7 @@ export class AttentionTrainerElement extends HTMLElement {
   }
 
   connectedCallback() {
-    // The trainer (its own ~700 KB bundle) starts only when the widget comes
+    // The trainer (its own ~650 KB bundle) starts only when the widget comes
     // near the viewport: a page with trainers further down loads as fast as one without.
     if (this._connecting || this._observer) return;
     if (typeof IntersectionObserver !== 'function') {
@@ -95,7 +95,11 @@ export class AttentionTrainerElement extends HTMLElement {
 
   _connect() {
     this._status.textContent = 'Loading the trainer…';
-    this._connecting = connectTrainer((message) => this._receive(message)).then((connection) => {
+    const attempt = connectTrainer((message) => this._receive(message)).then((connection) => {
+      if (this._connecting !== attempt) {  // removed from the page meanwhile
+        connection.close();
+        return;
+      }
       this._connection = connection;
       for (const command of this._queue.splice(0)) connection.send(command);
       this._mode.textContent = connection.mode === 'worker' ? 'trains in a Web Worker' : 'trains on this page';
@@ -103,6 +107,7 @@ export class AttentionTrainerElement extends HTMLElement {
       this._showError(error.message);
       this._rejectReady(error);
     });
+    this._connecting = attempt;
   }
 
   disconnectedCallback() {
@@ -111,7 +116,8 @@ export class AttentionTrainerElement extends HTMLElement {
     if (this._connection) this._connection.close();
     this._connection = null;
     this._connecting = null;
-    this._running = false;
+    this._queue = [];
+    this._setRunning(false);
   }
 
   attributeChangedCallback() {
