@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "js_values.h"
 #include "../attention.h"
 #include "../seeded_model.h"
 #include "../transformer.h"
@@ -25,14 +26,6 @@ using emscripten::val;
 
 namespace attention_lab {
 namespace {
-
-bool is_missing(const val& value) { return value.isUndefined() || value.isNull(); }
-
-val error_result(const std::string& message) {
-  val result = val::object();
-  result.set("error", message);
-  return result;
-}
 
 // Copies a JS typed array (or plain array of numbers) into dst with one set().
 // Returns "" or what is wrong with it.
@@ -52,22 +45,6 @@ std::string copy_in(const val& args, const char* name, std::size_t expected, con
   val view{emscripten::typed_memory_view(dst.size(), dst.data())};
   view.call<void>("set", source);
   return "";
-}
-
-int read_int(const val& args, const char* name, int fallback, std::string& problem) {
-  const val value = args[name];
-  if (is_missing(value)) return fallback;
-  if (!value.isNumber()) {
-    problem = std::string(name) + " must be a number";
-    return 0;
-  }
-  const double number = value.as<double>();
-  if (!std::isfinite(number) || number != std::floor(number) || number < -2147483648.0 ||
-      number > 2147483647.0) {
-    problem = std::string(name) + " must be a whole number (got " + format_number(number) + ")";
-    return 0;
-  }
-  return static_cast<int>(number);
 }
 
 template <typename Real>

@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "js_values.h"
 #include "../train/live_trainer.h"
 
+using attention_lab::error_result;
+using attention_lab::is_missing;
 using emscripten::val;
 using attention_lab::train::HeadRole;
 using attention_lab::train::LiveOptions;
@@ -25,12 +28,6 @@ namespace {
 std::vector<std::unique_ptr<LiveTrainer>>& trainers() {
   static std::vector<std::unique_ptr<LiveTrainer>> all;
   return all;
-}
-
-val error_result(const std::string& message) {
-  val result = val::object();
-  result.set("error", message);
-  return result;
 }
 
 LiveTrainer* find(int handle) {
@@ -46,16 +43,14 @@ val array_of(const std::vector<T>& values) {
   return out;
 }
 
-// A whole number option in [low, high], or fallback when absent.
+// A whole number option in [low, high], left as it is when absent.
 bool read_int(const val& options, const char* name, int low, int high, int& out, std::string& problem) {
-  const val value = options[name];
-  if (value.isUndefined() || value.isNull()) return true;
-  const double number = value.isNumber() ? value.as<double>() : NAN;
-  if (!std::isfinite(number) || number != std::floor(number) || number < low || number > high) {
+  const int value = attention_lab::read_int(options, name, out, problem);
+  if (!problem.empty() || value < low || value > high) {
     problem = std::string(name) + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high);
     return false;
   }
-  out = static_cast<int>(number);
+  out = value;
   return true;
 }
 
@@ -78,7 +73,7 @@ val tasks() {
 
 // options: { task, dModel, heads, layers, batchSize, learningRate, seed }; text: sentences, one a line.
 val create_trainer(val options, std::string text) {
-  if (options.isUndefined() || options.isNull()) options = val::object();
+  if (is_missing(options)) options = val::object();
   LiveOptions o;
   std::string problem;
   if (!options["task"].isUndefined()) {
@@ -94,7 +89,7 @@ val create_trainer(val options, std::string text) {
   }
   o.seed = static_cast<std::uint64_t>(seed);
   const val lr = options["learningRate"];
-  if (!lr.isUndefined() && !lr.isNull()) {
+  if (!is_missing(lr)) {
     if (!lr.isNumber()) return error_result("learningRate must be a number");
     o.learning_rate = lr.as<double>();
   }
