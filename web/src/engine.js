@@ -2,6 +2,7 @@
 // in (single file, wasm embedded), so nothing is fetched at run time.
 import createAttentionModule from '../../build/wasm/attention_engine_web.js';
 import { createEngine } from './engine-core.js';
+import { startModule } from './wasm-module.js';
 
 let loading;
 
@@ -11,12 +12,7 @@ export function loadEngine() {
     if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
       return Promise.reject(new Error('This browser cannot run WebAssembly, which attention-lab needs.'));
     }
-    // Compiled synchronously (see CMakeLists.txt), the factory hands back the
-    // module itself with a `ready` promise; asynchronously, the promise.
-    loading = new Promise((resolve) => {
-      const created = createAttentionModule();
-      resolve(typeof created.then === 'function' ? created : created.ready);
-    }).then(createEngine);
+    loading = startModule(createAttentionModule).then(createEngine);
   }
   return loading;
 }

@@ -7,15 +7,13 @@
 import createTrainerModule from '../../build/wasm/attention_trainer_web.js';
 import tinyText from '../model/tiny-text.txt';
 import { createTrainerEngine } from './trainer-core.js';
+import { startModule } from './wasm-module.js';
 import { TrainingLoop } from './training-loop.js';
 
 let loading;
 function loadTrainerEngine() {
   if (!loading) {
-    loading = new Promise((resolve) => {
-      const created = createTrainerModule();
-      resolve(typeof created.then === 'function' ? created : created.ready);
-    }).then(createTrainerEngine);
+    loading = startModule(createTrainerModule).then(createTrainerEngine);
   }
   return loading;
 }
