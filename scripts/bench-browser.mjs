@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { mhaModel } from './onnx-mha.mjs';
+import { problem } from './bench-problem.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 8283;
@@ -97,9 +98,8 @@ try {
     await peerPage.goto(`${BASE}/peers.html`);
     peersInChromium = [];
     for (const [name, n, d, h, repetitions] of [['S1', 12, 64, 4, 30], ['S2', 32, 512, 8, 20], ['S3', 512, 768, 12, 5]]) {
-      let seed = 7;
-      const fill = (size) => Float32Array.from({ length: size }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5);
-      const inputs = { x: fill(n * d), wq: fill(d * d), wk: fill(d * d), wv: fill(d * d), wo: fill(d * d) };
+      const { x, wq, wk, wv, wo } = problem({ seqLen: n, dModel: d, heads: h });
+      const inputs = { x, wq, wk, wv, wo };
       const encoded = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
       const model = Buffer.from(mhaModel({ ...inputs, seqLen: n, dModel: d, heads: h })).toString('base64');
       peersInChromium.push(await peerPage.evaluate(async ({ name, n, d, h, repetitions, encoded, model }) => {

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { loadEngine } from '../web/src/engine-node.js';
 import { mhaModel } from './onnx-mha.mjs';
 import { tfjsMha } from './tfjs-mha.mjs';
+import { problem } from './bench-problem.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -31,10 +32,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // the wasm memory (it never shrinks, so that is the run's peak) and the RSS.
 if (process.argv.includes('--s4-memory')) {
   const engine = await loadEngine();
-  const [n, d] = [2048, 768];
-  let seed = 9;
-  const fill = (size) => Float32Array.from({ length: size }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5);
-  const inputs = { x: fill(n * d), wq: fill(d * d), wk: fill(d * d), wv: fill(d * d), wo: fill(d * d), numHeads: 12, wantAttention: false };
+  const inputs = problem({ seqLen: 2048, dModel: 768, heads: 12 });
   const layer = engine.prepareLayer(inputs);
   layer.run(inputs);
   console.log(JSON.stringify({ wasmMemoryBytes: engine.memoryBytes(), mallocBytesInUse: engine.heapBytesInUse(), rssBytes: process.memoryUsage().rss }));
@@ -58,20 +56,6 @@ const SHAPES = ALL_SHAPES.filter((shape) => !only || only.has(shape.name));
 // FLOPs of one forward pass (multiply-add = 2): Q, K, V and W_O projections, QKᵀ and weights·V.
 const flopsOf = ({ seqLen, dModel }) => 2 * seqLen * dModel * dModel * 4 + 2 * 2 * seqLen * seqLen * dModel;
 
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296 - 0.5;
-  };
-}
-
-function problem({ seqLen, dModel, heads }) {
-  const next = random(seqLen * 31 + dModel);
-  const matrix = (n) => Float32Array.from({ length: n }, next);
-  return { x: matrix(seqLen * dModel), wq: matrix(dModel * dModel), wk: matrix(dModel * dModel), wv: matrix(dModel * dModel),
-    wo: matrix(dModel * dModel), seqLen, dModel, numHeads: heads, wantAttention: false, wantHeadOutputs: false };
-}
 
 // Plain JavaScript multi-head attention: the peer a page author writes by hand.
 function plainJs({ x, wq, wk, wv, wo, seqLen: n, dModel: d, numHeads: h }) {
