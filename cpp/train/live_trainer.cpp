@@ -99,11 +99,10 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   // 2. Vocabulary and data.
   seq_len_ = task_length(task_.id);
   if (task_.id == "text") {
-    const std::vector<std::string> usable(text_lines.begin(), text_lines.end());
-    const Vocabulary words = Vocabulary::build(usable, 1000, 1);
+    const Vocabulary words = Vocabulary::build(text_lines, 1000, 1);
     vocabulary_ = words.words();
     std::vector<std::vector<int>> sentences;
-    for (const std::string& line : usable) {
+    for (const std::string& line : text_lines) {
       std::vector<int> ids = words.encode(line);
       const auto unknown = std::count(ids.begin(), ids.end(), Vocabulary::kUnknown);
       if (ids.size() >= 4 && static_cast<int>(ids.size()) <= seq_len_ && unknown * 5 <= static_cast<long>(ids.size())) {
