@@ -351,8 +351,39 @@ float gelu(float x) {
 
 }  // namespace
 
+void pack_transformer(const TransformerParams<float>& params, PackedTransformer& packed) {
+  const TransformerConfig& c = params.config;
+  packed.attention.resize(params.layers.size());
+  packed.mlp_in.resize(params.layers.size());
+  packed.mlp_out.resize(params.layers.size());
+  for (std::size_t l = 0; l < params.layers.size(); ++l) {
+    const TransformerLayer<float>& layer = params.layers[l];
+    MhaInputs<float> weights;
+    weights.w_q = layer.w_q.data();
+    weights.w_k = layer.w_k.data();
+    weights.w_v = layer.w_v.data();
+    weights.w_o = layer.w_o.data();
+    weights.b_q = layer.b_q.data();
+    weights.b_k = layer.b_k.data();
+    weights.b_v = layer.b_v.data();
+    weights.b_o = layer.b_o.data();
+    pack_layer(c.d_model, weights, packed.attention[l]);
+    pack_columns(layer.w_1.data(), c.d_model, c.d_ff, c.d_ff, packed.mlp_in[l]);
+    pack_columns(layer.w_2.data(), c.d_ff, c.d_model, c.d_model, packed.mlp_out[l]);
+  }
+  pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, packed.embedding_t);
+}
+
 void run_transformer(const TransformerParams<float>& params, const std::vector<int>& ids, bool want_logits,
                      TransformerRun& run, const TransformerRunOptions& run_options) {
+  PackedTransformer packed;
+  pack_transformer(params, packed);
+  run_transformer(params, packed, ids, want_logits, run, run_options);
+}
+
+void run_transformer(const TransformerParams<float>& params, const PackedTransformer& packed,
+                     const std::vector<int>& ids, bool want_logits, TransformerRun& run,
+                     const TransformerRunOptions& run_options, int logits_row) {
   const TransformerConfig& c = params.config;
   const int n = static_cast<int>(ids.size());
   const int d = c.d_model;
@@ -366,7 +397,6 @@ void run_transformer(const TransformerParams<float>& params, const std::vector<i
     for (int k = 0; k < d; ++k) x[static_cast<std::size_t>(i) * d + k] = token[k] + position[k];
   }
   std::vector<float> hidden(static_cast<std::size_t>(n) * c.d_ff), mlp_out(x.size());
-  PackedMatrix w_1, w_2;
   for (int l = 0; l < c.num_layers; ++l) {
     const TransformerLayer<float>& layer = params.layers[static_cast<std::size_t>(l)];
     // 2. x = x + MHA(LN_1(x)), the same kernel the widget uses for a single layer.
@@ -382,51 +412,47 @@ void run_transformer(const TransformerParams<float>& params, const std::vector<i
     options.temperature = run_options.temperature;
     MhaInputs<float> inputs;
     inputs.x = normed.data();
-    inputs.w_q = layer.w_q.data();
-    inputs.w_k = layer.w_k.data();
-    inputs.w_v = layer.w_v.data();
-    inputs.w_o = layer.w_o.data();
-    inputs.b_q = layer.b_q.data();
-    inputs.b_k = layer.b_k.data();
-    inputs.b_v = layer.b_v.data();
-    inputs.b_o = layer.b_o.data();
     MhaOutputs<float> outputs;
     outputs.output = attended.data();
     outputs.attention = run.attention.data() + static_cast<std::size_t>(l) * c.num_heads * n * n;
-    multi_head_attention(shape, options, inputs, outputs);
+    multi_head_attention(shape, options, packed.attention[static_cast<std::size_t>(l)], inputs, outputs);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] += attended[k];
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2
     layer_norm(x.data(), n, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());
-    pack_columns(layer.w_1.data(), d, c.d_ff, c.d_ff, w_1);
-    gemm_packed(n, normed.data(), d, w_1, layer.b_1.data(), hidden.data(), c.d_ff);
+    gemm_packed(n, normed.data(), d, packed.mlp_in[static_cast<std::size_t>(l)], layer.b_1.data(), hidden.data(), c.d_ff);
     for (float& value : hidden) value = gelu(value);
-    pack_columns(layer.w_2.data(), c.d_ff, d, d, w_2);
-    gemm_packed(n, hidden.data(), c.d_ff, w_2, layer.b_2.data(), mlp_out.data(), d);
+    gemm_packed(n, hidden.data(), c.d_ff, packed.mlp_out[static_cast<std::size_t>(l)], layer.b_2.data(), mlp_out.data(), d);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] += mlp_out[k];
   }
   // 4. Final LayerNorm, then (optionally) logits against the tied embedding.
   run.hidden.resize(x.size());
   layer_norm(x.data(), n, d, params.final_gain.data(), params.final_bias.data(), run.hidden.data());
   if (want_logits) {
-    PackedMatrix embedding_t;
-    pack_columns_transposed(params.token_embedding.data(), d, c.vocab_size, d, embedding_t);
-    run.logits.resize(static_cast<std::size_t>(n) * c.vocab_size);
-    gemm_packed(n, run.hidden.data(), d, embedding_t, params.output_bias.data(), run.logits.data(), c.vocab_size);
+    const bool one_row = logits_row >= 0 && logits_row < n;
+    const int rows = one_row ? 1 : n;
+    const float* from = run.hidden.data() + (one_row ? static_cast<std::size_t>(logits_row) * d : 0);
+    run.logits.resize(static_cast<std::size_t>(rows) * c.vocab_size);
+    gemm_packed(rows, from, d, packed.embedding_t, params.output_bias.data(), run.logits.data(), c.vocab_size);
   } else {
     run.logits.clear();
   }
 }
 
 double masked_sentence_loss(const TransformerParams<float>& params, const std::vector<int>& ids,
-                            const TransformerRunOptions& options) {
+                            const TransformerRunOptions& options, const PackedTransformer* packed) {
+  PackedTransformer packed_here;
+  if (packed == nullptr) {
+    pack_transformer(params, packed_here);
+    packed = &packed_here;
+  }
   const int vocab = params.config.vocab_size;
   std::vector<int> masked = ids;
   TransformerRun run;
   double total = 0;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     masked[i] = Vocabulary::kMask;
-    run_transformer(params, masked, true, run, options);
-    const float* row = run.logits.data() + i * static_cast<std::size_t>(vocab);
+    run_transformer(params, *packed, masked, true, run, options, static_cast<int>(i));  // row i's logits only
+    const float* row = run.logits.data();
     double row_max = row[0], sum = 0;
     for (int k = 1; k < vocab; ++k) row_max = std::max<double>(row_max, row[k]);
     for (int k = 0; k < vocab; ++k) sum += std::exp(row[k] - row_max);
@@ -437,12 +463,18 @@ double masked_sentence_loss(const TransformerParams<float>& params, const std::v
 }
 
 std::vector<std::pair<int, float>> masked_predictions(const TransformerParams<float>& params, std::vector<int> ids,
-                                                      int position, int k, const TransformerRunOptions& options) {
+                                                      int position, int k, const TransformerRunOptions& options,
+                                                      const PackedTransformer* packed) {
+  PackedTransformer packed_here;
+  if (packed == nullptr) {
+    pack_transformer(params, packed_here);
+    packed = &packed_here;
+  }
   const int vocab = params.config.vocab_size;
   ids[static_cast<std::size_t>(position)] = Vocabulary::kMask;
   TransformerRun run;
-  run_transformer(params, ids, true, run, options);
-  const float* row = run.logits.data() + static_cast<std::size_t>(position) * vocab;
+  run_transformer(params, *packed, ids, true, run, options, position);
+  const float* row = run.logits.data();
   double row_max = row[0], sum = 0;
   for (int w = 1; w < vocab; ++w) row_max = std::max<double>(row_max, row[w]);
   for (int w = 0; w < vocab; ++w) sum += std::exp(row[w] - row_max);

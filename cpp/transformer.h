@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
+#include "gemm.h"
 #include "tokenizer.h"
 
 namespace attention_lab {
@@ -106,17 +108,35 @@ struct TransformerRunOptions {
   double temperature = 1.0;
 };
 
+// Every weight matrix of a model packed for the fast GEMM, once: the loaded
+// models of the wasm engine keep one, so a run (and each of the n runs of a
+// masked-sentence loss) packs nothing.
+struct PackedTransformer {
+  std::vector<PackedLayer> attention;          // (num_layers) W_Q, W_K, W_V, W_O and biases
+  std::vector<PackedMatrix> mlp_in, mlp_out;   // (num_layers) W_1, W_2
+  PackedMatrix embedding_t;                    // the tied output: token_embeddingᵀ (d_model, vocab)
+};
+void pack_transformer(const TransformerParams<float>& params, PackedTransformer& packed);
+
+// logits_row: -1 = logits of every row, (seq_len, vocab); i >= 0 = row i's only, (1, vocab).
+void run_transformer(const TransformerParams<float>& params, const PackedTransformer& packed,
+                     const std::vector<int>& ids, bool want_logits, TransformerRun& run,
+                     const TransformerRunOptions& options = {}, int logits_row = -1);
+
+// The same, packing the weights first (for one-off runs).
 void run_transformer(const TransformerParams<float>& params, const std::vector<int>& ids,
                      bool want_logits, TransformerRun& run, const TransformerRunOptions& options = {});
 
 // Mean masked-word loss of a sentence (pseudo-log-likelihood): each position in
 // turn is replaced by <mask> and scored. Returns nats per word.
+// packed: the model's packed weights, or null to pack them once for this call.
 double masked_sentence_loss(const TransformerParams<float>& params, const std::vector<int>& ids,
-                            const TransformerRunOptions& options = {});
+                            const TransformerRunOptions& options = {}, const PackedTransformer* packed = nullptr);
 
 // The k most likely words at `position` when it is masked: (id, probability), best first.
 std::vector<std::pair<int, float>> masked_predictions(const TransformerParams<float>& params, std::vector<int> ids,
-                                                      int position, int k, const TransformerRunOptions& options = {});
+                                                      int position, int k, const TransformerRunOptions& options = {},
+                                                      const PackedTransformer* packed = nullptr);
 
 // Per head, the Frobenius norm of its slices of W_Q, W_K, W_V (columns) and
 // W_O (rows): one "weight magnitude" importance measure. (num_heads) values.

@@ -280,13 +280,18 @@ val embed_tokens(const std::string& joined, int d_model, double seed) {
 }
 
 // ---- trained transformer models ----------------------------------------------
-// Loaded models live here, addressed by a small integer id, until released.
-std::vector<std::unique_ptr<LoadedModel>>& models() {
-  static std::vector<std::unique_ptr<LoadedModel>> instance;
+// Loaded models live here, addressed by a small integer id, until released,
+// each with its weights packed once for the fast kernels.
+struct StoredModel : LoadedModel {
+  PackedTransformer packed;
+};
+
+std::vector<std::unique_ptr<StoredModel>>& models() {
+  static std::vector<std::unique_ptr<StoredModel>> instance;
   return instance;
 }
 
-LoadedModel* find_model(int id) {
+StoredModel* find_model(int id) {
   auto& all = models();
   if (id < 0 || id >= static_cast<int>(all.size())) return nullptr;
   return all[static_cast<std::size_t>(id)].get();
@@ -307,7 +312,8 @@ val describe_model(int id) {
   return result;
 }
 
-int store_model(std::unique_ptr<LoadedModel> model) {
+int store_model(std::unique_ptr<StoredModel> model) {
+  pack_transformer(model->params, model->packed);
   auto& all = models();
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (!all[i]) {
@@ -328,7 +334,7 @@ val load_model_bytes(const val& bytes) {
   data.resize(static_cast<std::size_t>(length));
   val view{emscripten::typed_memory_view(data.size(), data.data())};
   view.call<void>("set", bytes);
-  auto model = std::make_unique<LoadedModel>();
+  auto model = std::make_unique<StoredModel>();
   const std::string problem = load_model(data.data(), data.size(), *model);
   if (!problem.empty()) return error_result(problem);
   return describe_model(store_model(std::move(model)));
@@ -336,9 +342,9 @@ val load_model_bytes(const val& bytes) {
 
 // The same architecture and vocabulary with seeded random weights.
 val random_model_like(int id, double seed) {
-  LoadedModel* original = find_model(id);
+  StoredModel* original = find_model(id);
   if (original == nullptr) return error_result("no model with id " + std::to_string(id));
-  auto model = std::make_unique<LoadedModel>();
+  auto model = std::make_unique<StoredModel>();
   model->params.allocate(original->params.config);
   initialise_transformer(model->params, seed_from(seed));
   model->vocabulary = original->vocabulary;
@@ -352,7 +358,7 @@ void release_model(int id) {
 
 // Tokens as the model sees them: { tokens, surfaces (both joined by '\n'), ids }.
 val model_tokenize(int id, const std::string& text) {
-  const LoadedModel* model = find_model(id);
+  const StoredModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
   static std::vector<int> ids;
   ids.clear();
@@ -428,7 +434,7 @@ std::string read_model_call(const LoadedModel& model, const val& args, ModelCall
 
 // args: ModelCall fields + wantLogits?: bool
 val model_run(int id, const val& args) {
-  const LoadedModel* model = find_model(id);
+  const StoredModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
   static ModelCall call;
   call = ModelCall{};
@@ -436,7 +442,7 @@ val model_run(int id, const val& args) {
   if (!problem.empty()) return error_result(problem);
   const bool want_logits = !is_missing(args["wantLogits"]) && args["wantLogits"].as<bool>();
   static TransformerRun run;
-  run_transformer(model->params, call.ids, want_logits, run, call.options);
+  run_transformer(model->params, model->packed, call.ids, want_logits, run, call.options);
   val result = val::object();
   result.set("seqLen", run.seq_len);
   result.set("attention", val(emscripten::typed_memory_view(run.attention.size(), run.attention.data())));
@@ -447,19 +453,19 @@ val model_run(int id, const val& args) {
 
 // Mean masked-word loss of the sentence (each word hidden in turn), nats per word.
 val model_masked_loss(int id, const val& args) {
-  const LoadedModel* model = find_model(id);
+  const StoredModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
   ModelCall call;
   const std::string problem = read_model_call(*model, args, call);
   if (!problem.empty()) return error_result(problem);
   val result = val::object();
-  result.set("loss", masked_sentence_loss(model->params, call.ids, call.options));
+  result.set("loss", masked_sentence_loss(model->params, call.ids, call.options, &model->packed));
   return result;
 }
 
 // args: ModelCall fields + position, k: the k likeliest words for the masked position.
 val model_predict(int id, const val& args) {
-  const LoadedModel* model = find_model(id);
+  const StoredModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
   ModelCall call;
   std::string problem = read_model_call(*model, args, call);
@@ -472,7 +478,7 @@ val model_predict(int id, const val& args) {
   static std::vector<float> probabilities;
   ids.clear();
   probabilities.clear();
-  for (const auto& [word, p] : masked_predictions(model->params, call.ids, position, k, call.options)) {
+  for (const auto& [word, p] : masked_predictions(model->params, call.ids, position, k, call.options, &model->packed)) {
     ids.push_back(word);
     probabilities.push_back(p);
   }
@@ -487,7 +493,7 @@ val model_predict(int id, const val& args) {
 
 // (num_layers * num_heads) weight-magnitude importance of a model's heads.
 val model_head_norms(int id) {
-  const LoadedModel* model = find_model(id);
+  const StoredModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
   static std::vector<float> norms;
   norms.clear();

@@ -163,10 +163,12 @@ std::vector<HeadStatistics> head_statistics(const TransformerParams<float>& para
   std::vector<HeadStatistics> stats(static_cast<std::size_t>(layers * heads));
   double rows = 0, rows_with_previous = 0, rows_with_next = 0;
   TransformerRun run;
+  PackedTransformer packed;
+  pack_transformer(params, packed);
   for (const Sentence& sentence : sentences) {
     const int n = static_cast<int>(sentence.size());
     if (n < 2) continue;
-    run_transformer(params, sentence, false, run);
+    run_transformer(params, packed, sentence, false, run);
     rows += n;
     rows_with_previous += n - 1;
     rows_with_next += n - 1;

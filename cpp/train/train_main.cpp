@@ -185,10 +185,12 @@ int main(int argc, char** argv) {
       if (!load_model_file(o.probe_path, loaded)) return 2;
       std::string line;
       TransformerRun run;
+      PackedTransformer packed;
+      pack_transformer(loaded.params, packed);
       while (std::getline(std::cin, line)) {
         const std::vector<int> ids = loaded.vocabulary.encode(line);
         if (ids.empty() || ids.size() > static_cast<std::size_t>(loaded.params.config.max_len)) continue;
-        run_transformer(loaded.params, ids, true, run);
+        run_transformer(loaded.params, packed, ids, true, run);
         std::printf("{\"ids\":[");
         for (std::size_t i = 0; i < ids.size(); ++i) std::printf("%s%d", i ? "," : "", ids[i]);
         std::printf("],\"logits\":[");
