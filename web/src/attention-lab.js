@@ -340,6 +340,18 @@ export class AttentionLabElement extends HTMLElement {
     return options;
   }
 
+  // Experiment numbers depend only on this computation's sentence and weights
+  // (this._result, replaced on every recompute) and on their options: each is
+  // measured once, so sorting the table, choosing a head or a word to hide
+  // redraws without running the model again (the gradient column alone is
+  // 2 × heads masked-sentence losses, each a model run per word).
+  _measure(name, options, compute) {
+    const cache = (this._result.measured ??= new Map());
+    const key = `${name} ${JSON.stringify(options)}`;
+    if (!cache.has(key)) cache.set(key, compute());
+    return cache.get(key);
+  }
+
   _setExperiment(change) {
     Object.assign(this._state.experiment, change);
     this._schedule(0);
@@ -399,7 +411,7 @@ export class AttentionLabElement extends HTMLElement {
 
     // 3. Measured effect against the default (all heads on, scaled, T = 1)
     const { run, outputName } = result.experiment;
-    const baseline = run({});
+    const baseline = this._measure('run', {}, () => run({}));
     const change = relativeChange(result.output, baseline);
     details.append(h('p', { class: 'effect', role: 'status' },
       `Compared with the default (all heads on, scaled, T = 1), ${outputName} changed by ${percent(change.relative)} ` +
@@ -437,7 +449,7 @@ export class AttentionLabElement extends HTMLElement {
       crossTimer = setTimeout(() => { if (cross.checked) applyCross(); }, DEBOUNCE_MS);
     });
     // The seeds' comparison, with this sentence's numbers: one head of width d_model vs h heads of width d_k.
-    const single = result.experiment.compare ? result.experiment.compare(1) : null;
+    const single = result.experiment.compare ? this._measure('compare', 1, () => result.experiment.compare(1)) : null;
     const parameters = (4 * dModel * dModel + 4 * dModel).toLocaleString('en-US');
     const n = result.seqLen;
     const m = result.contextLen;
@@ -486,8 +498,8 @@ export class AttentionLabElement extends HTMLElement {
     const e = this._state.experiment;
     const options = this._experimentOptions();
     const wrap = h('div', { class: 'predictions' });
-    const before = result.experiment.maskedLoss({});
-    const now = result.experiment.maskedLoss(options);
+    const before = this._measure('maskedLoss', {}, () => result.experiment.maskedLoss({}));
+    const now = this._measure('maskedLoss', options, () => result.experiment.maskedLoss(options));
     wrap.append(h('p', {}, `Masked-word loss of this sentence (each word hidden in turn, nats per word): default ${before.toFixed(3)}, now ${now.toFixed(3)}.`));
     const seqLen = result.seqLen;
     const position = e.position !== null && e.position < seqLen ? e.position : Math.min(seqLen - 1, Math.floor(seqLen / 2));
@@ -496,8 +508,8 @@ export class AttentionLabElement extends HTMLElement {
     const list = (predictions) => h('ol', {}, ...predictions.map((p) => h('li', {}, `${p.word} ${percent(p.probability)}`)));
     wrap.append(h('div', { class: 'controls' }, h('label', {}, 'Hide word', select)),
       h('div', { class: 'prediction-columns' },
-        h('div', {}, h('h4', {}, 'Model guesses (default)'), list(result.experiment.predict(position, {}))),
-        h('div', {}, h('h4', {}, 'Model guesses (now)'), list(result.experiment.predict(position, options)))));
+        h('div', {}, h('h4', {}, 'Model guesses (default)'), list(this._measure(`predict ${position}`, {}, () => result.experiment.predict(position, {})))),
+        h('div', {}, h('h4', {}, 'Model guesses (now)'), list(this._measure(`predict ${position}`, options, () => result.experiment.predict(position, options))))));
     return wrap;
   }
 
@@ -506,12 +518,16 @@ export class AttentionLabElement extends HTMLElement {
     const options = this._experimentOptions();
     const { numLayers, numHeads } = result;
     const norms = result.experiment.weightNorms();
-    const gradients = result.experiment.gradientImportance ? result.experiment.gradientImportance({ ...options, headEnabled: undefined }) : null;
+    const gradientOptions = { ...options, headEnabled: undefined };
+    const gradients = result.experiment.gradientImportance
+      ? this._measure('gradientImportance', gradientOptions, () => result.experiment.gradientImportance(gradientOptions)) : null;
     // output sensitivity: the change when this head alone is switched off, all others on (scaling and temperature as now)
-    const current = result.experiment.run({ ...options, headEnabled: undefined });
+    const currentOptions = { ...options, headEnabled: undefined };
+    const current = this._measure('run', currentOptions, () => result.experiment.run(currentOptions));
     const rows = heads.map((head) => {
       const flags = Array.from({ length: numLayers * numHeads }, (_, k) => (k === head.layer * numHeads + head.head ? 0 : 1));
-      const alone = result.experiment.run({ ...options, headEnabled: flags });
+      const aloneOptions = { ...options, headEnabled: flags };
+      const alone = this._measure('run', aloneOptions, () => result.experiment.run(aloneOptions));
       return { head, key: `${head.layer}:${head.head}`, entropy: head.summary.normalisedEntropy, norm: norms[head.layer][head.head],
         sensitivity: relativeChange(alone, current).relative, gradient: gradients ? gradients[head.layer][head.head] : null };
     });
