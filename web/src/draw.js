@@ -38,17 +38,39 @@ export function legend() {
 }
 
 // Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.
-// 256 viridis colours as RGB bytes, built once from d3's scale.
-let viridisTable = null;
-function viridisBytes() {
-  if (!viridisTable) {
-    viridisTable = new Uint8ClampedArray(256 * 3);
+// 256 viridis colours as RGBA pixels, built once from d3's scale: the bytes
+// are written in order and read back as 32-bit words, so one store paints a
+// cell whatever the machine's byte order.
+let viridisPixels = null;
+function viridisTable() {
+  if (!viridisPixels) {
+    const bytes = new Uint8ClampedArray(256 * 4);
     for (let i = 0; i < 256; i++) {
       const hex = interpolateViridis(i / 255);  // "#rrggbb"
-      for (let c = 0; c < 3; c++) viridisTable[i * 3 + c] = parseInt(hex.slice(1 + 2 * c, 3 + 2 * c), 16);
+      for (let c = 0; c < 3; c++) bytes[i * 4 + c] = parseInt(hex.slice(1 + 2 * c, 3 + 2 * c), 16);
+      bytes[i * 4 + 3] = 255;
     }
+    viridisPixels = new Uint32Array(bytes.buffer);
   }
-  return viridisTable;
+  return viridisPixels;
+}
+
+// One ImageData per size, reused (typing redraws nine of them a keystroke).
+let cellImage = null;
+function cellPixels(cols, rows) {
+  if (!cellImage || cellImage.width !== cols || cellImage.height !== rows) cellImage = new ImageData(cols, rows);
+  return cellImage;
+}
+
+// The weights as one viridis pixel per cell.
+function cellPixelsOf(weights, rows, cols) {
+  const table = viridisTable();
+  const image = cellPixels(cols, rows);
+  const pixels = new Uint32Array(image.data.buffer, image.data.byteOffset, rows * cols);
+  for (let k = 0; k < rows * cols; k++) {
+    pixels[k] = table[Math.max(0, Math.min(255, Math.round(weights[k] * 255)))];
+  }
+  return image;
 }
 
 // One reusable off-screen canvas holding one pixel per cell (grown, never shrunk).
@@ -62,30 +84,27 @@ function scratchCanvas(cols, rows) {
 
 // Crisp heatmap: one pixel per cell in an ImageData, scaled up without
 // smoothing (thousands of fillRect calls were the slowest part of a redraw).
+// fit: a thumbnail sized by CSS (image-rendering: pixelated): one canvas
+// pixel per cell, written straight in, no scaling pass.
 export function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, highlightColumn = true, fit = false }) {
+  if (fit) {
+    if (canvas.width !== cols) canvas.width = cols;
+    if (canvas.height !== rows) canvas.height = rows;
+    canvas.getContext('2d')?.putImageData(cellPixelsOf(weights, rows, cols), 0, 0);
+    return;
+  }
   const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   const size = Math.max(1, Math.round(cell));
   // resizing a canvas reallocates it: only when the size really changes
   if (canvas.width !== cols * size * ratio) canvas.width = cols * size * ratio;
   if (canvas.height !== rows * size * ratio) canvas.height = rows * size * ratio;
   canvas._cell = size;
-  if (!fit) {  // fit: let CSS size it (thumbnails)
-    canvas.style.width = `${cols * size}px`;
-    canvas.style.height = `${rows * size}px`;
-  }
+  if (canvas.style.width !== `${cols * size}px`) canvas.style.width = `${cols * size}px`;
+  if (canvas.style.height !== `${rows * size}px`) canvas.style.height = `${rows * size}px`;
   const context = canvas.getContext('2d');
   if (!context) return;
-  const table = viridisBytes();
-  const image = new ImageData(cols, rows);
-  for (let k = 0; k < rows * cols; k++) {
-    const index = Math.max(0, Math.min(255, Math.round(weights[k] * 255))) * 3;
-    image.data[k * 4] = table[index];
-    image.data[k * 4 + 1] = table[index + 1];
-    image.data[k * 4 + 2] = table[index + 2];
-    image.data[k * 4 + 3] = 255;
-  }
   const cells = scratchCanvas(cols, rows);
-  cells.getContext('2d').putImageData(image, 0, 0);
+  cells.getContext('2d').putImageData(cellPixelsOf(weights, rows, cols), 0, 0);
   context.imageSmoothingEnabled = false;
   context.drawImage(cells, 0, 0, cols, rows, 0, 0, canvas.width, canvas.height);
   const step = size * ratio;
