@@ -84,6 +84,81 @@ test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) =
   await expect(widget.locator('.head-card')).toHaveCount(0);
 });
 
+// Typing patches the panel in place (the nodes of unchanged words stay; only
+// what changed is rewritten): after each edit, sort and head switch, what the
+// DOM shows must still be exactly this computation's words and numbers.
+test('typing updates the panel in place and never leaves stale words or numbers', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const widget = page.locator('attention-lab#intro');
+  const shown = () => widget.evaluate((el) => {
+    const root = el.shadowRoot;
+    const texts = (selector) => [...root.querySelectorAll(selector)].map((node) => node.textContent);
+    const table = el.getTables()[el.selectedHead];
+    return {
+      tokens: el.getAttention().tokens,
+      chips: [...root.querySelectorAll('.chip[data-index]')].map((chip) => [chip.textContent, chip.dataset.pos, chip.getAttribute('aria-label')]),
+      rowLabels: texts('.row-labels span'), colLabels: texts('.col-labels span'),
+      tableRows: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].map((cell) => cell.textContent)),
+      expectedRows: table.rows,
+      title: root.querySelector('.focus h3').textContent,
+      role: el.getTables()[el.selectedHead].role,
+    };
+  });
+  const check = async () => {
+    const view = await shown();
+    expect(view.chips).toEqual(view.tokens.map((token, i) => [token, String(i + 1), `${token}, token ${i + 1}`]));
+    expect(view.rowLabels).toEqual(view.tokens);
+    expect(view.colLabels).toEqual(view.tokens);
+    expect(view.tableRows.length).toBe(view.expectedRows.length);
+    view.expectedRows.forEach((row, i) => {
+      expect(view.tableRows[i][0]).toBe(`${row.from} (word ${row.fromIndex + 1})`);
+      expect(view.tableRows[i][1]).toBe(row.to + (row.toIndex === row.fromIndex ? ' (itself)' : ''));
+      expect(view.tableRows[i][2]).toBe(`${(row.strength * 100).toFixed(row.strength >= 0.995 || row.strength < 0.0005 ? 0 : 1)}%`);
+    });
+  };
+  const input = widget.locator('input[type="text"]');
+  await input.fill('the cat sat on the mat');
+  await expect(widget.locator('.chip[data-index="0"]')).toHaveText('the');
+  await check();
+  const kept = await widget.evaluate((el) => {
+    window.__kept = { chip: el.shadowRoot.querySelector('.chip[data-index="0"]'), label: el.shadowRoot.querySelector('.row-labels span'),
+      canvas: el.shadowRoot.querySelector('.heat canvas'), table: el.shadowRoot.querySelector('table.links') };
+    return true;
+  });
+  expect(kept).toBe(true);
+  await input.press('End');
+  for (const key of ['s', 'Backspace', 'Backspace', ' ', 'a', 'n', 'd', ' ', 'r', 'a', 'n']) await input.press(key);
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(8);
+  await check();
+  // the first word never changed: its chip, label, the canvas and the table are the same nodes
+  expect(await widget.evaluate((el) => {
+    const root = el.shadowRoot;
+    return [window.__kept.chip === root.querySelector('.chip[data-index="0"]'), window.__kept.label === root.querySelector('.row-labels span'),
+      window.__kept.canvas === root.querySelector('.heat canvas'), window.__kept.table === root.querySelector('table.links')];
+  })).toEqual([true, true, true, true]);
+  // a key press that keeps recomputes cheap shows the result at once, without the typing pause
+  const immediate = await widget.evaluate(async (el) => {
+    const input = el.shadowRoot.querySelector('input[type="text"]');
+    let updated = false;
+    el.addEventListener('attention-lab-update', () => { updated = true; }, { once: true });
+    input.value += 'x';
+    input.dispatchEvent(new Event('input'));
+    await new Promise((resolve) => setTimeout(resolve, 0));  // the typing pause is a 120 ms timer
+    return updated;
+  });
+  expect(immediate).toBe(true);
+  await check();
+  // sorting, another head, fewer rows: still this computation's rows
+  await widget.locator('th button[data-sort="from"]').click();
+  await widget.evaluate((el) => el.selectHead(3));
+  const view = await shown();
+  expect(view.tableRows.map((row) => row[0])).toEqual(view.expectedRows.map((row) => `${row.from} (word ${row.fromIndex + 1})`));
+  expect(view.title).toContain(`Head 4: ${view.role}`);
+  await input.fill('short one');
+  await check();
+});
+
 test('hover highlights a word everywhere; click locks it; clicking again releases', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);

@@ -34,6 +34,22 @@ function percent(value) {
   return `${(value * 100).toFixed(value >= 0.995 || value < 0.0005 ? 0 : 1)}%`;
 }
 
+// 12,345: one formatter (toLocaleString builds one on every call)
+const groupedFormat = new Intl.NumberFormat('en-US');
+function grouped(value) {
+  return groupedFormat.format(value);
+}
+
+// Heatmap labels shorten long words in the text itself rather than clip them
+// with CSS ellipsis: a clipping box per label made every keystroke's paint
+// slower. The full word stays in the label's title.
+const CHIP_CHARS = 24;  // longer words get a clipped chip
+const LABEL_CHARS = 12;
+function shortened(word, limit) {
+  const characters = Array.from(word);  // whole code points, never half a surrogate pair
+  return characters.length > limit ? `${characters.slice(0, limit - 1).join('')}…` : word;
+}
+
 function parseWhole(value, fallback) {
   if (value === null || value === undefined || value === '') return fallback;
   const number = Number(value);
@@ -54,6 +70,7 @@ export class AttentionLabElement extends HTMLElement {
     this._result = null;
     this._timer = null;
     this._renderToken = 0;
+    this._recentWorkMs = [];
     this._readyResolve = null;
     this.ready = new Promise((resolve) => { this._readyResolve = resolve; });
     this._build();
@@ -144,13 +161,13 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   // ---- computing ----------------------------------------------------------
-  // Typing: when the last recompute + redraw was cheap (the usual case), redo
-  // it at once so the next frame shows it; when it was slow (long sentences
+  // Typing: when a recent recompute + redraw was cheap (the usual case), redo
+  // it at once so the next frame shows it; when they were slow (long sentences
   // through the trained model with experiments open), wait for a pause in typing.
   _schedule(delay = DEBOUNCE_MS) {
     clearTimeout(this._timer);
     this._timer = null;
-    if (delay === DEBOUNCE_MS && this._lastWorkMs !== undefined && this._lastWorkMs <= CHEAP_WORK_MS) {
+    if (delay === DEBOUNCE_MS && this._recentWorkMs.some((ms) => ms <= CHEAP_WORK_MS)) {
       this._compute();
       return;
     }
@@ -226,13 +243,15 @@ export class AttentionLabElement extends HTMLElement {
     this._result = { ...view, tokens, tokenInfo: view.tokens, cross, contextTokens, contextLen, layers, heads: layers[this._state.layer].heads, config, source: config.source.id };
     this._showError(view.message || '', view.message ? 'info' : null);
     this._render();
-    this._lastWorkMs = performance.now() - started;
+    // the last two: one slow run (a garbage collection, say) must not switch
+    // typing to the pause for as long as the learner keeps typing
+    this._recentWorkMs = [this._recentWorkMs.at(-1), performance.now() - started].filter((ms) => ms !== undefined);
     this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true }));
     if (this._readyResolve) { this._readyResolve(this); this._readyResolve = null; }
   }
 
   _showError(message, kind = 'error') {
-    this._status.textContent = message || '';
+    setText(this._status, message || '');
     this._status.classList.toggle('error', Boolean(message) && kind === 'error');
     if (kind === 'error' && message) {
       this._result = null;
@@ -281,6 +300,7 @@ export class AttentionLabElement extends HTMLElement {
   _clearViews() {
     this._heads.replaceChildren();
     this._headCards = null;
+    this._focusParts = null;
     this._focus.replaceChildren();
     this._experiments.replaceChildren();
     this._arch.replaceChildren();
@@ -291,20 +311,27 @@ export class AttentionLabElement extends HTMLElement {
   _render() {
     const { config } = this._result;
     this._renderSourceSwitch(config.source);
-    this._badge.textContent = config.source.label;
+    setText(this._badge, config.source.label);
     this._badge.classList.toggle('untrained', !config.source.trained);
-    this._note.textContent = config.source.note || '';
+    setText(this._note, config.source.note || '');
     this._renderTokens(this._result.tokens);
-    this._contextList.replaceChildren(...(this._result.cross
-      ? [h('span', { class: 'switch-label' }, 'Attending to (keys and values):'),
-        h('ul', { class: 'tokens' }, ...this._result.contextTokens.map((token, j) => h('li', {}, h('span', { class: 'chip static' }, h('span', { class: 'pos', 'aria-hidden': 'true' }, j + 1), token))))]
-      : []));
+    const contextKey = this._result.cross ? this._result.contextTokens.join('\u0000') : null;
+    if (this._contextList.dataset.key !== String(contextKey)) {
+      this._contextList.dataset.key = String(contextKey);
+      this._contextList.replaceChildren(...(this._result.cross
+        ? [h('span', { class: 'switch-label' }, 'Attending to (keys and values):'),
+          h('ul', { class: 'tokens' }, ...this._result.contextTokens.map((token, j) => h('li', {}, h('span', { class: 'chip static' }, h('span', { class: 'pos', 'aria-hidden': 'true' }, j + 1), token))))]
+        : []));
+    }
     this._renderArchitecture();
     this._renderViews();
   }
 
   // Trained vs random: the same architecture with seeded random weights.
   _renderSourceSwitch(source) {
+    const key = source.fixedArchitecture ? source.id : '';
+    if (this._switch.dataset.key === key) return;
+    this._switch.dataset.key = key;
     if (!source.fixedArchitecture) {
       this._switch.replaceChildren();
       return;
@@ -364,6 +391,9 @@ export class AttentionLabElement extends HTMLElement {
       this._experiments.replaceChildren();
       return;
     }
+    // closed, it is only its summary line: keep the one already shown
+    const shown = this._experiments.firstElementChild;
+    if (!e.open && shown && !shown.open) return;
     const details = h('details', { class: 'experiments', open: e.open });
     details.addEventListener('toggle', () => {
       if (details.open !== e.open) {
@@ -566,29 +596,24 @@ export class AttentionLabElement extends HTMLElement {
   // Chips are keyed by position and text: typing changes one word, so only
   // the chips whose word or status changed are rebuilt.
   _renderTokens(tokens) {
-    const existing = [...this._tokens.children];
-    const items = tokens.map((token, index) => {
+    patchKeyed(this._tokens, tokens.map((token, index) => {
       const unknown = Boolean(this._result?.tokenInfo?.[index]?.unknown);
-      const key = `${token}\u0000${unknown}`;
-      const old = existing[index];
-      if (old && old.dataset.key === key) return old;
-      const chip = h('button', {
-        type: 'button', class: unknown ? 'chip unknown' : 'chip', 'data-index': index, 'aria-pressed': 'false',
-        title: unknown ? `“${this._result.tokenInfo[index].surface}” is not in the model's vocabulary: it reads <unk>` : undefined,
-        onmouseenter: () => this._setHover(index), onmouseleave: () => this._setHover(null),
-        onfocus: () => this._setHover(index), onblur: () => this._setHover(null),
-        onclick: () => this._toggleLock(index),
-      }, h('span', { class: 'pos', 'aria-hidden': 'true' }, index + 1), token,
-      h('span', { class: 'sr-only' }, `, token ${index + 1}${unknown ? ', unknown to the model' : ''}`));
-      return h('li', { 'data-key': key }, chip);
-    });
-    items.forEach((item, index) => {
-      if (this._tokens.children[index] !== item) {
-        if (this._tokens.children[index]) this._tokens.children[index].replaceWith(item);
-        else this._tokens.append(item);
-      }
-    });
-    while (this._tokens.children.length > items.length) this._tokens.lastElementChild.remove();
+      return {
+        key: `${token}\u0000${unknown}`,
+        // The word and its position are the chip's accessible name. Only a
+        // long word gets a clipping box (CSS ellipsis): one per chip made
+        // every keystroke's paint slower.
+        build: () => h('li', {}, h('button', {
+          type: 'button', class: `chip${unknown ? ' unknown' : ''}${Array.from(token).length > CHIP_CHARS ? ' long' : ''}`, 'data-index': index, 'aria-pressed': 'false',
+          'aria-label': `${token}, token ${index + 1}${unknown ? ', unknown to the model' : ''}`,
+          title: unknown ? `“${this._result.tokenInfo[index].surface}” is not in the model's vocabulary: it reads <unk>` : undefined,
+          onmouseenter: () => this._setHover(index), onmouseleave: () => this._setHover(null),
+          onfocus: () => this._setHover(index), onblur: () => this._setHover(null),
+          onclick: () => this._toggleLock(index),
+          'data-pos': index + 1,  // drawn by CSS before the word: visible, and not part of the name
+        }, token)),
+      };
+    }));
   }
 
   _renderArchitecture() {
@@ -604,38 +629,36 @@ export class AttentionLabElement extends HTMLElement {
       ['W_O', `${dModel} × ${dModel}`],
       ['Output', `${n} × ${dModel}`],
     ];
-    const parts = [];
-    steps.forEach(([name, shape], index) => {
-      if (index) parts.push(h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'));
-      parts.push(h('div', { class: 'step' }, h('b', {}, name), shape));
-    });
-    this._arch.replaceChildren(...parts);
+    patchKeyed(this._arch, steps.flatMap(([name, shape], index) => [
+      ...(index ? [{ key: 'arrow', build: () => h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→') }] : []),
+      { key: `${name}\u0000${shape}`, build: () => h('div', { class: 'step' }, h('b', {}, name), shape) },
+    ]));
     const parameters = 4 * dModel * dModel + 4 * dModel;
     // multiply-adds count 2 FLOPs: three projections, QKᵀ, weights·V, output projection
     const flops = 2 * dModel * dModel * (2 * n + 2 * m) + 2 * 2 * numHeads * n * m * headDim;
     const model = architecture
-      ? ` This attention layer is one of ${architecture.layers} in a transformer encoder (each layer: LayerNorm → attention → add, LayerNorm → MLP with ${architecture.dFF} hidden units → add), vocabulary ${architecture.vocab.toLocaleString('en-US')} words.`
+      ? ` This attention layer is one of ${architecture.layers} in a transformer encoder (each layer: LayerNorm → attention → add, LayerNorm → MLP with ${architecture.dFF} hidden units → add), vocabulary ${grouped(architecture.vocab)} words.`
       : '';
-    this._archFacts.textContent = `d_model = ${dModel}, h = ${numHeads}, d_k = d_model / h = ${headDim}; ` +
-      `attention parameters 4·d_model² + 4·d_model = ${parameters.toLocaleString('en-US')} per layer (the same for any h); ` +
-      `this layer's forward pass: ${flops.toLocaleString('en-US')} FLOPs${config.causal ? '; causal (decoder) mask on' : ''}.${model}`;
+    setText(this._archFacts, `d_model = ${dModel}, h = ${numHeads}, d_k = d_model / h = ${headDim}; ` +
+      `attention parameters 4·d_model² + 4·d_model = ${grouped(parameters)} per layer (the same for any h); ` +
+      `this layer's forward pass: ${grouped(flops)} FLOPs${config.causal ? '; causal (decoder) mask on' : ''}.${model}`);
   }
 
   _renderHeadGrid() {
     const { layers, seqLen, contextLen, numLayers } = this._result;
     const overlay = this._state.overlay;
     this._overlayButton.setAttribute('aria-pressed', String(Boolean(overlay)));
-    const cell = Math.max(2, Math.floor(112 / Math.max(seqLen, contextLen)));
     const shapeKey = layers.map((layer) => layer.heads.length).join(',');
     // Same layers and heads as last time (the learner is typing): redraw in place.
     if (this._headCards && this._headCards.shapeKey === shapeKey) {
       for (const layer of layers) {
         for (const head of layer.heads) {
           const card = this._headCards.get(`${head.layer}:${head.head}`);
-          drawHeatmap(card.canvas, head.weights, seqLen, contextLen, { cell, fit: true });
-          card.role.textContent = head.summary.role;
-          card.entropy.textContent = `entropy ${percent(head.summary.normalisedEntropy)}`;
-          card.button.setAttribute('aria-pressed', String(!overlay && head.head === this._state.selectedHead && head.layer === this._state.layer));
+          drawHeatmap(card.canvas, head.weights, seqLen, contextLen, { fit: true });
+          setText(card.role, head.summary.role);
+          setText(card.entropy, `entropy ${percent(head.summary.normalisedEntropy)}`);
+          const pressed = String(!overlay && head.head === this._state.selectedHead && head.layer === this._state.layer);
+          if (card.button.getAttribute('aria-pressed') !== pressed) card.button.setAttribute('aria-pressed', pressed);
         }
       }
       const select = this._layerSlot.querySelector('select');
@@ -647,7 +670,7 @@ export class AttentionLabElement extends HTMLElement {
     const groups = layers.map((layer, layerIndex) => {
       const cards = layer.heads.map((head, index) => {
         const canvas = h('canvas', { 'aria-hidden': 'true' });
-        drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell, fit: true });
+        drawHeatmap(canvas, head.weights, seqLen, contextLen, { fit: true });
         const selected = !overlay && index === this._state.selectedHead && layerIndex === this._state.layer;
         const role = h('span', { class: 'role' }, head.summary.role);
         const entropy = h('span', { class: 'role' }, `entropy ${percent(head.summary.normalisedEntropy)}`);
@@ -679,52 +702,76 @@ export class AttentionLabElement extends HTMLElement {
     }
   }
 
+  // The focus panel is kept between keystrokes: its frame (title, tabs,
+  // table controls, table head) is built once per view and the parts that
+  // depend on the sentence are patched in place, so typing changes only the
+  // words and numbers that changed (rebuilding it all cost more layout and
+  // paint than computing the attention).
   _renderFocus() {
     const { heads } = this._result;
     if (this._state.overlay) {
+      this._focusParts = null;
       this._renderOverlay();
       return;
     }
     const index = this._state.selectedHead;
     const head = heads[index];
-    const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
-      ...[['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table'], ...(this._result.experiment?.trace ? [['steps', 'Step by step']] : [])].map(([view, label]) => h('button', {
-        type: 'button', role: 'tab', 'aria-selected': String(this._state.view === view), 'data-view': view,
-        onclick: () => {
-          this._state.view = view;
-          this._renderFocus();
-          this._applyHighlight();
-          this._focus.querySelector(`button[data-view="${view}"]`)?.focus();
-        },
-      }, label)));
+    const hasTrace = Boolean(this._result.experiment?.trace);
+    const frameKey = `${this._state.view}|${hasTrace}|${this._config().topK}|${this._state.threshold}`;
+    let parts = this._focusParts;
+    if (!parts || parts.key !== frameKey) {
+      const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
+        ...[['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table'], ...(hasTrace ? [['steps', 'Step by step']] : [])].map(([view, label]) => h('button', {
+          type: 'button', role: 'tab', 'aria-selected': String(this._state.view === view), 'data-view': view,
+          onclick: () => {
+            this._state.view = view;
+            this._renderFocus();
+            this._applyHighlight();
+            this._focus.querySelector(`button[data-view="${view}"]`)?.focus();
+          },
+        }, label)));
+      parts = { key: frameKey, title: h('h3'), titleKey: null, evidence: h('div', { class: 'evidence' }), view: h('div', { class: 'view-slot' }), links: this._linksTable() };
+      this._focus.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs), parts.evidence, parts.view, this._tableControls(), parts.links.table);
+      this._focusParts = parts;
+    }
+    const titleKey = `${index}\u0000${head.name}\u0000${head.summary.role}`;
+    if (parts.titleKey !== titleKey) {
+      parts.title.replaceChildren(swatch(index), ` ${head.name}: ${head.summary.role}`);
+      parts.titleKey = titleKey;
+    }
+    patchParagraphs(parts.evidence, this._evidence(head));
+    const views = { lines: () => this._linesView([index]), table: () => this._matrixTable(head), heatmap: () => this._heatmapView(head),
+      steps: () => (hasTrace ? this._stepThrough(head, index) : this._heatmapView(head)) };
+    const view = (views[this._state.view] || views.heatmap)();
+    if (parts.view.firstChild !== view || parts.view.childNodes.length !== 1) parts.view.replaceChildren(view);
+    this._patchLinksTable(parts.links, index);
+  }
+
+  // The evidence under the title: [class, text] per paragraph.
+  _evidence(head) {
     const s = head.summary.shares;
-    const evidence = h('div', { class: 'evidence' });
+    const paragraphs = [];
     if (head.heldout) {
       const t = head.heldout;
-      evidence.append(h('p', { class: 'heldout' },
+      paragraphs.push(['heldout',
         `Held-out text (${this._result.heldoutInfo?.predictions ? 'sentences the model never trained on' : 'unseen sentences'}): strongest link per word is the previous token ${percent(t.previous)} · itself ${percent(t.self)} · the next token ${percent(t.next)} · the first token ${percent(t.first)} · punctuation ${percent(t.punctuation)}; ` +
-        `entropy ${percent(t.normalised_entropy)} of uniform. ${head.summary.evidence}.`));
+        `entropy ${percent(t.normalised_entropy)} of uniform. ${head.summary.evidence}.`]);
     }
-    evidence.append(h('p', {}, head.summary.cross
+    paragraphs.push(['', head.summary.cross
       ? `Strongest link is punctuation in ${percent(s.punctuation)} of rows. Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ${head.summary.evidence}.`
       : `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
       `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ` +
-      `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`));
-    const views = { lines: () => this._linesView([index]), table: () => this._matrixTable(head), heatmap: () => this._heatmapView(head),
-      steps: () => (this._result.experiment?.trace ? this._stepThrough(head, index) : this._heatmapView(head)) };
-    const view = (views[this._state.view] || views.heatmap)();
-    this._focus.replaceChildren(
-      h('div', { class: 'focus-head' }, h('h3', {}, swatch(index), ` ${head.name}: ${head.summary.role}`), tabs),
-      evidence, view, this._tableControls(), this._table(index));
+      `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`]);
+    return paragraphs;
   }
 
   _heatmapView(head) {
     const { tokens, seqLen, contextTokens, contextLen } = this._result;
     const cell = Math.max(12, Math.min(34, Math.floor(340 / Math.max(seqLen, contextLen))));
-    // One canvas for the life of the widget (redrawn in place: a new canvas on
-    // every keystroke costs a new layer to raster); its handlers read the head
-    // currently shown.
-    if (!this._heatCanvasElement) {
+    // One canvas and one set of label rows for the life of the widget,
+    // redrawn and relabelled in place (a new canvas on every keystroke costs
+    // a new layer to raster); the canvas's handlers read the head shown now.
+    if (!this._heatParts) {
       const canvas = h('canvas', { role: 'img' });
       const cellAt = (event) => {
         const shown = this._heatShown;
@@ -746,25 +793,21 @@ export class AttentionLabElement extends HTMLElement {
         const { shown, row } = cellAt(event);
         if (row >= 0 && row < shown.seqLen) this._toggleLock(row);
       });
-      this._heatCanvasElement = canvas;
+      const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
+      const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
+      const root = h('div', {}, h('div', { class: 'heat' }, h('div', { class: 'corner', 'aria-hidden': 'true' }, 'From ↓  To →'), columns, rows, canvas), legend());
+      this._heatParts = { root, canvas, columns, rows };
     }
-    const canvas = this._heatCanvasElement;
+    const { root, canvas, columns, rows } = this._heatParts;
     this._heatShown = { head, tokens, contextTokens, seqLen, contextLen };
-    canvas.setAttribute('aria-label', `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`);
+    const label = `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`;
+    if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
     drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell });
-    const labelSpan = (token, index, axis) => {
-      const span = h('span', { 'data-index': index, title: token }, token);
-      if (axis === 'col') { span.style.width = `${cell}px`; } else { span.style.height = `${cell}px`; }
-      return span;
-    };
-    const wrap = h('div', { class: 'heat' },
-      h('div', { class: 'corner', 'aria-hidden': 'true' }, 'From ↓  To →'),
-      h('div', { class: 'col-labels', 'aria-hidden': 'true' }, ...contextTokens.map((t, i) => labelSpan(t, i, 'col'))),
-      h('div', { class: 'row-labels', 'aria-hidden': 'true' }, ...tokens.map((t, i) => labelSpan(t, i, 'row'))),
-      canvas);
+    patchLabels(columns, contextTokens, 'width', cell);
+    patchLabels(rows, tokens, 'height', cell);
     this._heatCanvas = canvas;
     canvas._highlight = null;
-    return h('div', {}, wrap, legend());
+    return root;
   }
 
   // One head, one word, every step with the engine's numbers (float64).
@@ -941,33 +984,69 @@ export class AttentionLabElement extends HTMLElement {
     return rows.slice().sort(compare);
   }
 
-  _table(headIndex) {
+  // The links table's frame: caption, sortable headings and an empty body.
+  _linksTable() {
+    const sortable = (key, label) => h('th', { scope: 'col', 'data-sort-key': key },
+      h('button', { type: 'button', 'data-sort': key, onclick: () => {
+        const active = this._state.sort.key === key;
+        const direction = active && this._state.sort.direction === 'descending' ? 'ascending' : 'descending';
+        this._state.sort = { key, direction };
+        this._renderFocus();
+        this._applyHighlight();
+        this._focus.querySelector(`th button[data-sort="${key}"]`)?.focus();
+      } }, label));
+    const caption = h('caption');
+    const headings = [sortable('from', 'From Word'), sortable('to', 'To Word'), sortable('strength', 'Attention Strength')];
+    const body = h('tbody');
+    return { table: h('table', { class: 'links' }, caption, h('thead', {}, h('tr', {}, ...headings)), body), caption, headings, body };
+  }
+
+  // Rows are keyed by what they show: only rows whose words or numbers
+  // changed are rebuilt.
+  _patchLinksTable({ caption, headings, body }, headIndex) {
     const head = this._result.heads[headIndex];
-    const sortable = (key, label) => {
-      const active = this._state.sort.key === key;
-      return h('th', { scope: 'col', 'aria-sort': active ? this._state.sort.direction : 'none' },
-        h('button', { type: 'button', 'data-sort': key, onclick: () => {
-          const direction = active && this._state.sort.direction === 'descending' ? 'ascending' : 'descending';
-          this._state.sort = { key, direction };
-          this._renderFocus();
-          this._applyHighlight();
-          // the table was rebuilt: keep keyboard focus on the heading just used
-          this._focus.querySelector(`th button[data-sort="${key}"]`)?.focus();
-        } }, label));
-    };
-    const body = h('tbody', {}, ...this._tableRows(headIndex).map((link) => h('tr', { 'data-from': link.fromIndex, 'data-to': link.toIndex },
-      h('td', {}, link.from, h('span', { class: 'sr-only' }, ` (word ${link.fromIndex + 1})`)),
-      h('td', {}, link.to, !this._result.cross && link.toIndex === link.fromIndex ? h('span', { class: 'self' }, ' (itself)') : null),
-      h('td', { class: 'strength', 'aria-label': `From '${link.from}' to '${link.to}': ${percent(link.strength)}` },
-        h('div', { class: 'bar', 'aria-hidden': 'true' },
-          h('div', { class: 'track' }, sizedFill(link.strength)), h('span', { class: 'pct' }, percent(link.strength)))))));
-    if (body.childElementCount === 0) {
-      body.append(h('tr', {}, h('td', { colspan: 3 }, `No link of ${head.name} reaches ${percent(this._state.threshold)}.`)));
+    const captionText = `${head.name}: strongest links`;
+    if (caption.textContent !== captionText) caption.textContent = captionText;
+    for (const th of headings) {
+      const sort = this._state.sort.key === th.dataset.sortKey ? this._state.sort.direction : 'none';
+      if (th.getAttribute('aria-sort') !== sort) th.setAttribute('aria-sort', sort);
     }
-    return h('table', { class: 'links' },
-      h('caption', {}, `${head.name}: strongest links`),
-      h('thead', {}, h('tr', {}, sortable('from', 'From Word'), sortable('to', 'To Word'), sortable('strength', 'Attention Strength'))),
-      body);
+    const rows = this._tableRows(headIndex).map((link) => {
+      const self = !this._result.cross && link.toIndex === link.fromIndex;
+      const strength = percent(link.strength);
+      const label = `From '${link.from}' to '${link.to}': ${strength}`;
+      return {
+        key: `${link.fromIndex}\u0000${link.toIndex}\u0000${link.from}\u0000${link.to}\u0000${strength}\u0000${fillWidth(link.strength)}`,
+        // rows with the same cells are rewritten in place (typing shifts most
+        // strengths a little; rebuilding every row cost a layout of each)
+        shape: `link ${self}`,
+        build: () => {
+          const row = h('tr', {},
+            h('td', {}, link.from, h('span', { class: 'sr-only' })),
+            h('td', {}, link.to, self ? h('span', { class: 'self' }, ' (itself)') : null),
+            h('td', { class: 'strength' },
+              h('div', { class: 'bar', 'aria-hidden': 'true' }, h('div', { class: 'track' }, sizedFill(0)), h('span', { class: 'pct' }))));
+          row.dataset.shape = `link ${self}`;
+          return row;
+        },
+        update: (row) => {
+          row.dataset.from = link.fromIndex;
+          row.dataset.to = link.toIndex;
+          const [fromCell, toCell, strengthCell] = row.cells;
+          setText(fromCell.firstChild, link.from);
+          setText(fromCell.lastChild, ` (word ${link.fromIndex + 1})`);
+          setText(toCell.firstChild, link.to);
+          strengthCell.setAttribute('aria-label', label);
+          strengthCell.querySelector('.fill').style.width = fillWidth(link.strength);
+          setText(strengthCell.querySelector('.pct'), strength);
+        },
+      };
+    });
+    if (rows.length === 0) {
+      const text = `No link of ${head.name} reaches ${percent(this._state.threshold)}.`;
+      rows.push({ key: `none\u0000${text}`, build: () => h('tr', {}, h('td', { colspan: 3 }, text)) });
+    }
+    patchKeyed(body, rows);
   }
 
   // ---- highlight ----------------------------------------------------------
@@ -1069,15 +1148,72 @@ function relativeChange(changed, reference) {
   return { relative: norm ? Math.sqrt(difference / norm) : 0, cosine: norm && changedNorm ? dot / Math.sqrt(norm * changedNorm) : 1 };
 }
 
+// Text is only rewritten when it changes: setting the same text still
+// replaces the text node and costs a layout.
+function setText(element, text) {
+  if (element.nodeType === Node.TEXT_NODE) {
+    if (element.data !== text) element.data = text;
+    return;
+  }
+  const only = element.firstChild;
+  if (only && only === element.lastChild && only.nodeType === Node.TEXT_NODE && text) {
+    if (only.data !== text) only.data = text;  // a changed text node, not a new one
+  } else if (element.textContent !== text) {
+    element.textContent = text;
+  }
+}
+
+// Keeps `parent`'s children equal to `items` ({ key, build }), position by
+// position: a child whose key is unchanged stays in the DOM untouched.
+// An item with `update` and `shape` rewrites a child of the same shape in
+// place instead of replacing it.
+function patchKeyed(parent, items) {
+  items.forEach(({ key, build, update, shape }, index) => {
+    const old = parent.children[index];
+    if (old && old.dataset.key === key) return;
+    if (old && update && old.dataset.shape === shape) {
+      update(old);
+      old.dataset.key = key;
+      return;
+    }
+    const node = build();
+    if (update) update(node);
+    node.dataset.key = key;
+    if (old) old.replaceWith(node); else parent.append(node);
+  });
+  while (parent.children.length > items.length) parent.lastElementChild.remove();
+}
+
+// A heatmap axis: one span per word, `size` px along the axis.
+function patchLabels(container, words, dimension, size) {
+  patchKeyed(container, words.map((word, index) => ({
+    key: `${word}\u0000${index}\u0000${size}`,
+    build: () => {
+      const span = h('span', { 'data-index': index, title: word }, shortened(word, LABEL_CHARS));
+      span.style[dimension] = `${size}px`;
+      return span;
+    },
+  })));
+}
+
+// The evidence paragraphs: [class, text] each, rewritten only where the text changed.
+function patchParagraphs(container, paragraphs) {
+  patchKeyed(container, paragraphs.map(([kind, text]) => ({ key: `${kind}\u0000${text}`, build: () => h('p', { class: kind || undefined }, text) })));
+}
+
 function swatch(index) {
   const span = h('span', { class: 'swatch', 'aria-hidden': 'true' });
   span.style.background = headColour(index);
   return span;
 }
 
+function fillWidth(strength) {
+  return `${Math.max(0, Math.min(100, strength * 100)).toFixed(1)}%`;
+}
+
 function sizedFill(strength) {
   const fill = h('div', { class: 'fill' });
-  fill.style.width = `${Math.max(0, Math.min(100, strength * 100)).toFixed(1)}%`;
+  fill.style.width = fillWidth(strength);
   return fill;
 }
 

@@ -16,6 +16,8 @@ export const STYLES = `
   line-height: 1.4;
   color: var(--al-fg);
   contain: content;
+  content-visibility: auto;
+  contain-intrinsic-size: auto 720px;
   max-width: 100%;
 }
 @media (prefers-color-scheme: dark) {
@@ -54,17 +56,19 @@ button, select, input { font: inherit; color: inherit; }
 .tokens { display: flex; flex-wrap: wrap; gap: 6px; margin: 10px 0 4px; padding: 0; list-style: none; }
 .chip {
   border: 1px solid var(--al-border); background: var(--al-panel); border-radius: 6px;
-  padding: 2px 8px; cursor: pointer; font-size: 0.92em; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  padding: 2px 8px; cursor: pointer; font-size: 0.92em; white-space: nowrap;
 }
 .chip.unknown { border-style: dashed; color: var(--al-muted); }
 .chip.static { cursor: default; }
 .context-tokens .tokens { margin-top: 4px; }
 .context-input { max-width: 32em; }
 .chip.action { max-width: none; white-space: normal; text-align: left; }
-.chip .pos { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
+.chip .pos, .chip[data-pos]::before { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
+.chip[data-pos]::before { content: attr(data-pos); }
+.chip.long { max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
 .chip.hot { border-color: var(--al-highlight); box-shadow: 0 0 0 1px var(--al-highlight) inset; }
 .chip.locked { background: var(--al-highlight); color: var(--al-bg); border-color: var(--al-highlight); }
-.chip.locked .pos { color: var(--al-bg); }
+.chip.locked .pos, .chip.locked[data-pos]::before { color: var(--al-bg); }
 .status { min-height: 1.3em; font-size: 0.85em; color: var(--al-muted); }
 .context-tokens:empty { display: none; }
 .status:empty { min-height: 0; margin: 0; }  /* stays in the tree: a live region must exist before it speaks */
@@ -102,13 +106,14 @@ button, select, input { font: inherit; color: inherit; }
 .evidence .heldout { color: var(--al-fg); }
 .heat { display: grid; grid-template-columns: auto auto; justify-content: start; align-items: end; overflow-x: auto; max-width: 100%; }
 .heat .corner { font-size: 0.7em; color: var(--al-muted); padding: 0 6px 4px 0; text-align: right; align-self: end; }
-.col-labels { display: flex; align-items: flex-end; height: 70px; }
-.col-labels span, .row-labels span {
-  font-size: 11px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: var(--al-fg);
-}
-.col-labels span { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; max-height: 70px; line-height: 1; display: flex; align-items: center; justify-content: flex-start; }
-.row-labels { display: flex; flex-direction: column; align-items: flex-end; padding-right: 6px; }
-.row-labels span { text-align: right; max-width: 8em; line-height: 1; display: flex; align-items: center; justify-content: flex-end; }
+/* one clip per axis, none per label (labels are shortened in JS) */
+.col-labels { display: flex; align-items: flex-end; height: 70px; overflow: hidden; }
+.col-labels span, .row-labels span { font-size: 11px; white-space: nowrap; color: var(--al-fg); }
+.col-labels span { writing-mode: vertical-rl; transform: rotate(180deg); text-align: start; line-height: 1; display: flex; align-items: center; justify-content: flex-start; }
+/* bottom-to-top text without a transform: a transform gives every label its own paint layer */
+@supports (writing-mode: sideways-lr) { .col-labels span { writing-mode: sideways-lr; transform: none; } }
+.row-labels { display: flex; flex-direction: column; align-items: flex-end; padding-right: 6px; overflow: hidden; }
+.row-labels span { text-align: right; line-height: 1; display: flex; align-items: center; justify-content: flex-end; }
 table.matrix th.hot, .col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
 .heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
 .legend { display: flex; align-items: center; gap: 6px; font-size: 0.75em; color: var(--al-muted); margin: 6px 0; }
