@@ -24,7 +24,7 @@ const bundle = (entry, outfile, options = {}) => build({
   format: 'iife',
   platform: 'browser',
   target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
+  minify: !process.env.NO_MINIFY,
   legalComments: 'none',
   outfile: `${dist}/${outfile}`,
   logLevel: 'warning',
