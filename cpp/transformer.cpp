@@ -345,8 +345,12 @@ void layer_norm(const float* x, int n, int d, const float* gain, const float* bi
   }
 }
 
+// 0.5·x·(1 + tanh(u)) written as x·sigmoid(2u), the same function: one expf
+// instead of tanhf (which calls expm1f and branches); tanhf was a quarter of
+// a 64-word model run in the widget.
 float gelu(float x) {
-  return 0.5f * x * (1.0f + std::tanh(kGeluSqrt2OverPi * (x + 0.044715f * x * x * x)));
+  const float u = kGeluSqrt2OverPi * (x + 0.044715f * x * x * x);
+  return x / (1.0f + std::exp(-2.0f * u));
 }
 
 }  // namespace
