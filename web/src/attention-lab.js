@@ -1020,15 +1020,11 @@ export class AttentionLabElement extends HTMLElement {
         // rows with the same cells are rewritten in place (typing shifts most
         // strengths a little; rebuilding every row cost a layout of each)
         shape: `link ${self}`,
-        build: () => {
-          const row = h('tr', {},
-            h('td', {}, link.from, h('span', { class: 'sr-only' })),
-            h('td', {}, link.to, self ? h('span', { class: 'self' }, ' (itself)') : null),
-            h('td', { class: 'strength' },
-              h('div', { class: 'bar', 'aria-hidden': 'true' }, h('div', { class: 'track' }, sizedFill(0)), h('span', { class: 'pct' }))));
-          row.dataset.shape = `link ${self}`;
-          return row;
-        },
+        build: () => h('tr', {},
+          h('td', {}, link.from, h('span', { class: 'sr-only' })),
+          h('td', {}, link.to, self ? h('span', { class: 'self' }, ' (itself)') : null),
+          h('td', { class: 'strength' },
+            h('div', { class: 'bar', 'aria-hidden': 'true' }, h('div', { class: 'track' }, h('div', { class: 'fill' })), h('span', { class: 'pct' })))),
         update: (row) => {
           row.dataset.from = link.fromIndex;
           row.dataset.to = link.toIndex;
@@ -1177,8 +1173,9 @@ function patchKeyed(parent, items) {
       return;
     }
     const node = build();
-    if (update) update(node);
+    if (update) update(node);  // a new node of this shape is filled in the same way
     node.dataset.key = key;
+    if (shape) node.dataset.shape = shape;
     if (old) old.replaceWith(node); else parent.append(node);
   });
   while (parent.children.length > items.length) parent.lastElementChild.remove();
@@ -1211,11 +1208,6 @@ function fillWidth(strength) {
   return `${Math.max(0, Math.min(100, strength * 100)).toFixed(1)}%`;
 }
 
-function sizedFill(strength) {
-  const fill = h('div', { class: 'fill' });
-  fill.style.width = fillWidth(strength);
-  return fill;
-}
 
 // Overlay: each enabled head multiplies its hue in with opacity = weight.
 function drawOverlay(canvas, heads, enabled, rows, cols, cell) {
