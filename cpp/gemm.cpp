@@ -2,7 +2,9 @@
 //
 // The micro-kernel computes a 4 x 8 tile of c: eight four-lane accumulators,
 // two loads of b and one broadcast of a = 11 live vectors, below the ~12 that
-// V8 keeps in registers without spilling.
+// V8 keeps in registers without spilling. a is regrouped into strips of four
+// rows first (a copy of rows x depth, small next to the rows x depth x cols
+// multiply-adds), so the kernel reads both operands sequentially.
 #include "gemm.h"
 
 #include <algorithm>
@@ -28,30 +30,36 @@ inline void store_tile(const float* tile, int tile_rows, int valid_cols, const f
   }
 }
 
-// tile (4, 8) = a (4, depth) · panel (depth, 8)
-__attribute__((noinline)) void micro_kernel_4x8(int depth, const float* a, int a_stride,
-                                                const float* panel, float* tile) {
-  const float* a0 = a;
-  const float* a1 = a + a_stride;
-  const float* a2 = a + 2 * static_cast<std::size_t>(a_stride);
-  const float* a3 = a + 3 * static_cast<std::size_t>(a_stride);
+// tile (4, 8) = strip (depth, 4)ᵀ · panel (depth, 8)
+//
+// strip holds four rows of a interleaved (strip[d * 4 + r] = a[r][d]), so the
+// kernel walks just two pointers, one per operand, each bumped once a depth
+// step. Emscripten builds with loop strength reduction off, so indexed forms
+// (a[r][d], panel[d * 8]) cost V8 an address computation per load; with
+// 4 broadcasts, 2 loads and 16 mul/add a step, those extra integer ops were
+// what kept the kernel from the FP units' rate (measured: 17% faster in S2).
+__attribute__((noinline)) void micro_kernel_4x8(int depth, const float* strip, const float* panel,
+                                                float* tile) {
   f32x4 c00 = simd::splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
   f32x4 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int d = 0; d < depth; ++d) {
-    const f32x4 b0 = simd::load(panel + d * kPanelWidth);
-    const f32x4 b1 = simd::load(panel + d * kPanelWidth + 4);
-    f32x4 a_broadcast = simd::splat(a0[d]);
+  const float* const strip_end = strip + static_cast<std::size_t>(depth) * 4;
+  while (strip != strip_end) {
+    const f32x4 b0 = simd::load(panel);
+    const f32x4 b1 = simd::load(panel + 4);
+    f32x4 a_broadcast = simd::splat(strip[0]);
     c00 = simd::mul_add(a_broadcast, b0, c00);
     c01 = simd::mul_add(a_broadcast, b1, c01);
-    a_broadcast = simd::splat(a1[d]);
+    a_broadcast = simd::splat(strip[1]);
     c10 = simd::mul_add(a_broadcast, b0, c10);
     c11 = simd::mul_add(a_broadcast, b1, c11);
-    a_broadcast = simd::splat(a2[d]);
+    a_broadcast = simd::splat(strip[2]);
     c20 = simd::mul_add(a_broadcast, b0, c20);
     c21 = simd::mul_add(a_broadcast, b1, c21);
-    a_broadcast = simd::splat(a3[d]);
+    a_broadcast = simd::splat(strip[3]);
     c30 = simd::mul_add(a_broadcast, b0, c30);
     c31 = simd::mul_add(a_broadcast, b1, c31);
+    strip += 4;
+    panel += kPanelWidth;
   }
   simd::store(tile + 0, c00);
   simd::store(tile + 4, c01);
@@ -63,18 +71,25 @@ __attribute__((noinline)) void micro_kernel_4x8(int depth, const float* a, int a
   simd::store(tile + 28, c31);
 }
 
-// tile (1, 8) = a (1, depth) · panel (depth, 8), for the last rows < 4.
-__attribute__((noinline)) void micro_kernel_1x8(int depth, const float* a, const float* panel,
-                                                float* tile) {
-  f32x4 c0 = simd::splat(0.0f), c1 = c0;
-  for (int d = 0; d < depth; ++d) {
-    const f32x4 a_broadcast = simd::splat(a[d]);
-    c0 = simd::mul_add(a_broadcast, simd::load(panel + d * kPanelWidth), c0);
-    c1 = simd::mul_add(a_broadcast, simd::load(panel + d * kPanelWidth + 4), c1);
+// strips (ceil(rows / 4), depth, 4) = a (rows, depth) regrouped four rows at a
+// time; rows past the end are zero (their tile rows are computed, never stored).
+void pack_strips(int rows, const float* a, int a_stride, int depth, float* strips) {
+  for (int r0 = 0; r0 < rows; r0 += 4) {
+    float* strip = strips + static_cast<std::size_t>(r0) * depth;
+    for (int r = 0; r < 4; ++r) {
+      if (r0 + r < rows) {
+        const float* row = a + static_cast<std::size_t>(r0 + r) * a_stride;
+        for (int d = 0; d < depth; ++d) strip[d * 4 + r] = row[d];
+      } else {
+        for (int d = 0; d < depth; ++d) strip[d * 4 + r] = 0.0f;
+      }
+    }
   }
-  simd::store(tile, c0);
-  simd::store(tile + 4, c1);
 }
+
+// Rows are taken in blocks whose strips fill about 256 KB: they stay in L2
+// while every panel passes over them, and S4's 2048 rows never need a full copy.
+constexpr std::size_t kStripBlockFloats = 64 * 1024;
 
 }  // namespace
 
@@ -107,22 +122,28 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
 
 void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, const float* panels,
                  std::size_t panel_stride, const float* bias, float* c, int c_stride) {
+  if (rows <= 0 || cols <= 0) return;
+  thread_local std::vector<float> strips;
+  const int block_rows = std::max(4, static_cast<int>(kStripBlockFloats / std::max(depth, 1)) / 4 * 4);
   alignas(16) float tile[4 * kPanelWidth];
-  for (int p = 0; p < panel_count(cols); ++p) {
-    const float* panel = panels + static_cast<std::size_t>(p) * panel_stride;
-    const int col0 = p * kPanelWidth;
-    const int valid_cols = std::min(kPanelWidth, cols - col0);
-    const float* panel_bias = bias != nullptr ? bias + col0 : nullptr;
-    int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-      micro_kernel_4x8(depth, a + static_cast<std::size_t>(r) * a_stride, a_stride, panel, tile);
-      store_tile(tile, 4, valid_cols, panel_bias, c + static_cast<std::size_t>(r) * c_stride + col0,
-                 c_stride);
-    }
-    for (; r < rows; ++r) {
-      micro_kernel_1x8(depth, a + static_cast<std::size_t>(r) * a_stride, panel, tile);
-      store_tile(tile, 1, valid_cols, panel_bias, c + static_cast<std::size_t>(r) * c_stride + col0,
-                 c_stride);
+  for (int block0 = 0; block0 < rows; block0 += block_rows) {
+    const int rows_here = std::min(block_rows, rows - block0);
+    const int strip_count = (rows_here + 3) / 4;
+    strips.resize(static_cast<std::size_t>(strip_count) * 4 * depth);
+    // 1. Regroup this block's rows of a into strips of four.
+    pack_strips(rows_here, a + static_cast<std::size_t>(block0) * a_stride, a_stride, depth, strips.data());
+    // 2. Every panel against every strip: a (4, 8) tile of c each.
+    for (int p = 0; p < panel_count(cols); ++p) {
+      const float* panel = panels + static_cast<std::size_t>(p) * panel_stride;
+      const int col0 = p * kPanelWidth;
+      const int valid_cols = std::min(kPanelWidth, cols - col0);
+      const float* panel_bias = bias != nullptr ? bias + col0 : nullptr;
+      for (int s = 0; s < strip_count; ++s) {
+        const int r0 = block0 + 4 * s;
+        micro_kernel_4x8(depth, strips.data() + static_cast<std::size_t>(s) * 4 * depth, panel, tile);
+        store_tile(tile, std::min(4, rows - r0), valid_cols, panel_bias,
+                   c + static_cast<std::size_t>(r0) * c_stride + col0, c_stride);
+      }
     }
   }
 }
@@ -135,13 +156,13 @@ void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, 
 
 float micro_kernel_in_cache(int repetitions) {
   constexpr int depth = 256;
-  static std::vector<float> a(4 * depth), panel(depth * kPanelWidth);
-  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
+  static std::vector<float> strip(4 * depth), panel(depth * kPanelWidth);
+  for (std::size_t i = 0; i < strip.size(); ++i) strip[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
   for (std::size_t i = 0; i < panel.size(); ++i) panel[i] = 1.0f - static_cast<float>(i % 3) * 1e-3f;
   alignas(16) float tile[4 * kPanelWidth];
   float checksum = 0;
   for (int r = 0; r < repetitions; ++r) {
-    micro_kernel_4x8(depth, a.data(), depth, panel.data(), tile);
+    micro_kernel_4x8(depth, strip.data(), panel.data(), tile);
     checksum += tile[r & 31];
   }
   return checksum;
