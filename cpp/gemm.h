@@ -46,4 +46,12 @@ void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, co
 // its rate as this machine's in-cache ceiling for our kernels. Returns a checksum.
 float micro_kernel_in_cache(int repetitions);
 
+// The WebAssembly SIMD128 peak probe: independent f32x4 mul and add chains,
+// no memory traffic, 2 * 6 * 4 * kPeakStepsPerRepetition flops a repetition.
+// The benchmark reports our kernels as a fraction of its rate. Returns the
+// folded chains (each lane: 6 * start * 0.99999^n + 6 * (start + n * 1e-6),
+// rounded step by step in float), so the work cannot be optimised away.
+constexpr int kPeakStepsPerRepetition = 256;
+float simd_peak_loop(int repetitions, float start);
+
 }  // namespace attention_lab

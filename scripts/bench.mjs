@@ -10,8 +10,8 @@
 // -march=native, one thread, a child process of this run). Repetitions are
 // interleaved across implementations; each cell reports the median time and
 // the spread (interquartile range / median), GFLOP/s, the ratio to the best
-// peer measured in this run, and the fraction of the in-cache ceiling (our
-// own micro-kernel on L1-resident operands) measured in this same run.
+// peer measured in this run, and the fraction of the SIMD128 peak (independent
+// f32x4 mul/add chains) measured in this same run.
 //
 // Browser peers (installed into bench/ by `npm run bench`, not by npm test):
 // @tensorflow/tfjs-backend-wasm and onnxruntime-web, both on one thread, fed
@@ -106,26 +106,28 @@ function summary(seconds) {
 
 const engine = await loadEngine();
 
-// 1. This machine's in-cache ceiling for our kernels, measured now: the same
-//    4 x 8 wasm SIMD micro-kernel on operands that stay in L1 (best of 5).
-//    The issue's reference figure is the SIMD128 peak (2 f32x4 mul + 2 f32x4
-//    add per cycle); a dependent mul/add probe cannot reach it under V8, so we
-//    report against what our own inner loop does with perfect data instead.
+// 1. This machine's WebAssembly SIMD128 peak, measured now: six independent
+//    f32x4 mul chains and six add chains (the two mul and two add units each
+//    kept busy, no memory traffic). Beside it, our 4 x 8 micro-kernel on
+//    operands that stay in L1: the best our GEMM can do with perfect data.
 //    V8 runs a wasm function in its baseline tier until it has been called
 //    often enough, so warm up with many short calls and time short calls too.
-//    Measured before and after the shapes; the faster of the two counts
-//    (a busy neighbour on a shared machine can only slow it down).
-function measureCeiling() {
-  for (let i = 0; i < 300; i++) engine.microKernelInCache(1000);
+//    Both are measured before and after the shapes; the faster of the two
+//    counts (a busy neighbour on a shared machine can only slow it down).
+function bestRate(call, repetitions, flopsPerRepetition) {
+  for (let i = 0; i < 300; i++) call(repetitions / 2);
   let best = Infinity;
   for (let r = 0; r < 5; r++) {
     const start = process.hrtime.bigint();
-    for (let k = 0; k < 100; k++) engine.microKernelInCache(2000);
+    for (let k = 0; k < 100; k++) call(repetitions);
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
   }
-  return (100 * 2000 * 16384) / best / 1e9;
+  return (100 * repetitions * flopsPerRepetition) / best / 1e9;
 }
-let peakGflops = measureCeiling();
+const measurePeak = () => bestRate((n) => engine.simdPeakLoop(n), 2000, 2 * 6 * 4 * 256);
+const measureCeiling = () => bestRate((n) => engine.microKernelInCache(n), 2000, 16384);
+let peakGflops = measurePeak();
+let ceilingGflops = measureCeiling();
 
 // 2. Native peer in a child process of this run.
 const nativeBinary = `${ROOT}build/native/attention_native_bench`;
@@ -224,12 +226,13 @@ for (const shape of SHAPES) {
   const bestPeerName = browserPeers.find(([, r]) => r === bestPeer)?.[0];
   rows.push({ shape: shape.name, seqLen: shape.seqLen, dModel: shape.dModel, heads: shape.heads, flops, results, agreement, bestPeer: bestPeerName,
     ratioToBestBrowserPeer: bestPeer ? bestPeer.median / ours.median : null,
-    fractionOfInCacheCeiling: ours.gflops / peakGflops,
+    fractionOfPeak: ours.gflops / peakGflops,
     ratioToNative: results['native Eigen -O3 -march=native'] ? results['native Eigen -O3 -march=native'].median / ours.median : null });
 }
 
-peakGflops = Math.max(peakGflops, measureCeiling());
-for (const row of rows) row.fractionOfInCacheCeiling = row.results['attention-lab (wasm SIMD)'].gflops / peakGflops;
+peakGflops = Math.max(peakGflops, measurePeak());
+ceilingGflops = Math.max(ceilingGflops, measureCeiling());
+for (const row of rows) row.fractionOfPeak = row.results['attention-lab (wasm SIMD)'].gflops / peakGflops;
 
 // Live training (issue 8): one step of the default configuration (copy the
 // previous token, d_model 32, 4 heads, 1 layer, batch 32), wasm in this
@@ -278,9 +281,10 @@ const bundle = `${ROOT}dist/attention-lab.js`;
 const size = existsSync(bundle) ? (() => { const bytes = readFileSync(bundle); return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; })() : null;
 
 if (json) {
-  console.log(JSON.stringify({ node: process.version, inCacheCeilingGflops: peakGflops, rows, widgetBundle: size, training, trainerBundle: trainerSize, s4Memory }, null, 2));
+  console.log(JSON.stringify({ node: process.version, simd128PeakGflops: peakGflops, inCacheCeilingGflops: ceilingGflops, rows, widgetBundle: size, training, trainerBundle: trainerSize, s4Memory }, null, 2));
 } else {
-  console.log(`In-cache ceiling measured in this run: ${peakGflops.toFixed(1)} GFLOP/s (our 4x8 wasm SIMD micro-kernel, operands in L1)\n`);
+  console.log(`SIMD128 peak measured in this run: ${peakGflops.toFixed(1)} GFLOP/s (independent f32x4 mul and add chains); ` +
+    `our 4x8 micro-kernel on L1 operands: ${ceilingGflops.toFixed(1)} GFLOP/s (${(ceilingGflops / peakGflops * 100).toFixed(0)}% of the peak)\n`);
   for (const row of rows) {
     console.log(`${row.shape}: seq_len ${row.seqLen}, d_model ${row.dModel}, ${row.heads} heads, ${(row.flops / 1e6).toFixed(2)} MFLOP`);
     for (const [name, r] of Object.entries(row.results)) {
@@ -290,7 +294,7 @@ if (json) {
       console.log(`  (${name} agrees with ours to ${difference.toExponential(1)} relative)`);
     }
     const ratio = row.ratioToBestBrowserPeer ? `${row.ratioToBestBrowserPeer.toFixed(2)}× the best browser peer (${row.bestPeer})` : 'no browser peer run';
-    console.log(`  → ours: ${ratio}; ${(row.fractionOfInCacheCeiling * 100).toFixed(0)}% of the in-cache ceiling; ` +
+    console.log(`  → ours: ${ratio}; ${(row.fractionOfPeak * 100).toFixed(0)}% of the SIMD128 peak; ` +
       `${row.ratioToNative ? `${(row.ratioToNative * 100).toFixed(0)}% of native speed` : 'native not run'}\n`);
   }
   if (training.error) console.log(`live training not measured: ${training.error}`);
@@ -308,7 +312,7 @@ if (json) {
       console.log(`${row.ratioToBestBrowserPeer >= target[row.shape] ? 'PASS' : 'FAIL'} ${row.shape}: ${row.ratioToBestBrowserPeer.toFixed(2)}× the best peer (target ≥ ${target[row.shape]}×)${peersMeasured ? '' : ' [tfjs/ort not both measured]'}`);
     }
     if (row.shape === 'S2' || row.shape === 'S3') {
-      console.log(`${row.fractionOfInCacheCeiling >= 0.7 ? 'PASS' : 'FAIL'} ${row.shape}: ${(row.fractionOfInCacheCeiling * 100).toFixed(0)}% of the in-cache ceiling (target ≥ 70% of the SIMD peak)`);
+      console.log(`${row.fractionOfPeak >= 0.7 ? 'PASS' : 'FAIL'} ${row.shape}: ${(row.fractionOfPeak * 100).toFixed(0)}% of the measured SIMD128 peak (target ≥ 70%)`);
     }
   }
   if (s4Memory) {

@@ -257,6 +257,21 @@ TEST(Gemm, PackedProductMatchesLoops) {
   }
 }
 
+TEST(Gemm, PeakProbeComputesItsChains) {
+  // The probe must really run every step: its result is what the same chains give in scalar floats.
+  const int repetitions = 3;
+  const float start = 1.5f;
+  float x = start, y = start;
+  for (long long i = 0; i < static_cast<long long>(repetitions) * kPeakStepsPerRepetition; ++i) {
+    x *= 0.99999f;
+    y += 1e-6f;
+  }
+  const float xs = ((x + x) + (x + x)) + (x + x);
+  const float ys = ((y + y) + (y + y)) + (y + y);
+  EXPECT_EQ(simd_peak_loop(repetitions, start), xs + ys);
+  EXPECT_NE(simd_peak_loop(repetitions + 1, start), xs + ys);
+}
+
 TEST(Validation, RejectsBadShapesWithClearMessages) {
   MhaOptions options;
   auto message = [&](MhaShape shape) { return validate_shape(shape, options); };

@@ -300,6 +300,8 @@ export function createEngine(Module) {
     },
     /** Runs the 4x8 SIMD micro-kernel on in-cache operands: 16,384 flops per repetition (benchmark ceiling). */
     microKernelInCache: (repetitions) => Module.microKernelInCache(repetitions),
+    /** The SIMD128 peak probe: independent f32x4 mul/add chains, 12,288 flops per repetition (benchmark peak). */
+    simdPeakLoop: (repetitions, start = 1) => Module.simdPeakLoop(repetitions, start),
     /**
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
