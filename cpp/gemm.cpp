@@ -22,6 +22,16 @@ int panel_count(int cols) { return (cols + kPanelWidth - 1) / kPanelWidth; }
 // Writes an accumulated (tile_rows, 8) tile to c, adding bias, keeping only valid columns.
 inline void store_tile(const float* tile, int tile_rows, int valid_cols, const float* bias,
                        float* c, int c_stride) {
+  if (valid_cols == kPanelWidth) {  // a full panel: two vectors a row
+    const f32x4 bias_low = bias != nullptr ? simd::load(bias) : simd::splat(0.0f);
+    const f32x4 bias_high = bias != nullptr ? simd::load(bias + 4) : simd::splat(0.0f);
+    for (int r = 0; r < tile_rows; ++r) {
+      float* row = c + static_cast<std::size_t>(r) * c_stride;
+      simd::store(row, simd::add(simd::load(tile + r * kPanelWidth), bias_low));
+      simd::store(row + 4, simd::add(simd::load(tile + r * kPanelWidth + 4), bias_high));
+    }
+    return;
+  }
   for (int r = 0; r < tile_rows; ++r) {
     for (int col = 0; col < valid_cols; ++col) {
       c[static_cast<std::size_t>(r) * c_stride + col] =
@@ -73,16 +83,27 @@ __attribute__((noinline)) void micro_kernel_4x8(int depth, const float* strip, c
 
 // strips (ceil(rows / 4), depth, 4) = a (rows, depth) regrouped four rows at a
 // time; rows past the end are zero (their tile rows are computed, never stored).
+// Four depth indices at a time: load 4 x 4 from the rows, transpose, store.
 void pack_strips(int rows, const float* a, int a_stride, int depth, float* strips) {
+  const float zeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   for (int r0 = 0; r0 < rows; r0 += 4) {
     float* strip = strips + static_cast<std::size_t>(r0) * depth;
-    for (int r = 0; r < 4; ++r) {
-      if (r0 + r < rows) {
-        const float* row = a + static_cast<std::size_t>(r0 + r) * a_stride;
-        for (int d = 0; d < depth; ++d) strip[d * 4 + r] = row[d];
-      } else {
-        for (int d = 0; d < depth; ++d) strip[d * 4 + r] = 0.0f;
-      }
+    const float* row[4];
+    for (int r = 0; r < 4; ++r) row[r] = r0 + r < rows ? a + static_cast<std::size_t>(r0 + r) * a_stride : nullptr;
+    int d = 0;
+    for (; d + 4 <= depth; d += 4) {
+      f32x4 v0 = row[0] != nullptr ? simd::load(row[0] + d) : simd::load(zeros);
+      f32x4 v1 = row[1] != nullptr ? simd::load(row[1] + d) : simd::load(zeros);
+      f32x4 v2 = row[2] != nullptr ? simd::load(row[2] + d) : simd::load(zeros);
+      f32x4 v3 = row[3] != nullptr ? simd::load(row[3] + d) : simd::load(zeros);
+      simd::transpose4(v0, v1, v2, v3);
+      simd::store(strip + d * 4, v0);
+      simd::store(strip + d * 4 + 4, v1);
+      simd::store(strip + d * 4 + 8, v2);
+      simd::store(strip + d * 4 + 12, v3);
+    }
+    for (; d < depth; ++d) {
+      for (int r = 0; r < 4; ++r) strip[d * 4 + r] = row[r] != nullptr ? row[r][d] : 0.0f;
     }
   }
 }

@@ -2,8 +2,8 @@
 //   WebAssembly: wasm_simd128.h (f32x4 instructions, needs -msimd128)
 //   x86-64:      SSE2 intrinsics (so the native tests run the same kernel code)
 //   elsewhere:   plain scalar lanes
-// Only what the kernels need is here: load/store, arithmetic, max, and the
-// pieces of a vector exp (round to integer, build 2^n).
+// Only what the kernels need is here: load/store, arithmetic, max, a 4 x 4
+// transpose, and the pieces of a vector exp (round to integer, build 2^n).
 #pragma once
 
 #if defined(__wasm_simd128__)
@@ -44,6 +44,16 @@ inline float lane(f32x4 v, int i) {
   }
 }
 
+// Transposes the 4 x 4 matrix whose rows are a, b, c, d.
+inline void transpose4(f32x4& a, f32x4& b, f32x4& c, f32x4& d) {
+  const v128_t ab_low = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_high = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+  const v128_t cd_low = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd_high = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+  a = wasm_i32x4_shuffle(ab_low, cd_low, 0, 1, 4, 5);
+  b = wasm_i32x4_shuffle(ab_low, cd_low, 2, 3, 6, 7);
+  c = wasm_i32x4_shuffle(ab_high, cd_high, 0, 1, 4, 5);
+  d = wasm_i32x4_shuffle(ab_high, cd_high, 2, 3, 6, 7);
+}
+
 #elif defined(__SSE2__)
 
 using f32x4 = __m128;
@@ -64,6 +74,7 @@ inline float lane(f32x4 v, int i) {
   _mm_store_ps(lanes, v);
   return lanes[i];
 }
+inline void transpose4(f32x4& a, f32x4& b, f32x4& c, f32x4& d) { _MM_TRANSPOSE4_PS(a, b, c, d); }
 
 #else
 
@@ -97,6 +108,16 @@ inline f32x4 exp2_of_rounded(f32x4 a) {
   return r;
 }
 inline float lane(f32x4 a, int i) { return a.v[i]; }
+inline void transpose4(f32x4& a, f32x4& b, f32x4& c, f32x4& d) {
+  f32x4* rows[4] = {&a, &b, &c, &d};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = i + 1; j < 4; ++j) {
+      const float t = rows[i]->v[j];
+      rows[i]->v[j] = rows[j]->v[i];
+      rows[j]->v[i] = t;
+    }
+  }
+}
 
 #endif
 
