@@ -19,19 +19,10 @@ namespace {
 
 int panel_count(int cols) { return (cols + kPanelWidth - 1) / kPanelWidth; }
 
-// Writes an accumulated (tile_rows, 8) tile to c, adding bias, keeping only valid columns.
-inline void store_tile(const float* tile, int tile_rows, int valid_cols, const float* bias,
-                       float* c, int c_stride) {
-  if (valid_cols == kPanelWidth) {  // a full panel: two vectors a row
-    const f32x4 bias_low = bias != nullptr ? simd::load(bias) : simd::splat(0.0f);
-    const f32x4 bias_high = bias != nullptr ? simd::load(bias + 4) : simd::splat(0.0f);
-    for (int r = 0; r < tile_rows; ++r) {
-      float* row = c + static_cast<std::size_t>(r) * c_stride;
-      simd::store(row, simd::add(simd::load(tile + r * kPanelWidth), bias_low));
-      simd::store(row + 4, simd::add(simd::load(tile + r * kPanelWidth + 4), bias_high));
-    }
-    return;
-  }
+// Writes the valid part of an accumulated (tile_rows, 8) tile to c, adding bias
+// (full tiles are written by the micro-kernel itself).
+inline void store_partial_tile(const float* tile, int tile_rows, int valid_cols, const float* bias,
+                               float* c, int c_stride) {
   for (int r = 0; r < tile_rows; ++r) {
     for (int col = 0; col < valid_cols; ++col) {
       c[static_cast<std::size_t>(r) * c_stride + col] =
@@ -48,8 +39,11 @@ inline void store_tile(const float* tile, int tile_rows, int valid_cols, const f
 // (a[r][d], panel[d * 8]) cost V8 an address computation per load; with
 // 4 broadcasts, 2 loads and 16 mul/add a step, those extra integer ops were
 // what kept the kernel from the FP units' rate (S2: 2.40 -> 2.07 ms on one host).
+//
+// The tile goes to out (rows out_stride floats apart) plus bias (8 values, or
+// null): straight into c for a full tile, into a scratch tile otherwise.
 __attribute__((noinline)) void micro_kernel_4x8(int depth, const float* strip, const float* panel,
-                                                float* tile) {
+                                                float* out, int out_stride, const float* bias) {
   f32x4 c00 = simd::splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
   f32x4 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const float* const strip_end = strip + static_cast<std::size_t>(depth) * 4;
@@ -71,14 +65,26 @@ __attribute__((noinline)) void micro_kernel_4x8(int depth, const float* strip, c
     strip += 4;
     panel += kPanelWidth;
   }
-  simd::store(tile + 0, c00);
-  simd::store(tile + 4, c01);
-  simd::store(tile + 8, c10);
-  simd::store(tile + 12, c11);
-  simd::store(tile + 16, c20);
-  simd::store(tile + 20, c21);
-  simd::store(tile + 24, c30);
-  simd::store(tile + 28, c31);
+  if (bias != nullptr) {
+    const f32x4 bias_low = simd::load(bias), bias_high = simd::load(bias + 4);
+    c00 = simd::add(c00, bias_low);
+    c01 = simd::add(c01, bias_high);
+    c10 = simd::add(c10, bias_low);
+    c11 = simd::add(c11, bias_high);
+    c20 = simd::add(c20, bias_low);
+    c21 = simd::add(c21, bias_high);
+    c30 = simd::add(c30, bias_low);
+    c31 = simd::add(c31, bias_high);
+  }
+  const std::size_t stride = static_cast<std::size_t>(out_stride);
+  simd::store(out, c00);
+  simd::store(out + 4, c01);
+  simd::store(out + stride, c10);
+  simd::store(out + stride + 4, c11);
+  simd::store(out + 2 * stride, c20);
+  simd::store(out + 2 * stride + 4, c21);
+  simd::store(out + 3 * stride, c30);
+  simd::store(out + 3 * stride + 4, c31);
 }
 
 // strips (ceil(rows / 4), depth, 4) = a (rows, depth) regrouped four rows at a
@@ -161,9 +167,15 @@ void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, co
       const float* panel_bias = bias != nullptr ? bias + col0 : nullptr;
       for (int s = 0; s < strip_count; ++s) {
         const int r0 = block0 + 4 * s;
-        micro_kernel_4x8(depth, strips.data() + static_cast<std::size_t>(s) * 4 * depth, panel, tile);
-        store_tile(tile, std::min(4, rows - r0), valid_cols, panel_bias,
-                   c + static_cast<std::size_t>(r0) * c_stride + col0, c_stride);
+        const float* strip = strips.data() + static_cast<std::size_t>(s) * 4 * depth;
+        float* c_tile = c + static_cast<std::size_t>(r0) * c_stride + col0;
+        const int valid_rows = std::min(4, rows - r0);
+        if (valid_rows == 4 && valid_cols == kPanelWidth) {
+          micro_kernel_4x8(depth, strip, panel, c_tile, c_stride, panel_bias);
+        } else {
+          micro_kernel_4x8(depth, strip, panel, tile, kPanelWidth, nullptr);
+          store_partial_tile(tile, valid_rows, valid_cols, panel_bias, c_tile, c_stride);
+        }
       }
     }
   }
@@ -183,7 +195,7 @@ float micro_kernel_in_cache(int repetitions) {
   alignas(16) float tile[4 * kPanelWidth];
   float checksum = 0;
   for (int r = 0; r < repetitions; ++r) {
-    micro_kernel_4x8(depth, strip.data(), panel.data(), tile);
+    micro_kernel_4x8(depth, strip.data(), panel.data(), tile, kPanelWidth, nullptr);
     checksum += tile[r & 31];
   }
   return checksum;
