@@ -121,30 +121,73 @@ constexpr std::size_t kStripBlockFloats = 64 * 1024;
 }  // namespace
 
 namespace {
-// Fills packed panels from element(d, c), the value at depth d, column c.
-template <typename Element>
-void pack(int depth, int cols, PackedMatrix& packed, Element element) {
+// Sizes packed for (depth, cols) and has fill_panel(panel, col0, width) write
+// every value of each panel: columns [col0, col0 + width) and zeros past them.
+template <typename FillPanel>
+void pack(int depth, int cols, PackedMatrix& packed, FillPanel fill_panel) {
   packed.depth = depth;
   packed.cols = cols;
-  packed.panels.assign(static_cast<std::size_t>(panel_count(cols)) * depth * kPanelWidth, 0.0f);
+  packed.panels.resize(static_cast<std::size_t>(panel_count(cols)) * depth * kPanelWidth);
   for (int p = 0; p < panel_count(cols); ++p) {
-    float* panel = packed.panels.data() + static_cast<std::size_t>(p) * depth * kPanelWidth;
     const int col0 = p * kPanelWidth;
-    const int width = std::min(kPanelWidth, cols - col0);
-    for (int d = 0; d < depth; ++d) {
-      for (int w = 0; w < width; ++w) panel[d * kPanelWidth + w] = element(d, col0 + w);
-    }
+    fill_panel(packed.panels.data() + static_cast<std::size_t>(p) * depth * kPanelWidth, col0,
+               std::min(kPanelWidth, cols - col0));
+  }
+}
+
+// The general case: one value at a time from element(d, c), zeros past width.
+template <typename Element>
+void fill_panel_by_element(float* panel, int depth, int col0, int width, Element element) {
+  for (int d = 0; d < depth; ++d) {
+    for (int w = 0; w < kPanelWidth; ++w) panel[d * kPanelWidth + w] = w < width ? element(d, col0 + w) : 0.0f;
   }
 }
 }  // namespace
 
 void pack_columns(const float* source, int depth, int cols, int row_stride, PackedMatrix& packed) {
-  pack(depth, cols, packed, [&](int d, int c) { return source[static_cast<std::size_t>(d) * row_stride + c]; });
+  pack(depth, cols, packed, [&](float* panel, int col0, int width) {
+    if (width < kPanelWidth) {
+      fill_panel_by_element(panel, depth, col0, width,
+                            [&](int d, int c) { return source[static_cast<std::size_t>(d) * row_stride + c]; });
+      return;
+    }
+    for (int d = 0; d < depth; ++d) {  // a full panel row is 8 contiguous values of source
+      const float* row = source + static_cast<std::size_t>(d) * row_stride + col0;
+      simd::store(panel + d * kPanelWidth, simd::load(row));
+      simd::store(panel + d * kPanelWidth + 4, simd::load(row + 4));
+    }
+  });
 }
 
 void pack_columns_transposed(const float* source, int depth, int cols, int row_stride,
                              PackedMatrix& packed) {
-  pack(depth, cols, packed, [&](int d, int c) { return source[static_cast<std::size_t>(c) * row_stride + d]; });
+  auto element = [&](int d, int c) { return source[static_cast<std::size_t>(c) * row_stride + d]; };
+  pack(depth, cols, packed, [&](float* panel, int col0, int width) {
+    if (width < kPanelWidth) {
+      fill_panel_by_element(panel, depth, col0, width, element);
+      return;
+    }
+    // A full panel: source rows col0 .. col0 + 7 become its columns, 4 x 4 at a time.
+    int d = 0;
+    for (; d + 4 <= depth; d += 4) {
+      for (int half = 0; half < 2; ++half) {
+        const float* rows = source + static_cast<std::size_t>(col0 + 4 * half) * row_stride + d;
+        f32x4 v0 = simd::load(rows);
+        f32x4 v1 = simd::load(rows + row_stride);
+        f32x4 v2 = simd::load(rows + 2 * static_cast<std::size_t>(row_stride));
+        f32x4 v3 = simd::load(rows + 3 * static_cast<std::size_t>(row_stride));
+        simd::transpose4(v0, v1, v2, v3);
+        float* out = panel + d * kPanelWidth + 4 * half;
+        simd::store(out, v0);
+        simd::store(out + kPanelWidth, v1);
+        simd::store(out + 2 * kPanelWidth, v2);
+        simd::store(out + 3 * kPanelWidth, v3);
+      }
+    }
+    for (; d < depth; ++d) {
+      for (int w = 0; w < kPanelWidth; ++w) panel[d * kPanelWidth + w] = element(d, col0 + w);
+    }
+  });
 }
 
 void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, const float* panels,
