@@ -118,9 +118,6 @@ void pack_strips(int rows, const float* a, int a_stride, int depth, float* strip
 // while every panel passes over them, and S4's 2048 rows never need a full copy.
 constexpr std::size_t kStripBlockFloats = 64 * 1024;
 
-}  // namespace
-
-namespace {
 // Sizes packed for (depth, cols) and has fill_panel(panel, col0, width) write
 // every value of each panel: columns [col0, col0 + width) and zeros past them.
 template <typename FillPanel>
@@ -231,14 +228,20 @@ void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, 
 }
 
 float micro_kernel_in_cache(int repetitions) {
-  constexpr int depth = 256;
-  static std::vector<float> strip(4 * depth), panel(depth * kPanelWidth);
-  for (std::size_t i = 0; i < strip.size(); ++i) strip[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
-  for (std::size_t i = 0; i < panel.size(); ++i) panel[i] = 1.0f - static_cast<float>(i % 3) * 1e-3f;
+  constexpr int depth = kMicroKernelInCacheFlops / (2 * 4 * kPanelWidth);
+  struct Operands {
+    std::vector<float> strip, panel;
+  };
+  static const Operands operands = [] {  // filled once, not on every probe call
+    Operands filled{std::vector<float>(4 * depth), std::vector<float>(depth * kPanelWidth)};
+    for (std::size_t i = 0; i < filled.strip.size(); ++i) filled.strip[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
+    for (std::size_t i = 0; i < filled.panel.size(); ++i) filled.panel[i] = 1.0f - static_cast<float>(i % 3) * 1e-3f;
+    return filled;
+  }();
   alignas(16) float tile[4 * kPanelWidth];
   float checksum = 0;
   for (int r = 0; r < repetitions; ++r) {
-    micro_kernel_4x8(depth, strip.data(), panel.data(), tile, kPanelWidth, nullptr);
+    micro_kernel_4x8(depth, operands.strip.data(), operands.panel.data(), tile, kPanelWidth, nullptr);
     checksum += tile[r & 31];
   }
   return checksum;

@@ -124,20 +124,20 @@ try {
     const shapes = [['S1', 12, 64, 4, 40, 100], ['S2', 32, 512, 8, 30, 2], ['S3', 512, 768, 12, 7, 1]];
     let seed = 1;
     const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5;
-    // the SIMD128 peak (independent f32x4 mul/add chains) and our micro-kernel on L1 operands, best of 5
-    const bestRate = (call, flopsPerRepetition) => {
-      for (let i = 0; i < 300; i++) call(1000);
-      let best = Infinity;
-      for (let r = 0; r < 5; r++) {
-        const start = performance.now();
-        for (let k = 0; k < 100; k++) call(2000);
-        best = Math.min(best, performance.now() - start);
-      }
-      return (100 * 2000 * flopsPerRepetition) / (best / 1e3) / 1e9;
+    // the SIMD128 peak: the faster of two mul/add loops (independent f32x4
+    // chains, our micro-kernel on L1 operands), each a lower bound on it
+    const probeRate = (probe, repetitions, calls = 1) => {
+      const start = performance.now();
+      for (let k = 0; k < calls; k++) engine[probe](repetitions);
+      return (calls * repetitions * engine.probeFlops[probe]) / ((performance.now() - start) / 1e3) / 1e9;
     };
-    const chains = bestRate((n) => engine.simdPeakLoop(n), 2 * 6 * 4 * 256);
-    const ceiling = bestRate((n) => engine.microKernelInCache(n), 16384);
-    const peak = Math.max(chains, ceiling);  // each loop's rate is a lower bound on the peak
+    const bestRate = (probe) => {
+      for (let i = 0; i < 300; i++) engine[probe](1000);
+      return Math.max(...Array.from({ length: 5 }, () => probeRate(probe, 2000, 100)));
+    };
+    const chains = bestRate('simdPeakLoop');
+    const ceiling = bestRate('microKernelInCache');
+    const peak = Math.max(chains, ceiling);
     const rows = [];
     for (const [name, n, d, h, repetitions, batch] of shapes) {
       const matrix = (size) => Float32Array.from({ length: size }, random);
@@ -147,13 +147,8 @@ try {
       const times = [];
       const peakSamples = [];  // the probe beside each sample: two medians over the same seconds
       for (let r = 0; r < repetitions; r++) {
-        let probeStart = performance.now();
-        engine.simdPeakLoop(10000);  // ~2.5 ms each: Chromium's clock is coarse
-        const chainsRate = (10000 * 2 * 6 * 4 * 256) / ((performance.now() - probeStart) / 1e3) / 1e9;
-        probeStart = performance.now();
-        engine.microKernelInCache(8000);
-        const kernelRate = (8000 * 16384) / ((performance.now() - probeStart) / 1e3) / 1e9;
-        peakSamples.push(Math.max(chainsRate, kernelRate));
+        // ~2.5 ms each: Chromium's clock is coarse
+        peakSamples.push(Math.max(probeRate('simdPeakLoop', 10000), probeRate('microKernelInCache', 8000)));
         const start = performance.now();
         for (let b = 0; b < batch; b++) layer.run(inputs);
         times.push((performance.now() - start) / batch);

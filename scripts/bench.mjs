@@ -10,8 +10,8 @@
 // -march=native, one thread, a child process of this run). Repetitions are
 // interleaved across implementations; each cell reports the median time and
 // the spread (interquartile range / median), GFLOP/s, the ratio to the best
-// peer measured in this run, and the fraction of the SIMD128 peak (independent
-// f32x4 mul/add chains) measured in this same run.
+// peer measured in this run, and the fraction of the SIMD128 peak measured in
+// this same run (see 1.).
 //
 // Browser peers (installed into bench/ by `npm run bench`, not by npm test):
 // @tensorflow/tfjs-backend-wasm and onnxruntime-web, both on one thread, fed
@@ -118,34 +118,24 @@ const engine = await loadEngine();
 //    implementations: this host's clock moves by 10-20% over seconds, so the
 //    pass/fail fraction compares our median with the probe's median over the
 //    same minutes; the fraction of the run's best burst is printed beside it.
-function bestRate(call, repetitions, flopsPerRepetition) {
-  for (let i = 0; i < 300; i++) call(repetitions / 2);
-  let best = Infinity;
-  for (let r = 0; r < 5; r++) {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < 100; k++) call(repetitions);
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  return (100 * repetitions * flopsPerRepetition) / best / 1e9;
+// GFLOP/s of `calls` back-to-back calls of a probe, `repetitions` each.
+function probeRate(probe, repetitions, calls = 1) {
+  const start = process.hrtime.bigint();
+  for (let k = 0; k < calls; k++) engine[probe](repetitions);
+  return (calls * repetitions * engine.probeFlops[probe]) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e9;
 }
-const measureChains = () => bestRate((n) => engine.simdPeakLoop(n), 2000, 2 * 6 * 4 * 256);
-const measureCeiling = () => bestRate((n) => engine.microKernelInCache(n), 2000, 16384);
-let chainsGflops = measureChains();
-let ceilingGflops = measureCeiling();
+function bestRate(probe) {
+  for (let i = 0; i < 300; i++) engine[probe](1000);
+  return Math.max(...Array.from({ length: 5 }, () => probeRate(probe, 2000, 100)));
+}
+let chainsGflops = bestRate('simdPeakLoop');
+let ceilingGflops = bestRate('microKernelInCache');
 // Any mul/add loop's rate is a lower bound on the peak; the faster of the two
 // is the peak we report against (Node's V8 runs the chains faster, Chromium's
 // the micro-kernel).
 let peakGflops = Math.max(chainsGflops, ceilingGflops);
 // One probe sample a round, beside the implementations: the faster of the two loops.
-function probePeak() {
-  let start = process.hrtime.bigint();
-  engine.simdPeakLoop(1000);
-  const chains = (1000 * 2 * 6 * 4 * 256) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e9;
-  start = process.hrtime.bigint();
-  engine.microKernelInCache(1000);
-  const kernel = (1000 * 16384) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e9;
-  return Math.max(chains, kernel);
-}
+const probePeak = () => Math.max(probeRate('simdPeakLoop', 1000), probeRate('microKernelInCache', 1000));
 
 // 2. Native peer in a child process of this run.
 const nativeBinary = `${ROOT}build/native/attention_native_bench`;
@@ -254,8 +244,8 @@ for (const shape of SHAPES) {
     ratioToNative: results['native Eigen -O3 -march=native'] ? results['native Eigen -O3 -march=native'].median / ours.median : null });
 }
 
-chainsGflops = Math.max(chainsGflops, measureChains());
-ceilingGflops = Math.max(ceilingGflops, measureCeiling());
+chainsGflops = Math.max(chainsGflops, bestRate('simdPeakLoop'));
+ceilingGflops = Math.max(ceilingGflops, bestRate('microKernelInCache'));
 peakGflops = Math.max(chainsGflops, ceilingGflops);
 for (const row of rows) {
   const ours = row.results['attention-lab (wasm SIMD)'].gflops;

@@ -641,6 +641,8 @@ EMSCRIPTEN_BINDINGS(attention_lab) {
   emscripten::function("headWeightNorms", &attention_lab::head_norms_of);
   emscripten::function("microKernelInCache", &attention_lab::micro_kernel_in_cache);
   emscripten::function("simdPeakLoop", &attention_lab::simd_peak_loop);
+  emscripten::constant("microKernelInCacheFlops", attention_lab::kMicroKernelInCacheFlops);
+  emscripten::constant("simdPeakLoopFlops", attention_lab::kSimdPeakLoopFlops);
   emscripten::function("prepareLayer", &attention_lab::prepare_layer);
   emscripten::function("releaseLayer", &attention_lab::release_layer);
   emscripten::function("allocateFloats", &attention_lab::allocate_floats);

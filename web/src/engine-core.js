@@ -298,10 +298,11 @@ export function createEngine(Module) {
       for (const key of ['query', 'keys', 'values', 'dots', 'scaled', 'hidden', 'weights', 'headOutput', 'output']) copy[key] = result[key].slice();
       return { ...copy, logitFactor: result.logitFactor, headDim: result.headDim };
     },
-    /** Runs the 4x8 SIMD micro-kernel on in-cache operands: 16,384 flops per repetition (benchmark ceiling). */
+    /** The benchmark's peak probes: the 4x8 SIMD micro-kernel on in-cache operands, and independent f32x4 mul/add chains. */
     microKernelInCache: (repetitions) => Module.microKernelInCache(repetitions),
-    /** The SIMD128 peak probe: independent f32x4 mul/add chains, 12,288 flops per repetition (benchmark peak). */
     simdPeakLoop: (repetitions, start = 1) => Module.simdPeakLoop(repetitions, start),
+    /** Flops one repetition of each probe does (from the C++ constants). */
+    probeFlops: Object.freeze({ microKernelInCache: Module.microKernelInCacheFlops, simdPeakLoop: Module.simdPeakLoopFlops }),
     /**
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
