@@ -174,6 +174,17 @@ test('hover highlights a word everywhere; click locks it; clicking again release
   await expect(chip).toHaveAttribute('aria-pressed', 'true');
   await widget.locator('.arch').hover();
   await expect(chip).toHaveClass(/hot/);  // still highlighted while locked
+  // the heatmap outlines the locked word's row (From) and column (To): one cell thick, at its position
+  const heatMarks = () => widget.locator('.heat').evaluate((heat) => {
+    const canvas = heat.querySelector('canvas');
+    const cell = canvas.getBoundingClientRect().height / canvas.height;
+    return [...heat.querySelectorAll('.mark')].map((mark) => ({ shown: getComputedStyle(mark).display !== 'none',
+      row: mark.offsetTop / cell, column: mark.offsetLeft / cell, rows: mark.offsetHeight / cell, columns: mark.offsetWidth / cell, cells: [canvas.height, canvas.width] }));
+  });
+  const [rowMark, columnMark] = await heatMarks();
+  const [rows, columns] = rowMark.cells;
+  expect(rowMark).toMatchObject({ shown: true, row: 2, column: 0, rows: 1, columns });
+  expect(columnMark).toMatchObject({ shown: true, row: 0, column: 2, rows, columns: 1 });
   const hotRows = widget.locator('table.links tbody tr.hot');
   const total = await widget.locator('table.links tbody tr').count();
   const touching = await widget.locator('table.links tbody tr[data-from="2"], table.links tbody tr[data-to="2"]').count();
@@ -189,6 +200,9 @@ test('hover highlights a word everywhere; click locks it; clicking again release
   await chip.click();
   await expect(chip).not.toHaveClass(/locked/);
   await expect(chip).toHaveAttribute('aria-pressed', 'false');
+  await widget.locator('button[data-view="heatmap"]').click();
+  await widget.locator('.arch').hover();
+  expect((await heatMarks()).map((mark) => mark.shown)).toEqual([false, false]);
 });
 
 test('keyboard reaches tokens, heads and sorting', async ({ page }) => {

@@ -795,10 +795,18 @@ export class AttentionLabElement extends HTMLElement {
       });
       const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
       const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
-      const root = h('div', {}, h('div', { class: 'heat' }, h('div', { class: 'corner', 'aria-hidden': 'true' }, 'From ↓  To →'), columns, rows, canvas), legend());
-      this._heatParts = { root, canvas, columns, rows };
+      // the highlighted word's row and column: two outlines over the canvas,
+      // moved by CSS (the canvas holds one pixel per cell and is not redrawn)
+      const rowMark = h('div', { class: 'mark', 'aria-hidden': 'true' });
+      const columnMark = h('div', { class: 'mark', 'aria-hidden': 'true' });
+      const root = h('div', {}, h('div', { class: 'heat' }, h('div', { class: 'corner', 'aria-hidden': 'true' }, 'From ↓  To →'), columns, rows,
+        h('div', { class: 'cells' }, canvas, rowMark, columnMark)), legend());
+      this._heatParts = { root, canvas, columns, rows, rowMark, columnMark };
     }
-    const { root, canvas, columns, rows } = this._heatParts;
+    const { root, canvas, columns, rows, rowMark, columnMark } = this._heatParts;
+    // drawn plain, as every re-rendered part is: _applyHighlight marks the word that is highlighted now
+    placeMark(rowMark, null);
+    placeMark(columnMark, null);
     this._heatShown = { head, tokens, contextTokens, seqLen, contextLen };
     const label = `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`;
     if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
@@ -806,7 +814,6 @@ export class AttentionLabElement extends HTMLElement {
     patchLabels(columns, contextTokens, 'width', cell);
     patchLabels(rows, tokens, 'height', cell);
     this._heatCanvas = canvas;
-    canvas._highlight = null;
     return root;
   }
 
@@ -1060,11 +1067,16 @@ export class AttentionLabElement extends HTMLElement {
   _applyHighlight() {
     if (!this._result) return;
     const active = this._state.locked ?? this._state.hover;
+    // Nothing highlighted now nor at the last call (the usual case while
+    // typing): every node is already plain, new ones are built plain.
+    if (active === null && this._highlighted === null) return;
+    this._highlighted = active;
     this._tokens.querySelectorAll('.chip').forEach((chip) => {
       const i = Number(chip.dataset.index);
       chip.classList.toggle('hot', i === active);
       chip.classList.toggle('locked', i === this._state.locked);
-      chip.setAttribute('aria-pressed', String(i === this._state.locked));
+      const pressed = String(i === this._state.locked);
+      if (chip.getAttribute('aria-pressed') !== pressed) chip.setAttribute('aria-pressed', pressed);
     });
     // in cross-attention the To side is the other sentence: an index there is a different word
     const cross = this._result.cross;
@@ -1084,12 +1096,12 @@ export class AttentionLabElement extends HTMLElement {
         text.classList.toggle('hot', Number(text.dataset.index) === active && (!cross || text.dataset.side === 'from'));
       });
     }
-    if (this._heatCanvas && this._heatCanvas.isConnected && this._heatCanvas._highlight !== (active ?? null)) {
-      this._heatCanvas._highlight = active ?? null;
-      const head = this._result.heads[this._state.selectedHead];
-      drawHeatmap(this._heatCanvas, head.weights, this._result.seqLen, this._result.contextLen, {
-        cell: this._heatCanvas._cell, highlight: active, highlightColumn: !cross,
-      });
+    if (this._heatCanvas && this._heatCanvas.isConnected) {
+      const { rowMark, columnMark } = this._heatParts;
+      const { seqLen, contextLen } = this._result;
+      const cell = this._heatCanvas._cell;
+      placeMark(rowMark, active !== null && active < seqLen ? [0, active * cell, contextLen * cell, cell] : null);
+      placeMark(columnMark, active !== null && !cross && active < contextLen ? [active * cell, 0, cell, seqLen * cell] : null);
     }
   }
 
@@ -1196,6 +1208,19 @@ function patchLabels(container, words, dimension, size) {
 // The evidence paragraphs: [class, text] each, rewritten only where the text changed.
 function patchParagraphs(container, paragraphs) {
   patchKeyed(container, paragraphs.map(([kind, text]) => ({ key: `${kind}\u0000${text}`, build: () => h('p', { class: kind || undefined }, text) })));
+}
+
+// An outline over the heatmap at [left, top, width, height] CSS pixels, or hidden.
+function placeMark(mark, box) {
+  const style = mark.style;
+  const display = box ? 'block' : 'none';
+  if (style.display !== display) style.display = display;
+  if (!box) return;
+  const [left, top, width, height] = box.map((value) => `${value}px`);
+  if (style.left !== left) style.left = left;
+  if (style.top !== top) style.top = top;
+  if (style.width !== width) style.width = width;
+  if (style.height !== height) style.height = height;
 }
 
 function swatch(index) {

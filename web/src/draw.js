@@ -37,7 +37,6 @@ export function legend() {
   return h('div', { class: 'legend' }, h('span', {}, '0%'), bar, h('span', {}, '100% attention weight (viridis scale)'));
 }
 
-// Crisp heatmap: whole-pixel cells scaled for the device pixel ratio.
 // 256 viridis colours as RGBA pixels, built once from d3's scale: the bytes
 // are written in order and read back as 32-bit words, so one store paints a
 // cell whatever the machine's byte order.
@@ -67,52 +66,29 @@ function cellPixelsOf(weights, rows, cols) {
   const table = viridisTable();
   const image = cellPixels(cols, rows);
   const pixels = new Uint32Array(image.data.buffer, image.data.byteOffset, rows * cols);
-  for (let k = 0; k < rows * cols; k++) {
-    pixels[k] = table[Math.max(0, Math.min(255, Math.round(weights[k] * 255)))];
+  const count = rows * cols;
+  for (let k = 0; k < count; k++) {
+    const level = weights[k] * 255 + 0.5;  // rounded below; NaN and negatives take colour 0
+    pixels[k] = table[level >= 255 ? 255 : level > 0 ? level | 0 : 0];
   }
   return image;
 }
 
-// One reusable off-screen canvas holding one pixel per cell (grown, never shrunk).
-let scratch = null;
-function scratchCanvas(cols, rows) {
-  if (!scratch) scratch = document.createElement('canvas');
-  if (scratch.width < cols) scratch.width = cols;
-  if (scratch.height < rows) scratch.height = rows;
-  return scratch;
-}
-
-// Crisp heatmap: one pixel per cell in an ImageData, scaled up without
-// smoothing (thousands of fillRect calls were the slowest part of a redraw).
-// fit: a thumbnail sized by CSS (image-rendering: pixelated): one canvas
-// pixel per cell, written straight in, no scaling pass.
-export function drawHeatmap(canvas, weights, rows, cols, { cell, highlight = null, highlightColumn = true, fit = false }) {
-  if (fit) {
-    if (canvas.width !== cols) canvas.width = cols;
-    if (canvas.height !== rows) canvas.height = rows;
-    canvas.getContext('2d')?.putImageData(cellPixelsOf(weights, rows, cols), 0, 0);
-    return;
+// Crisp heatmap: one canvas pixel per cell, written straight in as an
+// ImageData and scaled up by CSS without smoothing (image-rendering:
+// pixelated). A 64-token map is a 16 KB bitmap instead of a 768 x 768 one
+// drawn on every keystroke (that scaling pass and the big bitmap's hand-off
+// to the compositor cost more than computing the attention).
+// cell: CSS pixels per cell; fit: no size set here, CSS sizes the canvas
+// (the head thumbnails).
+export function drawHeatmap(canvas, weights, rows, cols, { cell = 1, fit = false } = {}) {
+  if (canvas.width !== cols) canvas.width = cols;
+  if (canvas.height !== rows) canvas.height = rows;
+  if (!fit) {
+    const size = Math.max(1, Math.round(cell));
+    canvas._cell = size;
+    if (canvas.style.width !== `${cols * size}px`) canvas.style.width = `${cols * size}px`;
+    if (canvas.style.height !== `${rows * size}px`) canvas.style.height = `${rows * size}px`;
   }
-  const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
-  const size = Math.max(1, Math.round(cell));
-  // resizing a canvas reallocates it: only when the size really changes
-  if (canvas.width !== cols * size * ratio) canvas.width = cols * size * ratio;
-  if (canvas.height !== rows * size * ratio) canvas.height = rows * size * ratio;
-  canvas._cell = size;
-  if (canvas.style.width !== `${cols * size}px`) canvas.style.width = `${cols * size}px`;
-  if (canvas.style.height !== `${rows * size}px`) canvas.style.height = `${rows * size}px`;
-  const context = canvas.getContext('2d');
-  if (!context) return;
-  const cells = scratchCanvas(cols, rows);
-  cells.getContext('2d').putImageData(cellPixelsOf(weights, rows, cols), 0, 0);
-  context.imageSmoothingEnabled = false;
-  context.drawImage(cells, 0, 0, cols, rows, 0, 0, canvas.width, canvas.height);
-  const step = size * ratio;
-  if (highlight !== null && highlight < rows) {
-    context.strokeStyle = '#ff3b30';
-    context.lineWidth = Math.max(2, ratio * 2);
-    context.strokeRect(1, highlight * step + 1, cols * step - 2, step - 2);
-    if (highlightColumn && highlight < cols) context.strokeRect(highlight * step + 1, 1, step - 2, rows * step - 2);
-  }
+  canvas.getContext('2d')?.putImageData(cellPixelsOf(weights, rows, cols), 0, 0);
 }
-

@@ -104,7 +104,7 @@ button, select, input { font: inherit; color: inherit; }
 .evidence { font-size: 0.8em; color: var(--al-muted); margin: 4px 0 8px; }
 .evidence p { margin: 0 0 4px; }
 .evidence .heldout { color: var(--al-fg); }
-.heat { display: grid; grid-template-columns: auto auto; justify-content: start; align-items: end; overflow-x: auto; max-width: 100%; }
+.heat { display: grid; grid-template-columns: max-content max-content; justify-content: start; align-items: end; overflow-x: auto; max-width: 100%; }
 .heat .corner { font-size: 0.7em; color: var(--al-muted); padding: 0 6px 4px 0; text-align: right; align-self: end; }
 /* one clip per axis, none per label (labels are shortened in JS) */
 .col-labels { display: flex; align-items: flex-end; height: 70px; overflow: hidden; }
@@ -116,6 +116,8 @@ button, select, input { font: inherit; color: inherit; }
 .row-labels span { text-align: right; line-height: 1; display: flex; align-items: center; justify-content: flex-end; }
 table.matrix th.hot, .col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
 .heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
+.heat .cells { position: relative; }
+.heat .mark { position: absolute; display: none; border: 2px solid var(--al-highlight); pointer-events: none; }
 .legend { display: flex; align-items: center; gap: 6px; font-size: 0.75em; color: var(--al-muted); margin: 6px 0; }
 .legend .bar { display: inline-block; width: 140px; height: 10px; border-radius: 2px; }
 .overlay-toggles { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; font-size: 0.85em; }
