@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstddef>
+#include <vector>
 
 namespace attention_lab {
 
@@ -35,16 +37,51 @@ void add_positional_encoding(int position, int d_model, float* row) {
   }
 }
 
+namespace {
+
+// Rows [0, positions) of the sinusoidal table for d_model, built once and
+// grown as longer sentences arrive: the widget embeds its sentence again on
+// every keystroke, and a pow, sin or cos per element was most of that time.
+// Null when the table would exceed kMaxTableFloats (then rows are computed
+// as they are needed, as before).
+constexpr std::size_t kMaxTableFloats = std::size_t{1} << 20;  // 4 MB
+
+const float* positional_table(int positions, int d_model) {
+  const std::size_t width = static_cast<std::size_t>(d_model);
+  if (static_cast<std::size_t>(positions) * width > kMaxTableFloats) return nullptr;
+  thread_local int table_width = 0;
+  thread_local std::vector<float> table;  // (rows, d_model)
+  if (table_width != d_model) {
+    table.clear();
+    table_width = d_model;
+  }
+  const int rows = static_cast<int>(table.size() / width);
+  if (rows < positions) {
+    table.resize(static_cast<std::size_t>(positions) * width, 0.0f);
+    for (int p = rows; p < positions; ++p) add_positional_encoding(p, d_model, table.data() + p * width);
+  }
+  return table.data();
+}
+
+}  // namespace
+
 void seeded_token_embeddings(const std::vector<std::string>& tokens, int d_model,
                              std::uint64_t seed, float* x) {
   const float root_three = std::sqrt(3.0f);
+  const float* positions = positional_table(static_cast<int>(tokens.size()), d_model);
   for (std::size_t t = 0; t < tokens.size(); ++t) {
     std::string lowered = tokens[t];
     for (char& ch : lowered) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     SeededGenerator generator(fnv1a_hash(lowered) ^ (seed * 0x9E3779B97F4A7C15ull));
     float* row = x + t * static_cast<std::size_t>(d_model);
     for (int c = 0; c < d_model; ++c) row[c] = root_three * generator.symmetric_unit();
-    add_positional_encoding(static_cast<int>(t), d_model, row);
+    if (positions != nullptr) {
+      // the same float sums as adding the encoding to the row directly
+      const float* encoding = positions + t * static_cast<std::size_t>(d_model);
+      for (int c = 0; c < d_model; ++c) row[c] += encoding[c];
+    } else {
+      add_positional_encoding(static_cast<int>(t), d_model, row);
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "seeded_model.h"
@@ -45,6 +46,28 @@ TEST(SeededModel, EmbeddingsDependOnLowerCasedTokenAndPosition) {
   bool differs = false;
   for (int c = 0; c < d; ++c) differs |= std::fabs(x[2 * d + c] - x[d + c]) > 1e-3;
   EXPECT_TRUE(differs);
+}
+
+// Positions come from a table kept between calls (grown, rebuilt for another
+// d_model) unless it would pass its 4 MB cap; both must give the same floats.
+TEST(SeededModel, PositionTableGivesTheNumbersOfTheDirectComputation) {
+  const int d = 4096;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 300; ++i) tokens.push_back("w" + std::to_string(i % 17));
+  std::vector<float> direct(tokens.size() * d);
+  seeded_token_embeddings(tokens, d, 3, direct.data());  // 300 x 4096 floats: over the cap, row by row
+  const std::vector<std::string> short_sentence(tokens.begin(), tokens.begin() + 50);
+  const std::vector<std::string> long_sentence(tokens.begin(), tokens.begin() + 256);  // exactly the cap
+  std::vector<float> scratch(short_sentence.size() * d), cached(long_sentence.size() * d);
+  seeded_token_embeddings(short_sentence, d, 3, scratch.data());  // table of 50 rows
+  seeded_token_embeddings(short_sentence, 8, 3, scratch.data());  // another width: rebuilt
+  seeded_token_embeddings(short_sentence, d, 3, scratch.data());  // back again
+  seeded_token_embeddings(long_sentence, d, 3, cached.data());    // grown to 256 rows
+  int mismatches = 0;
+  for (std::size_t i = 0; i < cached.size(); ++i) mismatches += cached[i] != direct[i];
+  EXPECT_EQ(mismatches, 0);
+  for (std::size_t i = 0; i < scratch.size(); ++i) mismatches += scratch[i] != direct[i];
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST(SeededModel, GeneratorIsPlatformIndependent) {
