@@ -39,7 +39,25 @@ function capped(total, shown, limit, why) {
 // Seeded random layer (cpp/seeded_model.h): Glorot-uniform W_Q, W_K, W_V, W_O,
 // zero biases, token embeddings from a hash of the lower-cased token plus
 // sinusoidal positions. Same numbers in every browser and natively.
+// Each (dModel, seed) layer is made once and its weights packed once for the
+// kernels (engine.prepareLayer): typing then runs the packed layer, instead
+// of copying and packing four d_model² matrices on every keystroke.
 const layerCache = new Map();
+function seededLayer(engine, dModel, seed) {
+  const key = `${dModel}:${seed}`;
+  let entry = layerCache.get(key);
+  if (!entry) {
+    if (layerCache.size > 8) {
+      for (const old of layerCache.values()) old.prepared.release();
+      layerCache.clear();
+    }
+    const weights = engine.seededLayer(dModel, seed);
+    entry = { weights, prepared: engine.prepareLayer({ ...weights, dModel }) };
+    layerCache.set(key, entry);
+  }
+  return entry;
+}
+
 registerWeightSource('seeded-random', {
   label: 'Seeded random weights (untrained)',
   trained: false,
@@ -49,15 +67,13 @@ registerWeightSource('seeded-random', {
     if (tokens.length === 0) return { tokens: [] };
     const other = context ? tokenize(context) : null;
     if (other && other.tokens.length === 0) throw new Error('The sentence to attend to has no tokens.');
-    const key = `${dModel}:${seed}`;
-    if (!layerCache.has(key)) {
-      if (layerCache.size > 8) layerCache.clear();
-      layerCache.set(key, engine.seededLayer(dModel, seed));
-    }
-    const layer = layerCache.get(key);
+    const { weights: layer, prepared } = seededLayer(engine, dModel, seed);
     const inputs = { x: engine.embedTokens(tokens, dModel, seed), ...layer, seqLen: tokens.length, dModel, numHeads: heads, causal };
     if (other) Object.assign(inputs, { context: engine.embedTokens(other.tokens, dModel, seed), contextLen: other.tokens.length });
-    const result = engine.multiHeadAttention({ ...inputs, scale, temperature, headEnabled, wantHeadOutputs: false });
+    // switched-off heads (the experiments) go through the one-shot call, which takes them
+    const result = headEnabled
+      ? engine.multiHeadAttention({ ...inputs, scale, temperature, headEnabled, wantHeadOutputs: false })
+      : prepared.run({ x: inputs.x, context: inputs.context, seqLen: inputs.seqLen, contextLen: inputs.contextLen, numHeads: heads, causal, scale, temperature });
     return {
       tokens: tokens.map((t) => ({ text: t, surface: t, unknown: false })),
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
