@@ -2,7 +2,7 @@
 //   WebAssembly: wasm_simd128.h (f32x4 instructions, needs -msimd128)
 //   x86-64:      SSE2 intrinsics (so the native tests run the same kernel code)
 //   elsewhere:   plain scalar lanes
-// Only what the kernels need is here: load/store, arithmetic, max, a 4 x 4
+// Only what the kernels need is here: load/store, arithmetic, min/max, a 4 x 4
 // transpose, and the pieces of a vector exp (round to integer, build 2^n).
 #pragma once
 
@@ -28,7 +28,9 @@ inline f32x4 splat(float x) { return wasm_f32x4_splat(x); }
 inline f32x4 add(f32x4 a, f32x4 b) { return wasm_f32x4_add(a, b); }
 inline f32x4 sub(f32x4 a, f32x4 b) { return wasm_f32x4_sub(a, b); }
 inline f32x4 mul(f32x4 a, f32x4 b) { return wasm_f32x4_mul(a, b); }
+inline f32x4 div(f32x4 a, f32x4 b) { return wasm_f32x4_div(a, b); }
 inline f32x4 max(f32x4 a, f32x4 b) { return wasm_f32x4_pmax(a, b); }
+inline f32x4 min(f32x4 a, f32x4 b) { return wasm_f32x4_pmin(a, b); }
 // 2^n for each lane, n = round(v); v must lie in [-126, 127].
 inline f32x4 exp2_of_rounded(f32x4 v) {
   v128_t n = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(v));
@@ -63,7 +65,9 @@ inline f32x4 splat(float x) { return _mm_set1_ps(x); }
 inline f32x4 add(f32x4 a, f32x4 b) { return _mm_add_ps(a, b); }
 inline f32x4 sub(f32x4 a, f32x4 b) { return _mm_sub_ps(a, b); }
 inline f32x4 mul(f32x4 a, f32x4 b) { return _mm_mul_ps(a, b); }
+inline f32x4 div(f32x4 a, f32x4 b) { return _mm_div_ps(a, b); }
 inline f32x4 max(f32x4 a, f32x4 b) { return _mm_max_ps(a, b); }
+inline f32x4 min(f32x4 a, f32x4 b) { return _mm_min_ps(a, b); }
 inline f32x4 exp2_of_rounded(f32x4 v) {
   __m128i n = _mm_cvtps_epi32(v);  // rounds to nearest (default MXCSR mode)
   return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(n, _mm_set1_epi32(127)), 23));
@@ -95,7 +99,9 @@ inline f32x4 splat(float x) { return {{x, x, x, x}}; }
 ATTENTION_LAB_LANEWISE(add, a.v[i] + b.v[i])
 ATTENTION_LAB_LANEWISE(sub, a.v[i] - b.v[i])
 ATTENTION_LAB_LANEWISE(mul, a.v[i] * b.v[i])
+ATTENTION_LAB_LANEWISE(div, a.v[i] / b.v[i])
 ATTENTION_LAB_LANEWISE(max, a.v[i] < b.v[i] ? b.v[i] : a.v[i])
+ATTENTION_LAB_LANEWISE(min, b.v[i] < a.v[i] ? b.v[i] : a.v[i])
 #undef ATTENTION_LAB_LANEWISE
 inline f32x4 round_nearest(f32x4 a) {
   f32x4 r;
@@ -131,8 +137,9 @@ inline float horizontal_max(f32x4 v) {
 }
 
 // e^x for x <= 0 (softmax after the row maximum is subtracted), relative error
-// below 2e-7 down to x = -87; smaller x flush to about 1.6e-38.
-//   1. clamp x to [-87, 0]
+// below 2e-7 down to x = -87; smaller x flush to about 1.6e-38. (It stays
+// right up to x = 88, where 2^n is still a normal float: exp_clamped.)
+//   1. clamp x below at -87
 //   2. split x = n·ln2 + r with n = round(x / ln2), |r| <= ln2 / 2
 //      (ln2 in two parts so n·ln2 is exact enough)
 //   3. e^r by its Taylor polynomial to degree 7 (Horner form)
@@ -152,5 +159,9 @@ inline f32x4 exp_nonpositive(f32x4 x) {
   p = mul_add(p, r, splat(1.0f));
   return mul(p, exp2_of_rounded(n));
 }
+
+// e^x for any x: clamped to [-87, 88] first, the range where exp_nonpositive's
+// 2^n stays a normal float (e^88 is about 1.65e38).
+inline f32x4 exp_clamped(f32x4 x) { return exp_nonpositive(min(x, splat(88.0f))); }
 
 }  // namespace attention_lab::simd

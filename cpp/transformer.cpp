@@ -7,6 +7,7 @@
 #include "attention.h"
 #include "gemm.h"
 #include "seeded_model.h"
+#include "simd4.h"
 
 namespace attention_lab {
 
@@ -355,6 +356,25 @@ float gelu(float x) {
 
 }  // namespace
 
+// The same function as gelu() on whole vectors: x / (1 + e^(-2u)) with the
+// vector exp, clamped so e^(-2u) stays finite (x very negative gives -0 as
+// the scalar form does). The scalar expf per value was a fifth of a 64-word
+// model run in the widget.
+void gelu_in_place(float* values, std::size_t count) {
+  using simd::f32x4;
+  const f32x4 sqrt_2_over_pi = simd::splat(kGeluSqrt2OverPi);
+  const f32x4 cubic = simd::splat(0.044715f);
+  const f32x4 minus_two = simd::splat(-2.0f);
+  const f32x4 one = simd::splat(1.0f);
+  std::size_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const f32x4 x = simd::load(values + i);
+    const f32x4 u = simd::mul(sqrt_2_over_pi, simd::add(x, simd::mul(simd::mul(simd::mul(cubic, x), x), x)));
+    simd::store(values + i, simd::div(x, simd::add(one, simd::exp_clamped(simd::mul(minus_two, u)))));
+  }
+  for (; i < count; ++i) values[i] = gelu(values[i]);
+}
+
 void pack_transformer(const TransformerParams<float>& params, PackedTransformer& packed) {
   const TransformerConfig& c = params.config;
   packed.attention.resize(params.layers.size());
@@ -424,7 +444,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2
     layer_norm(x.data(), n, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());
     gemm_packed(n, normed.data(), d, packed.mlp_in[static_cast<std::size_t>(l)], layer.b_1.data(), hidden.data(), c.d_ff);
-    for (float& value : hidden) value = gelu(value);
+    gelu_in_place(hidden.data(), hidden.size());
     gemm_packed(n, hidden.data(), c.d_ff, packed.mlp_out[static_cast<std::size_t>(l)], layer.b_2.data(), mlp_out.data(), d);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] += mlp_out[k];
   }

@@ -68,6 +68,10 @@ void initialise_transformer(TransformerParams<float>& params, std::uint64_t seed
 constexpr float kLayerNormEpsilon = 1e-5f;
 constexpr float kGeluSqrt2OverPi = 0.7978845608028654f;
 
+// values[i] = GELU(values[i]) (the tanh form, as the trainer uses), four
+// lanes at a time with the kernels' vector exp.
+void gelu_in_place(float* values, std::size_t count);
+
 // --- model file ------------------------------------------------------------
 // Little-endian: "ATTNLAB1" magic, u32 format version, six u32 config fields,
 // u32 + vocabulary (words joined by '\n'), u32 + metadata JSON, u32 tensor count,

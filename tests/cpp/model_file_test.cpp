@@ -2,7 +2,9 @@
 // corrupted, truncated and foreign bytes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "corpus.h"
 #include "transformer.h"
@@ -124,6 +126,23 @@ TEST(Ablation, SwitchingAHeadOffEqualsZeroingItsRowsOfWO) {
   run_transformer(params, ids, true, zeroed);
   ASSERT_EQ(ablated.logits.size(), zeroed.logits.size());
   for (std::size_t i = 0; i < zeroed.logits.size(); ++i) EXPECT_NEAR(ablated.logits[i], zeroed.logits[i], 1e-5);
+}
+
+// The vector GELU of the inference model against the tanh form in double,
+// from deep in the negative tail (where it must give -0, not NaN) to large
+// positive values; 103 values, so the scalar tail runs too.
+TEST(Transformer, VectorGeluMatchesTheTanhFormInDouble) {
+  std::vector<float> values;
+  for (int i = 0; i < 103; ++i) values.push_back(-120.0f + 240.0f * static_cast<float>(i) / 102.0f);
+  for (float small : {-3.0f, -0.5f, -1e-3f, 0.0f, 1e-3f, 0.5f, 3.0f}) values.push_back(small);
+  const std::vector<float> inputs = values;
+  gelu_in_place(values.data(), values.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const double x = inputs[i];
+    const double expected = 0.5 * x * (1.0 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+    ASSERT_FALSE(std::isnan(values[i])) << "x = " << x;
+    EXPECT_NEAR(values[i], expected, 1e-6 * std::max(1.0, std::fabs(x))) << "x = " << x;
+  }
 }
 
 }  // namespace
