@@ -74,7 +74,7 @@ test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) =
   const expected = await nodeAttention('Cats chase the quick mice!');
   for (let k = 0; k < expected.attention.length; k++) expect(after.attention[k]).toBeCloseTo(expected.attention[k], 6);
   // heatmap canvas is 6 x 6 cells now; the table names only the new words
-  const labels = await widget.locator('.row-labels span').allTextContents();
+  const labels = (await widget.locator('.row-labels').textContent()).split('\n');
   expect(labels).toEqual(after.tokens);
   const words = await widget.locator('table.links tbody td:first-child').allTextContents();
   for (const word of words) expect(after.tokens.some((t) => word.startsWith(t))).toBe(true);
@@ -93,12 +93,12 @@ test('typing updates the panel in place and never leaves stale words or numbers'
   const widget = page.locator('attention-lab#intro');
   const shown = () => widget.evaluate((el) => {
     const root = el.shadowRoot;
-    const texts = (selector) => [...root.querySelectorAll(selector)].map((node) => node.textContent);
     const table = el.getTables()[el.selectedHead];
     return {
       tokens: el.getAttention().tokens,
       chips: [...root.querySelectorAll('.chip[data-index]')].map((chip) => [chip.textContent, chip.dataset.pos, chip.getAttribute('aria-label')]),
-      rowLabels: texts('.row-labels span'), colLabels: texts('.col-labels span'),
+      // each heatmap axis is one text, a word per line
+      rowLabels: root.querySelector('.row-labels').textContent.split('\n'), colLabels: root.querySelector('.col-labels').textContent.split('\n'),
       tableRows: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].map((cell) => cell.textContent)),
       expectedRows: table.rows,
       title: root.querySelector('.focus h3').textContent,
@@ -122,7 +122,7 @@ test('typing updates the panel in place and never leaves stale words or numbers'
   await expect(widget.locator('.chip[data-index="0"]')).toHaveText('the');
   await check();
   const kept = await widget.evaluate((el) => {
-    window.__kept = { chip: el.shadowRoot.querySelector('.chip[data-index="0"]'), label: el.shadowRoot.querySelector('.row-labels span'),
+    window.__kept = { chip: el.shadowRoot.querySelector('.chip[data-index="0"]'), label: el.shadowRoot.querySelector('.row-labels').firstChild,
       canvas: el.shadowRoot.querySelector('.heat canvas'), table: el.shadowRoot.querySelector('table.links') };
     return true;
   });
@@ -131,10 +131,10 @@ test('typing updates the panel in place and never leaves stale words or numbers'
   for (const key of ['s', 'Backspace', 'Backspace', ' ', 'a', 'n', 'd', ' ', 'r', 'a', 'n']) await input.press(key);
   await expect(widget.locator('.chip[data-index]')).toHaveCount(8);
   await check();
-  // the first word never changed: its chip, label, the canvas and the table are the same nodes
+  // the first word never changed: its chip, the labels' text node (rewritten in place), the canvas and the table are the same nodes
   expect(await widget.evaluate((el) => {
     const root = el.shadowRoot;
-    return [window.__kept.chip === root.querySelector('.chip[data-index="0"]'), window.__kept.label === root.querySelector('.row-labels span'),
+    return [window.__kept.chip === root.querySelector('.chip[data-index="0"]'), window.__kept.label === root.querySelector('.row-labels').firstChild,
       window.__kept.canvas === root.querySelector('.heat canvas'), window.__kept.table === root.querySelector('table.links')];
   })).toEqual([true, true, true, true]);
   // a key press that keeps recomputes cheap shows the result at once, without the typing pause
@@ -203,6 +203,29 @@ test('hover highlights a word everywhere; click locks it; clicking again release
   await widget.locator('button[data-view="heatmap"]').click();
   await widget.locator('.arch').hover();
   expect((await heatMarks()).map((mark) => mark.shown)).toEqual([false, false]);
+  await expect(widget.locator('.row-labels .hot, .col-labels .hot')).toHaveCount(0);
+});
+
+test('heatmap axes shorten long words and name them in full on hover', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const widget = page.locator('attention-lab#intro');
+  await widget.locator('input[type="text"]').fill('internationalisation matters here');
+  await expect(widget.locator('.chip[data-index]')).toHaveCount(3);
+  const rows = widget.locator('.row-labels');
+  expect((await rows.textContent()).split('\n')).toEqual(['internation…', 'matters', 'here']);
+  const box = await rows.boundingBox();
+  // the first line (row 0) is the long word; the third is "here"
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 6);
+  await expect(widget.locator('.tooltip')).toHaveText('internationalisation');
+  await expect(widget.locator('.tooltip')).toBeVisible();
+  await page.mouse.move(box.x + box.width / 2, box.y + (box.height * 5) / 6);
+  await expect(widget.locator('.tooltip')).toHaveText('here');
+  const columns = await widget.locator('.col-labels').boundingBox();
+  await page.mouse.move(columns.x + columns.width / 6, columns.y + columns.height / 2);
+  await expect(widget.locator('.tooltip')).toHaveText('internationalisation');
+  await page.mouse.move(0, 0);
+  await expect(widget.locator('.tooltip')).toBeHidden();
 });
 
 test('keyboard reaches tokens, heads and sorting', async ({ page }) => {

@@ -42,7 +42,7 @@ function grouped(value) {
 
 // Heatmap labels shorten long words in the text itself rather than clip them
 // with CSS ellipsis: a clipping box per label made every keystroke's paint
-// slower. The full word stays in the label's title.
+// slower. Hovering a label shows the full word.
 const CHIP_CHARS = 24;  // longer words get a clipped chip
 const LABEL_CHARS = 12;
 function shortened(word, limit) {
@@ -793,8 +793,22 @@ export class AttentionLabElement extends HTMLElement {
         const { shown, row } = cellAt(event);
         if (row >= 0 && row < shown.seqLen) this._toggleLock(row);
       });
+      // Each axis is one block of text, a word per line (a line is one cell
+      // high, or one cell wide on the vertical top axis): 2 layout objects
+      // instead of a span per word, whose layout and paint cost more per
+      // keystroke than the rest of the panel. Hovering names the full word.
       const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
       const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
+      const nameWord = (axis, words, event) => {
+        const rect = axis.getBoundingClientRect();
+        const vertical = axis === columns;
+        const index = Math.floor(vertical ? (event.clientX - rect.left) / axis._cell : (event.clientY - rect.top) / axis._cell);
+        const word = this._heatShown?.[words]?.[index];
+        if (word === undefined) this._hideTooltip(); else this._showTooltip(event, word);
+      };
+      columns.addEventListener('mousemove', (event) => nameWord(columns, 'contextTokens', event));
+      rows.addEventListener('mousemove', (event) => nameWord(rows, 'tokens', event));
+      for (const axis of [columns, rows]) axis.addEventListener('mouseleave', () => this._hideTooltip());
       // the highlighted word's row and column: two outlines over the canvas,
       // moved by CSS (the canvas holds one pixel per cell and is not redrawn)
       const rowMark = h('div', { class: 'mark', 'aria-hidden': 'true' });
@@ -807,12 +821,14 @@ export class AttentionLabElement extends HTMLElement {
     // drawn plain, as every re-rendered part is: _applyHighlight marks the word that is highlighted now
     placeMark(rowMark, null);
     placeMark(columnMark, null);
+    highlightAxisLabel(rows, null);
+    highlightAxisLabel(columns, null);
     this._heatShown = { head, tokens, contextTokens, seqLen, contextLen };
     const label = `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`;
     if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
     drawHeatmap(canvas, head.weights, seqLen, contextLen, { cell });
-    patchLabels(columns, contextTokens, 'width', cell);
-    patchLabels(rows, tokens, 'height', cell);
+    setAxisLabels(columns, contextTokens, cell);
+    setAxisLabels(rows, tokens, cell);
     this._heatCanvas = canvas;
     return root;
   }
@@ -1080,7 +1096,7 @@ export class AttentionLabElement extends HTMLElement {
     });
     // in cross-attention the To side is the other sentence: an index there is a different word
     const cross = this._result.cross;
-    const selector = cross ? '.row-labels span, table.matrix th[scope="row"]' : '.col-labels span, .row-labels span, table.matrix th[data-index]';
+    const selector = cross ? 'table.matrix th[scope="row"]' : 'table.matrix th[data-index]';
     this._focus.querySelectorAll(selector).forEach((span) => {
       span.classList.toggle('hot', Number(span.dataset.index) === active);
     });
@@ -1102,6 +1118,8 @@ export class AttentionLabElement extends HTMLElement {
       const cell = this._heatCanvas._cell;
       placeMark(rowMark, active !== null && active < seqLen ? [0, active * cell, contextLen * cell, cell] : null);
       placeMark(columnMark, active !== null && !cross && active < contextLen ? [active * cell, 0, cell, seqLen * cell] : null);
+      highlightAxisLabel(this._heatParts.rows, active);
+      highlightAxisLabel(this._heatParts.columns, cross ? null : active);
     }
   }
 
@@ -1193,16 +1211,30 @@ function patchKeyed(parent, items) {
   while (parent.children.length > items.length) parent.lastElementChild.remove();
 }
 
-// A heatmap axis: one span per word, `size` px along the axis.
-function patchLabels(container, words, dimension, size) {
-  patchKeyed(container, words.map((word, index) => ({
-    key: `${word}\u0000${index}\u0000${size}`,
-    build: () => {
-      const span = h('span', { 'data-index': index, title: word }, shortened(word, LABEL_CHARS));
-      span.style[dimension] = `${size}px`;
-      return span;
-    },
-  })));
+// A heatmap axis: the (shortened) words as lines of one text, each line
+// `cell` px along the axis. Rewritten only when a word or the cell changes.
+function setAxisLabels(axis, words, cell) {
+  axis._cell = cell;
+  const lineHeight = `${cell}px`;
+  if (axis.style.lineHeight !== lineHeight) axis.style.lineHeight = lineHeight;
+  axis._lines = words.map((word) => shortened(word, LABEL_CHARS));
+  axis._highlighted = null;
+  setText(axis, axis._lines.join('\n'));
+}
+
+// The word at `index` in bold highlight colour (a span around that line), or none.
+function highlightAxisLabel(axis, index) {
+  const lines = axis._lines;
+  const line = index !== null && lines && index < lines.length ? index : null;
+  if (axis._highlighted === line) return;
+  axis._highlighted = line;
+  if (line === null) {
+    axis.textContent = lines ? lines.join('\n') : '';
+    return;
+  }
+  const before = lines.slice(0, line).map((word) => `${word}\n`).join('');
+  const after = lines.slice(line + 1).map((word) => `\n${word}`).join('');
+  axis.replaceChildren(before, h('span', { class: 'hot', 'data-index': line }, lines[line]), after);
 }
 
 // The evidence paragraphs: [class, text] each, rewritten only where the text changed.

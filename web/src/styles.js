@@ -106,15 +106,14 @@ button, select, input { font: inherit; color: inherit; }
 .evidence .heldout { color: var(--al-fg); }
 .heat { display: grid; grid-template-columns: max-content max-content; justify-content: start; align-items: end; overflow-x: auto; max-width: 100%; }
 .heat .corner { font-size: 0.7em; color: var(--al-muted); padding: 0 6px 4px 0; text-align: right; align-self: end; }
-/* one clip per axis, none per label (labels are shortened in JS) */
-.col-labels { display: flex; align-items: flex-end; height: 70px; overflow: hidden; }
-.col-labels span, .row-labels span { font-size: 11px; white-space: nowrap; color: var(--al-fg); }
-.col-labels span { writing-mode: vertical-rl; transform: rotate(180deg); text-align: start; line-height: 1; display: flex; align-items: center; justify-content: flex-start; }
-/* bottom-to-top text without a transform: a transform gives every label its own paint layer */
-@supports (writing-mode: sideways-lr) { .col-labels span { writing-mode: sideways-lr; transform: none; } }
-.row-labels { display: flex; flex-direction: column; align-items: flex-end; padding-right: 6px; overflow: hidden; }
-.row-labels span { text-align: right; line-height: 1; display: flex; align-items: center; justify-content: flex-end; }
-table.matrix th.hot, .col-labels span.hot, .row-labels span.hot { color: var(--al-highlight); font-weight: 700; }
+/* each axis: one text, a word per line, line-height = one cell (set in JS);
+   one clip per axis (labels are shortened in JS) */
+.col-labels, .row-labels { font-size: 11px; white-space: pre; color: var(--al-fg); overflow: hidden; }
+/* the top axis reads bottom to top, its lines side by side left to right */
+.col-labels { height: 70px; writing-mode: vertical-rl; transform: rotate(180deg); text-align: start; }
+@supports (writing-mode: sideways-lr) { .col-labels { writing-mode: sideways-lr; transform: none; } }
+.row-labels { text-align: right; padding-right: 6px; }
+table.matrix th.hot, .col-labels .hot, .row-labels .hot { color: var(--al-highlight); font-weight: 700; }
 .heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
 .heat .cells { position: relative; }
 .heat .mark { position: absolute; display: none; border: 2px solid var(--al-highlight); pointer-events: none; }
