@@ -82,6 +82,10 @@ struct MhaOutputs {
   Real* output = nullptr;        // required
   Real* attention = nullptr;     // optional
   Real* head_outputs = nullptr;  // optional
+  // optional, (num_heads, seq_len): entropy in nats of each row of the
+  // weights, -sum w log w (0 for a row that sees no key). The fast kernel
+  // takes it from the softmax's own sums, so asking for it keeps full rows.
+  Real* row_entropy = nullptr;
 };
 
 // Largest working set the engine accepts, in bytes (inputs, intermediates and outputs).

@@ -57,22 +57,35 @@ inline float row_maximum(const float* row, int len) {
 // in key_padding_mask (indexed like row; may be null) become exactly 0 (the
 // vector exp clamps its input, so exp(-inf - max) alone would give ~1e-38).
 // row_max must be finite and no smaller than any unpadded entry.
-__attribute__((noinline)) float exponentiate_row(float* row, int visible_len, float row_max,
-                                                 const std::uint8_t* key_padding_mask) {
+// weighted (may be null) receives sum exp(x)·x over the same entries, x =
+// row - row_max clamped at -87 as the exp clamps it: with the sum Z, the row's
+// entropy is log Z - weighted / Z. (A padded key adds at most 1.6e-38 · 87 to
+// it before being zeroed; that is left in.)
+template <bool kWeighted>
+__attribute__((noinline)) float exponentiate_row(float* row, int visible_len, float row_max, const std::uint8_t* key_padding_mask,
+                       float* weighted) {
   using simd::f32x4;
   const f32x4 max_vector = simd::splat(row_max);
+  const f32x4 lowest = simd::splat(-87.0f);
   f32x4 total4 = simd::splat(0.0f);
+  f32x4 weighted4 = total4;
   int j = 0;
   for (; j + 4 <= visible_len; j += 4) {
-    const f32x4 e = simd::exp_nonpositive(simd::sub(simd::load(row + j), max_vector));
+    const f32x4 x = simd::sub(simd::load(row + j), max_vector);
+    const f32x4 e = simd::exp_nonpositive(x);
     simd::store(row + j, e);
     total4 = simd::add(total4, e);
+    if constexpr (kWeighted) weighted4 = simd::mul_add(e, simd::max(x, lowest), weighted4);
   }
   float total = simd::horizontal_sum(total4);
+  float weighted_total = simd::horizontal_sum(weighted4);
   for (; j < visible_len; ++j) {
-    row[j] = std::exp(row[j] - row_max);
+    const float x = row[j] - row_max;
+    row[j] = std::exp(x);
     total += row[j];
+    if constexpr (kWeighted) weighted_total += row[j] * std::max(x, -87.0f);
   }
+  if constexpr (kWeighted) *weighted = weighted_total;
   if (key_padding_mask != nullptr) {
     for (j = 0; j < visible_len; ++j) {
       if (key_padding_mask[j] != 0) {
@@ -86,8 +99,9 @@ __attribute__((noinline)) float exponentiate_row(float* row, int visible_len, fl
 
 // row: (context_len) raw dot products -> softmax(row * logit_factor) with masked keys at 0.
 // visible_len: keys [0, visible_len) may be seen (causal); padding masks any of them.
+// entropy (may be null) receives the row's entropy in nats (0 when no key is seen).
 __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, int visible_len, float logit_factor,
-                        const std::uint8_t* key_padding_mask) {
+                        const std::uint8_t* key_padding_mask, float* entropy) {
   using simd::f32x4;
   // 1. Scale and mask; masked logits become -inf.
   const float minus_infinity = -INFINITY;
@@ -105,10 +119,16 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
   const float row_max = row_maximum(row, visible_len);
   if (row_max == minus_infinity) {  // every visible key is padded: no attention at all
     std::fill(row, row + visible_len, 0.0f);
+    if (entropy != nullptr) *entropy = 0.0f;
     return;
   }
-  // 3. exp(logit - max) and the row total.
-  const float total = exponentiate_row(row, visible_len, row_max, key_padding_mask);
+  // 3. exp(logit - max) and the row total (and, when asked, the entropy:
+  //    -sum w log w with w = e / Z and log w = x - log Z is log Z - sum e x / Z).
+  float weighted = 0.0f;
+  const float total = entropy != nullptr
+                          ? exponentiate_row<true>(row, visible_len, row_max, key_padding_mask, &weighted)
+                          : exponentiate_row<false>(row, visible_len, row_max, key_padding_mask, nullptr);
+  if (entropy != nullptr) *entropy = std::max(0.0f, std::log(total) - weighted / total);
   // 4. Normalise.
   const float inverse = 1.0f / total;
   const f32x4 inverse4 = simd::splat(inverse);
@@ -175,8 +195,8 @@ void streaming_head(const float* q, int seq_len, int context_len, int head_dim, 
           continue;
         }
         work.rescale[r] = old_max == minus_infinity ? 0.0f : std::exp(old_max - new_max);
-        const float total = exponentiate_row(
-            row, visible, new_max, options.key_padding_mask != nullptr ? options.key_padding_mask + j0 : nullptr);
+        const float total = exponentiate_row<false>(
+            row, visible, new_max, options.key_padding_mask != nullptr ? options.key_padding_mask + j0 : nullptr, nullptr);
         std::fill(row + visible, row + cols, 0.0f);
         work.row_sum[r] = work.row_sum[r] * work.rescale[r] + total;
         work.row_max[r] = new_max;
@@ -258,7 +278,7 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
   float* const concat = work.q.data();
 
   const std::size_t head_weights_size = static_cast<std::size_t>(seq_len) * context_len;
-  const bool streaming = outputs.attention == nullptr &&
+  const bool streaming = outputs.attention == nullptr && outputs.row_entropy == nullptr &&
                          (options.softmax == MhaOptions::Softmax::streaming ||
                           (options.softmax == MhaOptions::Softmax::automatic &&
                            static_cast<long long>(seq_len) * context_len > kStreamingAbove));
@@ -278,10 +298,11 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
       // 2. scores (seq_len, context_len) = Q_h · K_hᵀ.
       gemm_packed(seq_len, work.q.data() + column0, d_model, work.keys_t, nullptr, scores, context_len);
       // 3. Fused scale, mask and softmax, row by row.
+      float* entropy = outputs.row_entropy != nullptr ? outputs.row_entropy + static_cast<std::size_t>(h) * seq_len : nullptr;
       for (int i = 0; i < seq_len; ++i) {
         const int visible_len = options.causal ? std::min(context_len, i + 1) : context_len;
         scaled_softmax_row(scores + static_cast<std::size_t>(i) * context_len, context_len,
-                           visible_len, logit_factor, options.key_padding_mask);
+                           visible_len, logit_factor, options.key_padding_mask, entropy != nullptr ? entropy + i : nullptr);
       }
       // 4. head output (seq_len, head_dim) = weights · V_h, written into its concat columns.
       gemm_packed(seq_len, scores, context_len, work.values, nullptr, concat + column0,

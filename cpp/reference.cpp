@@ -82,6 +82,13 @@ void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& opt
         std::copy(weights.begin(), weights.end(),
                   outputs.attention + (static_cast<std::size_t>(h) * seq_len + i) * context_len);
       }
+      if (outputs.row_entropy != nullptr) {
+        Real entropy = 0;
+        for (int j = 0; j < context_len; ++j) {
+          if (weights[j] > 0) entropy -= weights[j] * std::log(weights[j]);
+        }
+        outputs.row_entropy[static_cast<std::size_t>(h) * seq_len + i] = entropy;
+      }
       // 4. Weighted sum of the values into this head's columns of the concatenation.
       for (int c = 0; c < head_dim; ++c) {
         Real sum = 0;
@@ -153,7 +160,7 @@ HeadTrace trace_head(const MhaShape& shape, const MhaOptions& options, const Mha
   }
   // 7. concat of all heads and W_O: the reference kernel's row for this word.
   std::vector<double> output(static_cast<std::size_t>(shape.seq_len) * d_model);
-  reference_multi_head_attention<double>(shape, options, inputs, MhaOutputs<double>{output.data(), nullptr, nullptr});
+  reference_multi_head_attention<double>(shape, options, inputs, MhaOutputs<double>{output.data(), nullptr, nullptr, nullptr});
   trace.output.assign(output.begin() + static_cast<std::ptrdiff_t>(query) * d_model,
                       output.begin() + static_cast<std::ptrdiff_t>(query + 1) * d_model);
   return trace;

@@ -413,6 +413,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
   const int d = c.d_model;
   run.seq_len = n;
   run.attention.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n * n, 0.0f);
+  run.row_entropy.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n, 0.0f);
   // 1. Embed: token + position.
   std::vector<float> x(static_cast<std::size_t>(n) * d), normed(x.size()), attended(x.size());
   for (int i = 0; i < n; ++i) {
@@ -439,6 +440,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     MhaOutputs<float> outputs;
     outputs.output = attended.data();
     outputs.attention = run.attention.data() + static_cast<std::size_t>(l) * c.num_heads * n * n;
+    outputs.row_entropy = run.row_entropy.data() + static_cast<std::size_t>(l) * c.num_heads * n;
     multi_head_attention(shape, options, packed.attention[static_cast<std::size_t>(l)], inputs, outputs);
     for (std::size_t k = 0; k < x.size(); ++k) x[k] += attended[k];
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2

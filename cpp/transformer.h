@@ -98,8 +98,9 @@ std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size);
 // --- inference (float32, the fast kernels) -----------------------------------
 struct TransformerRun {
   int seq_len = 0;
-  std::vector<float> attention;  // (num_layers, num_heads, seq_len, seq_len)
-  std::vector<float> hidden;     // (seq_len, d_model), after the final LayerNorm
+  std::vector<float> attention;    // (num_layers, num_heads, seq_len, seq_len)
+  std::vector<float> row_entropy;  // (num_layers, num_heads, seq_len): entropy of each attention row, nats
+  std::vector<float> hidden;       // (seq_len, d_model), after the final LayerNorm
   std::vector<float> logits;     // (seq_len, vocab) when requested
 };
 

@@ -50,7 +50,7 @@ std::string copy_in(const val& args, const char* name, std::size_t expected, con
 template <typename Real>
 struct CallBuffers {
   std::vector<Real> x, context, w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o;
-  std::vector<Real> output, attention, head_outputs;
+  std::vector<Real> output, attention, head_outputs, row_entropy;
   std::vector<std::uint8_t> key_padding_mask, head_enabled;
   std::vector<float> head_gate;
 };
@@ -164,10 +164,12 @@ val run(const val& args) {
   const bool want_heads = is_missing(args["wantHeadOutputs"]) || args["wantHeadOutputs"].as<bool>();
   b.output.resize(seq * d);
   b.attention.resize(want_attention ? static_cast<std::size_t>(shape.num_heads) * seq * ctx : 0);
+  b.row_entropy.resize(want_attention ? static_cast<std::size_t>(shape.num_heads) * seq : 0);
   b.head_outputs.resize(want_heads ? seq * d : 0);
   MhaOutputs<Real> outputs;
   outputs.output = b.output.data();
   outputs.attention = want_attention ? b.attention.data() : nullptr;
+  outputs.row_entropy = want_attention ? b.row_entropy.data() : nullptr;
   outputs.head_outputs = want_heads ? b.head_outputs.data() : nullptr;
   if constexpr (std::is_same_v<Real, float>) {
     multi_head_attention(shape, options, inputs, outputs);
@@ -180,6 +182,8 @@ val run(const val& args) {
   if (want_attention) {
     result.set("attention",
                val(emscripten::typed_memory_view(b.attention.size(), b.attention.data())));
+    result.set("rowEntropy",
+               val(emscripten::typed_memory_view(b.row_entropy.size(), b.row_entropy.data())));
   }
   if (want_heads) {
     result.set("headOutputs",
@@ -446,6 +450,7 @@ val model_run(int id, const val& args) {
   val result = val::object();
   result.set("seqLen", run.seq_len);
   result.set("attention", val(emscripten::typed_memory_view(run.attention.size(), run.attention.data())));
+  result.set("rowEntropy", val(emscripten::typed_memory_view(run.row_entropy.size(), run.row_entropy.data())));
   result.set("hidden", val(emscripten::typed_memory_view(run.hidden.size(), run.hidden.data())));
   if (want_logits) result.set("logits", val(emscripten::typed_memory_view(run.logits.size(), run.logits.data())));
   return result;
@@ -581,12 +586,13 @@ std::uintptr_t allocate_floats(int count) {
 void free_floats(std::uintptr_t pointer) { std::free(reinterpret_cast<void*>(pointer)); }
 
 // Runs a prepared layer on inputs already in the heap. Pointers are byte
-// addresses from allocate_floats; context 0 = self-attention; attention 0 =
-// not wanted. scale NaN = 1/sqrt(head_dim). softmax: 0 auto, 1 full rows, 2
-// streaming (tiles, online softmax; only without attention). Returns "" or what is wrong.
+// addresses from allocate_floats; context 0 = self-attention; attention and
+// row_entropy 0 = not wanted (entropy is filled with the attention only).
+// scale NaN = 1/sqrt(head_dim). softmax: 0 auto, 1 full rows, 2 streaming
+// (tiles, online softmax; only without attention). Returns "" or what is wrong.
 std::string run_prepared_layer(int id, std::uintptr_t x, std::uintptr_t context, int seq_len, int context_len,
                                int num_heads, bool causal, double scale, double temperature, std::uintptr_t output,
-                               std::uintptr_t attention, int softmax) {
+                               std::uintptr_t attention, std::uintptr_t row_entropy, int softmax) {
   auto& all = prepared_layers();
   if (id < 0 || id >= static_cast<int>(all.size()) || !all[static_cast<std::size_t>(id)]) {
     return "no prepared layer with id " + std::to_string(id);
@@ -612,6 +618,7 @@ std::string run_prepared_layer(int id, std::uintptr_t x, std::uintptr_t context,
   MhaOutputs<float> outputs;
   outputs.output = reinterpret_cast<float*>(output);
   outputs.attention = attention == 0 ? nullptr : reinterpret_cast<float*>(attention);
+  outputs.row_entropy = attention == 0 || row_entropy == 0 ? nullptr : reinterpret_cast<float*>(row_entropy);
   multi_head_attention(shape, options, layer, inputs, outputs);
   return "";
 }

@@ -21,6 +21,8 @@ void expect_agrees(const Problem& problem) {
   EXPECT_LE(max_abs_difference(actual.attention, expected.attention), 1e-5);
   const double head_scale = std::max(1.0, max_abs(expected.head_outputs));
   EXPECT_LE(max_abs_difference(actual.head_outputs, expected.head_outputs), 1e-5 * head_scale);
+  // row entropies from the softmax's sums against -sum w log w in double (nats, at most log n)
+  EXPECT_LE(max_abs_difference(actual.row_entropy, expected.row_entropy), 1e-5 * std::max(1.0, max_abs(expected.row_entropy)));
 }
 
 // seq_len, context_len, d_model, num_heads, cross, causal
@@ -136,6 +138,7 @@ Result<float> run_fast_streaming(const Problem& p, MhaOptions::Softmax mode) {
   if (!p.key_padding_mask.empty()) options.key_padding_mask = p.key_padding_mask.data();
   MhaOutputs<float> outputs = result.outputs();
   outputs.attention = nullptr;
+  outputs.row_entropy = nullptr;  // asking for entropies keeps full rows
   multi_head_attention(p.shape, options, p.inputs(copy), outputs);
   return result;
 }

@@ -50,6 +50,42 @@ test('fast kernel agrees with the float64 reference on odd shapes, self and cros
   });
 });
 
+// -sum w log w of each row of (heads, rows, width) weights, in float64
+function entropiesOf(attention, rows, width) {
+  return Float64Array.from({ length: attention.length / width }, (_, r) => {
+    let entropy = 0;
+    for (let j = 0; j < width; j++) {
+      const w = attention[r * width + j];
+      if (w > 0) entropy -= w * Math.log(w);
+    }
+    return entropy;
+  });
+}
+
+test('row entropies come with the weights: one-shot, oracle and prepared, masked or not', () => {
+  for (const shape of [{ seqLen: 33, dModel: 42, numHeads: 6, causal: true }, { seqLen: 5, contextLen: 19, dModel: 24, numHeads: 4, cross: true },
+    { seqLen: 64, dModel: 64, numHeads: 8, temperature: 0.05 }]) {
+    const problem = { ...randomProblem({ ...shape, seed: 77 }), temperature: shape.temperature };  // 0.05: sharp rows
+    const width = shape.cross ? shape.contextLen : shape.seqLen;
+    const label = JSON.stringify(shape);
+    const fast = engine.multiHeadAttention(problem);
+    const reference = engine.referenceMultiHeadAttention(problem);
+    const prepared = engine.prepareLayer(problem);
+    const run = prepared.run(problem);
+    prepared.release();
+    assert.equal(fast.rowEntropy.length, shape.numHeads * shape.seqLen, label);
+    const expected = entropiesOf(reference.attention, shape.numHeads * shape.seqLen, width);
+    assert.ok(maxAbsDifference(reference.rowEntropy, expected) <= 1e-12, `${label} oracle`);
+    assert.ok(maxAbsDifference(fast.rowEntropy, expected) <= 1e-5, `${label} fast`);
+    assert.deepEqual(run.rowEntropy, fast.rowEntropy, `${label} prepared`);
+    assert.ok(Math.max(...fast.rowEntropy) <= Math.log(width) + 1e-5, label);
+  }
+  // a row that sees one key (the first, causal) has entropy 0; without the weights there are none
+  const causal = engine.multiHeadAttention(randomProblem({ seqLen: 4, dModel: 8, numHeads: 2, causal: true, seed: 5 }));
+  assert.equal(causal.rowEntropy[0], 0);
+  assert.equal(engine.multiHeadAttention({ ...randomProblem({ seqLen: 4, dModel: 8, numHeads: 2, seed: 5 }), wantAttention: false }).rowEntropy, undefined);
+});
+
 test('nested arrays and typed arrays give the same result', () => {
   const problem = randomProblem({ seqLen: 4, dModel: 6, numHeads: 2, seed: 9 });
   const rows = (array, width) => Array.from({ length: array.length / width }, (_, r) => Array.from(array.subarray(r * width, (r + 1) * width)));

@@ -63,6 +63,24 @@ test('native and wasm inference give the same logits on fixed sentences', () => 
   }
 });
 
+test("every layer's row entropies match the weights it returns", () => {
+  const { numLayers, numHeads } = model.config;
+  for (const sentence of SENTENCES) {
+    const ids = model.tokenize(sentence).map((token) => token.id);
+    const run = model.run(ids);
+    const n = run.seqLen;
+    assert.equal(run.rowEntropy.length, numLayers * numHeads * n);
+    for (let r = 0; r < numLayers * numHeads * n; r++) {
+      let entropy = 0;
+      for (let j = 0; j < n; j++) {
+        const w = run.attention[r * n + j];
+        if (w > 0) entropy -= w * Math.log(w);
+      }
+      assert.ok(Math.abs(run.rowEntropy[r] - entropy) <= 1e-5, `row ${r}: ${run.rowEntropy[r]} vs ${entropy}`);
+    }
+  }
+});
+
 test('a corrupted or truncated model file gives a clear error, and the engine keeps working', () => {
   const bytes = new Uint8Array(readFileSync(MODEL_PATH));
   assert.throws(() => engine.loadModel(bytes.subarray(0, bytes.length - 100)), /truncated|corrupted/);

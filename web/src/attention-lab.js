@@ -222,10 +222,12 @@ export class AttentionLabElement extends HTMLElement {
         const offset = (layer * numHeads + head) * seqLen * contextLen;
         const weights = view.attention.subarray(offset, offset + seqLen * contextLen);
         const heldout = view.heldout ? view.heldout[layer][head] : null;
+        const rows = (layer * numHeads + head) * seqLen;
+        const entropies = view.rowEntropy ? view.rowEntropy.subarray(rows, rows + seqLen) : null;
         heads.push({
           name: numLayers > 1 ? `L${layer + 1} Head ${head + 1}` : `Head ${head + 1}`,
           layer, head, weights, heldout,
-          summary: headSummary(weights, tokens, seqLen, contextLen, heldout, view.criterion, cross ? contextTokens : null),
+          summary: headSummary(weights, tokens, seqLen, contextLen, heldout, view.criterion, cross ? contextTokens : null, entropies),
         });
         // every (from, to) pair sorted: built the first time a table asks for it
         let links = null;

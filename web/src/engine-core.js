@@ -117,7 +117,8 @@ export function createEngine(Module) {
     if (softmax === undefined) throw new Error('softmax must be "auto", "full" or "streaming"');
     const wantAttention = params.wantAttention ?? true;
     const heads = Math.max(numHeads, 0);
-    const sizes = [x.length, context ? context.length : 0, seqLen * dModel, wantAttention ? heads * seqLen * contextLen : 0];
+    const sizes = [x.length, context ? context.length : 0, seqLen * dModel, wantAttention ? heads * seqLen * contextLen : 0,
+      wantAttention ? heads * seqLen : 0];
     if (sizes.reduce((a, b) => a + b, 0) * 4 > 1024 * 1024 * 1024) throw new Error('this input needs more than the engine\'s limit of 1024 MB');
     const base = reserve(sizes.reduce((a, b) => a + b, 0));
     const offsets = [];
@@ -129,12 +130,13 @@ export function createEngine(Module) {
     Module.HEAPF32.set(x, offsets[0] / 4);  // the view is re-read each call: memory may have grown
     if (context) Module.HEAPF32.set(context, offsets[1] / 4);
     const problem = Module.runPreparedLayer(id, offsets[0], offsets[1], seqLen, contextLen, numHeads, Boolean(params.causal),
-      params.scale ?? NaN, params.temperature ?? 1, offsets[2], offsets[3], softmax);
+      params.scale ?? NaN, params.temperature ?? 1, offsets[2], offsets[3], offsets[4], softmax);
     if (problem) throw new Error(problem);
     const heap = Module.HEAPF32;
     return {
       output: heap.slice(offsets[2] / 4, offsets[2] / 4 + sizes[2]),
       attention: wantAttention ? heap.slice(offsets[3] / 4, offsets[3] / 4 + sizes[3]) : undefined,
+      rowEntropy: wantAttention ? heap.slice(offsets[4] / 4, offsets[4] / 4 + sizes[4]) : undefined,
       seqLen, contextLen, numHeads, headDim: dModel / numHeads, dModel,
     };
   }
@@ -171,6 +173,7 @@ export function createEngine(Module) {
         return {
           seqLen: result.seqLen,
           attention: result.attention.slice(),
+          rowEntropy: result.rowEntropy.slice(),
           hidden: result.hidden.slice(),
           logits: result.logits ? result.logits.slice() : undefined,
         };
@@ -237,6 +240,8 @@ export function createEngine(Module) {
     return {
       output: result.output.slice(),
       attention: result.attention ? result.attention.slice() : undefined,
+      // with the attention: each row's entropy in nats, (numHeads, seqLen), from the softmax's own sums
+      rowEntropy: result.rowEntropy ? result.rowEntropy.slice() : undefined,
       headOutputs: result.headOutputs ? result.headOutputs.slice() : undefined,
       seqLen: result.seqLen,
       contextLen: result.contextLen,
@@ -306,7 +311,7 @@ export function createEngine(Module) {
     /**
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
-     * temperature, wantAttention, softmax }) -> { output, attention?, seqLen, contextLen }.
+     * temperature, wantAttention, softmax }) -> { output, attention?, rowEntropy?, seqLen, contextLen }.
      * Without wantAttention, long inputs use tiles with an online softmax (memory
      * O(seqLen · dModel)); softmax: 'auto' (default), 'full' or 'streaming' forces a path.
      * Inputs go into one reused heap buffer with a single HEAPF32.set each;

@@ -46,8 +46,11 @@ function decideRole(shares, normalisedEntropy, criterion, where) {
  * [0, 1] by log of the row length). With held-out statistics of the same head
  * (trained models), the label comes from them; otherwise from this sentence.
  */
-export function headSummary(weights, tokens, seqLen = tokens.length, contextLen = seqLen, heldout = null, criterion = ROLE_THRESHOLD, contextTokens = null) {
-  if (contextTokens) return crossSummary(weights, contextTokens, seqLen, contextLen);
+export function headSummary(weights, tokens, seqLen = tokens.length, contextLen = seqLen, heldout = null, criterion = ROLE_THRESHOLD, contextTokens = null,
+  rowEntropies = null) {
+  // each row's entropy: from the engine when it handed them over (its softmax's own sums), else from the weights
+  const entropyOfRow = rowEntropies ? (i) => rowEntropies[i] : (i) => rowEntropy(weights, i, contextLen);
+  if (contextTokens) return crossSummary(weights, contextTokens, seqLen, contextLen, entropyOfRow);
   const shares = { previous: 0, next: 0, self: 0, first: 0, punctuation: 0 };
   let entropySum = 0;
   let normalisedSum = 0;
@@ -60,7 +63,7 @@ export function headSummary(weights, tokens, seqLen = tokens.length, contextLen 
     if (j === i) shares.self++;
     if (i > 0 && j === 0) shares.first++;
     if (PUNCTUATION.test(tokens[j] ?? '')) shares.punctuation++;
-    const h = rowEntropy(weights, i, contextLen);
+    const h = entropyOfRow(i);
     entropySum += h;
     if (contextLen > 1) {
       normalisedSum += h / Math.log(contextLen);
@@ -89,13 +92,13 @@ export function headSummary(weights, tokens, seqLen = tokens.length, contextLen 
 
 // Cross-attention: the two sentences' positions do not line up, so only the
 // punctuation share and the entropy are measured.
-function crossSummary(weights, contextTokens, seqLen, contextLen) {
+function crossSummary(weights, contextTokens, seqLen, contextLen, entropyOfRow) {
   let punctuation = 0;
   let entropySum = 0;
   let normalisedSum = 0;
   for (let i = 0; i < seqLen; i++) {
     if (PUNCTUATION.test(contextTokens[argmaxOfRow(weights, i, contextLen)] ?? '')) punctuation++;
-    const h = rowEntropy(weights, i, contextLen);
+    const h = entropyOfRow(i);
     entropySum += h;
     if (contextLen > 1) normalisedSum += h / Math.log(contextLen);
   }

@@ -4,6 +4,8 @@
 //     tokens: [{ text, surface, unknown }],   what the chips show (as the model sees them)
 //     numLayers, numHeads, dModel, headDim, seqLen,
 //     attention: Float32Array (numLayers, numHeads, seqLen, seqLen),
+//     rowEntropy?: Float32Array (numLayers, numHeads, seqLen), each attention row's
+//       entropy in nats (without it the widget computes them from the weights),
 //     architecture: { layers, dFF, vocab, parameters } (multi-layer models), message?,
 //     heldout?: per layer, per head { previous, next, self, first, punctuation, normalised_entropy }
 //   }
@@ -77,7 +79,7 @@ registerWeightSource('seeded-random', {
     return {
       tokens: tokens.map((t) => ({ text: t, surface: t, unknown: false })),
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
-      attention: result.attention, causal: Boolean(causal), output: result.output,
+      attention: result.attention, rowEntropy: result.rowEntropy, causal: Boolean(causal), output: result.output,
       ...(other ? { contextTokens: other.tokens.map((t) => ({ text: t, surface: t, unknown: false })), contextLen: result.contextLen } : {}),
       message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
       // what the experiments panel may ask for: the layer output under other settings
@@ -94,15 +96,8 @@ registerWeightSource('seeded-random', {
         compare: (numHeads) => {
           const other = engine.multiHeadAttention({ ...inputs, numHeads, scale, temperature, wantHeadOutputs: false });
           const n = other.seqLen;
-          let entropy = 0;
-          for (let r = 0; r < numHeads * n; r++) {
-            let rowEntropy = 0;
-            for (let j = 0; j < n; j++) {
-              const w = other.attention[r * n + j];
-              if (w > 0) rowEntropy -= w * Math.log(w);
-            }
-            entropy += n > 1 ? rowEntropy / Math.log(n) : 0;
-          }
+          let entropy = 0;  // mean over every row of every head, as a share of log n
+          for (const rowEntropy of other.rowEntropy) entropy += n > 1 ? rowEntropy / Math.log(n) : 0;
           return { entropy: entropy / (numHeads * n), attention: other.attention };
         },
       },
@@ -125,7 +120,7 @@ function transformerSource(twinSeed) {
     return {
       tokens: tokens.map(({ text: t, surface, unknown }) => ({ text: t, surface, unknown })),
       numLayers, numHeads, dModel, headDim: dModel / numHeads, seqLen: run.seqLen,
-      attention: run.attention, causal: false, output: run.hidden,
+      attention: run.attention, rowEntropy: run.rowEntropy, causal: false, output: run.hidden,
       experiment: {
         outputName: 'the final hidden states',
         run: (options) => model.run(ids, options).hidden,
