@@ -442,6 +442,11 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     outputs.attention = run.attention.data() + static_cast<std::size_t>(l) * c.num_heads * n * n;
     outputs.row_entropy = run.row_entropy.data() + static_cast<std::size_t>(l) * c.num_heads * n;
     multi_head_attention(shape, options, packed.attention[static_cast<std::size_t>(l)], inputs, outputs);
+    if (!run_options.want_hidden && l == c.num_layers - 1) {  // every attention map is known now
+      run.hidden.clear();
+      run.logits.clear();
+      return;
+    }
     for (std::size_t k = 0; k < x.size(); ++k) x[k] += attended[k];
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2
     layer_norm(x.data(), n, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());

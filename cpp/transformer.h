@@ -111,6 +111,9 @@ struct TransformerRunOptions {
   bool has_scale = false;                      // false: 1/sqrt(head_dim), as trained
   double scale = 1.0;
   double temperature = 1.0;
+  // false: stop after the last layer's attention (its MLP and the final
+  // LayerNorm only feed hidden and logits), leaving hidden and logits empty
+  bool want_hidden = true;
 };
 
 // Every weight matrix of a model packed for the fast GEMM, once: the loaded

@@ -81,6 +81,18 @@ test("every layer's row entropies match the weights it returns", () => {
   }
 });
 
+test('an attention-only run (what typing needs) gives the same maps without the hidden states', () => {
+  const ids = model.tokenize(SENTENCES[2]).map((token) => token.id);
+  const full = model.run(ids, { temperature: 0.7 });
+  const attentionOnly = model.run(ids, { temperature: 0.7, hidden: false });
+  assert.deepEqual(attentionOnly.attention, full.attention);
+  assert.deepEqual(attentionOnly.rowEntropy, full.rowEntropy);
+  assert.equal(attentionOnly.hidden, undefined);
+  assert.equal(full.hidden.length, ids.length * model.config.dModel);
+  // logits need the hidden states: asking for them runs everything
+  assert.equal(model.run(ids, { hidden: false, logits: true }).logits.length, ids.length * model.config.vocabSize);
+});
+
 test('a corrupted or truncated model file gives a clear error, and the engine keeps working', () => {
   const bytes = new Uint8Array(readFileSync(MODEL_PATH));
   assert.throws(() => engine.loadModel(bytes.subarray(0, bytes.length - 100)), /truncated|corrupted/);

@@ -444,7 +444,9 @@ export class AttentionLabElement extends HTMLElement {
     // 3. Measured effect against the default (all heads on, scaled, T = 1)
     const { run, outputName } = result.experiment;
     const baseline = this._measure('run', {}, () => run({}));
-    const change = relativeChange(result.output, baseline);
+    // sources that skip the output while typing compute it here, once per computation
+    const current = result.output ?? this._measure('output', {}, () => result.experiment.output());
+    const change = relativeChange(current, baseline);
     details.append(h('p', { class: 'effect', role: 'status' },
       `Compared with the default (all heads on, scaled, T = 1), ${outputName} changed by ${percent(change.relative)} ` +
       `(relative L2 distance); cosine similarity ${change.cosine.toFixed(4)}.`));

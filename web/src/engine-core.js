@@ -166,15 +166,15 @@ export function createEngine(Module) {
        * attention (numLayers, numHeads, n, n); logits (n, vocab) when asked; hidden (n, dModel).
        * Options: headEnabled (numLayers * numHeads flags, 0 = ablated), scale, temperature.
        */
-      run(ids, { logits = false, headEnabled, scale, temperature } = {}) {
+      run(ids, { logits = false, hidden = true, headEnabled, scale, temperature } = {}) {
         alive();
-        const result = Module.modelRun(id, { ids: Int32Array.from(ids), wantLogits: logits, headEnabled, scale, temperature });
+        const result = Module.modelRun(id, { ids: Int32Array.from(ids), wantLogits: logits, wantHidden: hidden, headEnabled, scale, temperature });
         if (result.error) throw new Error(result.error);
         return {
           seqLen: result.seqLen,
           attention: result.attention.slice(),
           rowEntropy: result.rowEntropy.slice(),
-          hidden: result.hidden.slice(),
+          hidden: result.hidden ? result.hidden.slice() : undefined,
           logits: result.logits ? result.logits.slice() : undefined,
         };
       },
@@ -276,7 +276,8 @@ export function createEngine(Module) {
     },
     /**
      * Loads a trained model file (Uint8Array). Returns a model handle:
-     * { config, metadata, tokenize(text), run(ids, { logits, headEnabled }), randomTwin(seed), release() }.
+     * { config, metadata, tokenize(text), run(ids, { logits, hidden, headEnabled, scale, temperature }), randomTwin(seed), release() };
+     * run(..., { hidden: false }) returns the attention only (the last layer's MLP is skipped).
      * A corrupted or truncated file throws an Error that says so.
      */
     loadModel(bytes) {

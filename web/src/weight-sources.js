@@ -3,6 +3,7 @@
 //   compute(engine, { text, heads, dModel, seed, causal }) -> {
 //     tokens: [{ text, surface, unknown }],   what the chips show (as the model sees them)
 //     numLayers, numHeads, dModel, headDim, seqLen,
+//     output? (or experiment.output()): what the experiments compare, under these options,
 //     attention: Float32Array (numLayers, numHeads, seqLen, seqLen),
 //     rowEntropy?: Float32Array (numLayers, numHeads, seqLen), each attention row's
 //       entropy in nats (without it the widget computes them from the weights),
@@ -116,14 +117,18 @@ function transformerSource(twinSeed) {
     const tokens = all.slice(0, maxLen);
     if (tokens.length === 0) return { tokens: [] };
     const ids = tokens.map((t) => t.id);
-    const run = model.run(ids, { scale, temperature, headEnabled });
+    const options = { scale, temperature, headEnabled };
+    // What typing shows is attention only, so the last layer's MLP is skipped
+    // (about a quarter of a 64-word run); the experiments ask for the hidden states.
+    const run = model.run(ids, { ...options, hidden: false });
     return {
       tokens: tokens.map(({ text: t, surface, unknown }) => ({ text: t, surface, unknown })),
       numLayers, numHeads, dModel, headDim: dModel / numHeads, seqLen: run.seqLen,
-      attention: run.attention, rowEntropy: run.rowEntropy, causal: false, output: run.hidden,
+      attention: run.attention, rowEntropy: run.rowEntropy, causal: false,
       experiment: {
         outputName: 'the final hidden states',
-        run: (options) => model.run(ids, options).hidden,
+        output: () => model.run(ids, options).hidden,
+        run: (other) => model.run(ids, other).hidden,
         maskedLoss: (options) => model.maskedLoss(ids, options),
         gradientImportance: (options) => {
           const values = model.gradientImportance(ids, options);
