@@ -50,8 +50,10 @@ function describeTyping(name, summary) {
 // the keydown's own timestamp (when Chromium received the key) to after the
 // next frame's paint (a message posted from that frame's rAF callback runs
 // once the frame has painted); also to the end of our work (the widget's
-// update event: recomputed, drawn, DOM updated).
-async function measureTyping(page, selector = 'attention-lab#intro', presses = 41) {
+// update event: recomputed, drawn, DOM updated). 81 presses: the wait for
+// the next frame spreads single presses over 16.7 ms, and 41 left the median
+// moving by 1-2 ms between runs.
+async function measureTyping(page, selector = 'attention-lab#intro', presses = 81) {
   await page.goto(`${BASE}/index.html`);
   const lab = page.locator(selector);
   await lab.scrollIntoViewIfNeeded();
