@@ -207,6 +207,24 @@ test('a prepared layer gives the same numbers as the one-shot call, with a flat 
   layer.release();
 });
 
+test('a prepared layer can hand back views into its buffer instead of copies', () => {
+  const problem = randomProblem({ seqLen: 12, dModel: 64, numHeads: 4, seed: 21 });
+  const other = { ...problem, x: Float32Array.from(problem.x, (v) => -v) };
+  const layer = engine.prepareLayer(problem);
+  const copied = layer.run(problem);
+  const viewed = layer.run({ ...problem, views: true });
+  assert.deepEqual(viewed.output, copied.output);
+  assert.deepEqual(viewed.attention, copied.attention);
+  assert.deepEqual(viewed.rowEntropy, copied.rowEntropy);
+  // a view shows the buffer: the next call overwrites what it shows, a copy keeps its numbers
+  const kept = Float32Array.from(viewed.output);
+  const next = layer.run(other);
+  assert.deepEqual(viewed.output, next.output);
+  assert.notDeepEqual(viewed.output, kept);
+  assert.deepEqual(copied.output, kept);
+  layer.release();
+});
+
 test('long inputs without weights stream (online softmax) and agree with the float64 reference', () => {
   for (const shape of [{ seqLen: 300, dModel: 32, numHeads: 4, causal: true }, { seqLen: 70, contextLen: 600, dModel: 24, numHeads: 3, cross: true }]) {
     const problem = randomProblem({ ...shape, seed: 91 });

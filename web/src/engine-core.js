@@ -132,11 +132,13 @@ export function createEngine(Module) {
     const problem = Module.runPreparedLayer(id, offsets[0], offsets[1], seqLen, contextLen, numHeads, Boolean(params.causal),
       params.scale ?? NaN, params.temperature ?? 1, offsets[2], offsets[3], offsets[4], softmax);
     if (problem) throw new Error(problem);
-    const heap = Module.HEAPF32;
+    const heap = Module.HEAPF32;  // re-read after the call: memory may have grown
+    // views: no copy; the arrays alias the engine's reused buffer until the next call
+    const out = (k) => (params.views ? heap.subarray : heap.slice).call(heap, offsets[k] / 4, offsets[k] / 4 + sizes[k]);
     return {
-      output: heap.slice(offsets[2] / 4, offsets[2] / 4 + sizes[2]),
-      attention: wantAttention ? heap.slice(offsets[3] / 4, offsets[3] / 4 + sizes[3]) : undefined,
-      rowEntropy: wantAttention ? heap.slice(offsets[4] / 4, offsets[4] / 4 + sizes[4]) : undefined,
+      output: out(2),
+      attention: wantAttention ? out(3) : undefined,
+      rowEntropy: wantAttention ? out(4) : undefined,
       seqLen, contextLen, numHeads, headDim: dModel / numHeads, dModel,
     };
   }
@@ -312,7 +314,10 @@ export function createEngine(Module) {
     /**
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
-     * temperature, wantAttention, softmax }) -> { output, attention?, rowEntropy?, seqLen, contextLen }.
+     * temperature, wantAttention, softmax, views }) -> { output, attention?, rowEntropy?, seqLen, contextLen }.
+     * The results are copies, unless views: true: then they are views into the engine's
+     * memory, valid until the next call on this engine (which reuses the buffer) or until
+     * the memory grows; copy what you keep (for loops that read each result once).
      * Without wantAttention, long inputs use tiles with an online softmax (memory
      * O(seqLen · dModel)); softmax: 'auto' (default), 'full' or 'streaming' forces a path.
      * Inputs go into one reused heap buffer with a single HEAPF32.set each;
