@@ -62,8 +62,8 @@ inline float row_maximum(const float* row, int len) {
 // entropy is log Z - weighted / Z. (A padded key adds at most 1.6e-38 · 87 to
 // it before being zeroed; that is left in.)
 template <bool kWeighted>
-__attribute__((noinline)) float exponentiate_row(float* row, int visible_len, float row_max, const std::uint8_t* key_padding_mask,
-                       float* weighted) {
+__attribute__((noinline)) float exponentiate_row(float* row, int visible_len, float row_max,
+                                                 const std::uint8_t* key_padding_mask, float* weighted) {
   using simd::f32x4;
   const f32x4 max_vector = simd::splat(row_max);
   const f32x4 lowest = simd::splat(-87.0f);

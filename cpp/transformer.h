@@ -101,7 +101,7 @@ struct TransformerRun {
   std::vector<float> attention;    // (num_layers, num_heads, seq_len, seq_len)
   std::vector<float> row_entropy;  // (num_layers, num_heads, seq_len): entropy of each attention row, nats
   std::vector<float> hidden;       // (seq_len, d_model), after the final LayerNorm
-  std::vector<float> logits;     // (seq_len, vocab) when requested
+  std::vector<float> logits;       // (seq_len, vocab) when requested
 };
 
 // Experiments a learner can run on a trained model.

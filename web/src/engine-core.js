@@ -165,7 +165,9 @@ export function createEngine(Module) {
         return Array.from(ids, (tokenId, i) => ({ text: texts[i], surface: surfaces[i], id: tokenId, unknown: tokenId === 1 }));
       },
       /**
-       * attention (numLayers, numHeads, n, n); logits (n, vocab) when asked; hidden (n, dModel).
+       * attention (numLayers, numHeads, n, n); rowEntropy (numLayers, numHeads, n), nats;
+       * hidden (n, dModel) unless hidden: false (attention only: the last layer's MLP is
+       * skipped); logits (n, vocab) when asked (they always run everything).
        * Options: headEnabled (numLayers * numHeads flags, 0 = ablated), scale, temperature.
        */
       run(ids, { logits = false, hidden = true, headEnabled, scale, temperature } = {}) {
