@@ -132,10 +132,11 @@ void pack(int depth, int cols, PackedMatrix& packed, FillPanel fill_panel) {
   }
 }
 
-// The general case: one value at a time from element(d, c), zeros past width.
+// The general case: one value at a time from element(d, c), zeros past width,
+// for depth rows [first_depth, depth).
 template <typename Element>
-void fill_panel_by_element(float* panel, int depth, int col0, int width, Element element) {
-  for (int d = 0; d < depth; ++d) {
+void fill_panel_by_element(float* panel, int first_depth, int depth, int col0, int width, Element element) {
+  for (int d = first_depth; d < depth; ++d) {
     for (int w = 0; w < kPanelWidth; ++w) panel[d * kPanelWidth + w] = w < width ? element(d, col0 + w) : 0.0f;
   }
 }
@@ -144,7 +145,7 @@ void fill_panel_by_element(float* panel, int depth, int col0, int width, Element
 void pack_columns(const float* source, int depth, int cols, int row_stride, PackedMatrix& packed) {
   pack(depth, cols, packed, [&](float* panel, int col0, int width) {
     if (width < kPanelWidth) {
-      fill_panel_by_element(panel, depth, col0, width,
+      fill_panel_by_element(panel, 0, depth, col0, width,
                             [&](int d, int c) { return source[static_cast<std::size_t>(d) * row_stride + c]; });
       return;
     }
@@ -161,7 +162,7 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
   auto element = [&](int d, int c) { return source[static_cast<std::size_t>(c) * row_stride + d]; };
   pack(depth, cols, packed, [&](float* panel, int col0, int width) {
     if (width < kPanelWidth) {
-      fill_panel_by_element(panel, depth, col0, width, element);
+      fill_panel_by_element(panel, 0, depth, col0, width, element);
       return;
     }
     // A full panel: source rows col0 .. col0 + 7 become its columns, 4 x 4 at a time.
@@ -181,9 +182,7 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
         simd::store(out + 3 * kPanelWidth, v3);
       }
     }
-    for (; d < depth; ++d) {
-      for (int w = 0; w < kPanelWidth; ++w) panel[d * kPanelWidth + w] = element(d, col0 + w);
-    }
+    fill_panel_by_element(panel, d, depth, col0, kPanelWidth, element);  // the last depth % 4 rows
   });
 }
 

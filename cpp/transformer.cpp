@@ -442,7 +442,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     outputs.attention = run.attention.data() + static_cast<std::size_t>(l) * c.num_heads * n * n;
     outputs.row_entropy = run.row_entropy.data() + static_cast<std::size_t>(l) * c.num_heads * n;
     multi_head_attention(shape, options, packed.attention[static_cast<std::size_t>(l)], inputs, outputs);
-    if (!run_options.want_hidden && l == c.num_layers - 1) {  // every attention map is known now
+    if (!run_options.want_hidden && !want_logits && l == c.num_layers - 1) {  // every attention map is known now
       run.hidden.clear();
       run.logits.clear();
       return;

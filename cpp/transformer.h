@@ -112,7 +112,8 @@ struct TransformerRunOptions {
   double scale = 1.0;
   double temperature = 1.0;
   // false: stop after the last layer's attention (its MLP and the final
-  // LayerNorm only feed hidden and logits), leaving hidden and logits empty
+  // LayerNorm only feed hidden and logits), leaving hidden empty; a run that
+  // wants logits runs everything whatever this says
   bool want_hidden = true;
 };
 

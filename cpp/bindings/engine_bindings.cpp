@@ -445,15 +445,15 @@ val model_run(int id, const val& args) {
   const std::string problem = read_model_call(*model, args, call);
   if (!problem.empty()) return error_result(problem);
   const bool want_logits = !is_missing(args["wantLogits"]) && args["wantLogits"].as<bool>();
-  // wantHidden false (attention only): the last layer's MLP is skipped; no logits either
-  call.options.want_hidden = want_logits || is_missing(args["wantHidden"]) || args["wantHidden"].as<bool>();
+  // wantHidden false (attention only): the last layer's MLP is skipped, unless logits are wanted
+  call.options.want_hidden = is_missing(args["wantHidden"]) || args["wantHidden"].as<bool>();
   static TransformerRun run;
   run_transformer(model->params, model->packed, call.ids, want_logits, run, call.options);
   val result = val::object();
   result.set("seqLen", run.seq_len);
   result.set("attention", val(emscripten::typed_memory_view(run.attention.size(), run.attention.data())));
   result.set("rowEntropy", val(emscripten::typed_memory_view(run.row_entropy.size(), run.row_entropy.data())));
-  if (call.options.want_hidden) {
+  if (!run.hidden.empty()) {
     result.set("hidden", val(emscripten::typed_memory_view(run.hidden.size(), run.hidden.data())));
   }
   if (want_logits) result.set("logits", val(emscripten::typed_memory_view(run.logits.size(), run.logits.data())));

@@ -134,7 +134,10 @@ export function createEngine(Module) {
     if (problem) throw new Error(problem);
     const heap = Module.HEAPF32;  // re-read after the call: memory may have grown
     // views: no copy; the arrays alias the engine's reused buffer until the next call
-    const out = (k) => (params.views ? heap.subarray : heap.slice).call(heap, offsets[k] / 4, offsets[k] / 4 + sizes[k]);
+    const out = (k) => {
+      const [begin, end] = [offsets[k] / 4, offsets[k] / 4 + sizes[k]];
+      return params.views ? heap.subarray(begin, end) : heap.slice(begin, end);
+    };
     return {
       output: out(2),
       attention: wantAttention ? out(3) : undefined,

@@ -55,6 +55,7 @@ export function headSummary(weights, tokens, seqLen = tokens.length, contextLen 
   let entropySum = 0;
   let normalisedSum = 0;
   let rowsWithChoice = 0;
+  const maxEntropy = Math.log(contextLen);  // a uniform row's
   // "previous" and "first" count on rows 1.., "next" on rows ..n-2: only where the relation exists
   for (let i = 0; i < seqLen; i++) {
     const j = argmaxOfRow(weights, i, contextLen);
@@ -66,7 +67,7 @@ export function headSummary(weights, tokens, seqLen = tokens.length, contextLen 
     const h = entropyOfRow(i);
     entropySum += h;
     if (contextLen > 1) {
-      normalisedSum += h / Math.log(contextLen);
+      normalisedSum += h / maxEntropy;
       rowsWithChoice++;
     }
   }
@@ -96,11 +97,12 @@ function crossSummary(weights, contextTokens, seqLen, contextLen, entropyOfRow) 
   let punctuation = 0;
   let entropySum = 0;
   let normalisedSum = 0;
+  const maxEntropy = Math.log(contextLen);
   for (let i = 0; i < seqLen; i++) {
     if (PUNCTUATION.test(contextTokens[argmaxOfRow(weights, i, contextLen)] ?? '')) punctuation++;
     const h = entropyOfRow(i);
     entropySum += h;
-    if (contextLen > 1) normalisedSum += h / Math.log(contextLen);
+    if (contextLen > 1) normalisedSum += h / maxEntropy;
   }
   const shares = { previous: NaN, next: NaN, self: NaN, first: NaN, punctuation: seqLen ? punctuation / seqLen : 0 };
   const normalisedEntropy = contextLen > 1 && seqLen ? normalisedSum / seqLen : 0;
