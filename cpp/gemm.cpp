@@ -1,10 +1,10 @@
 // Register-blocked GEMM on packed panels.
 //
-// The micro-kernel computes a 4 x 8 tile of c: eight four-lane accumulators,
-// two loads of b and one broadcast of a = 11 live vectors, below the ~12 that
-// V8 keeps in registers without spilling. a is regrouped into strips of four
-// rows first (a copy of rows x depth, small next to the rows x depth x cols
-// multiply-adds), so the kernel reads both operands sequentially.
+// The micro-kernel computes a 5 x 8 tile of c (ten four-lane accumulators),
+// or 4 x 8 where five rows do not divide evenly. a is regrouped into strips of
+// five or four rows first (a copy of rows x depth, small next to the
+// rows x depth x cols multiply-adds), so the kernel reads both operands
+// sequentially.
 #include "gemm.h"
 
 #include <algorithm>
@@ -31,86 +31,96 @@ inline void store_partial_tile(const float* tile, int tile_rows, int valid_cols,
   }
 }
 
-// tile (4, 8) = strip (depth, 4)ᵀ · panel (depth, 8)
+// tile (kRows, 8) = strip (depth, kRows)ᵀ · panel (depth, 8), kRows = 4 or 5
 //
-// strip holds four rows of a interleaved (strip[d * 4 + r] = a[r][d]), so the
-// kernel walks just two pointers, one per operand, each bumped once a depth
-// step. Emscripten builds with loop strength reduction off, so indexed forms
-// (a[r][d], panel[d * 8]) cost V8 an address computation per load; with
+// strip holds kRows rows of a interleaved (strip[d * kRows + r] = a[r][d]), so
+// the kernel walks just two pointers, one per operand, each bumped once a
+// depth step. Emscripten builds with loop strength reduction off, so indexed
+// forms (a[r][d], panel[d * 8]) cost V8 an address computation per load; with
 // 4 broadcasts, 2 loads and 16 mul/add a step, those extra integer ops were
 // what kept the kernel from the FP units' rate (S2: 2.40 -> 2.07 ms on one host).
 //
+// Five rows is the most V8 keeps in registers: 10 accumulators, 2 loads of b,
+// a broadcast and a product = 14 of x64's 15 allocatable vector registers
+// (six rows spill and run at ~60%). Each depth step also costs V8 about six
+// integer and branch instructions (two pointer bumps, their zero extensions,
+// the loop's compare and its stack check) beside its 4 * kRows mul/adds and
+// 2 + kRows loads, and the core dispatches six a cycle: with four rows those
+// instructions, not the mul and add units, set the pace. Five rows spread
+// them over 20 mul/adds instead of 16.
+//
 // The tile goes to out (rows out_stride floats apart) plus bias (8 values, or
 // null): straight into c for a full tile, into a scratch tile otherwise.
-__attribute__((noinline)) void micro_kernel_4x8(int depth, const float* strip, const float* panel,
-                                                float* out, int out_stride, const float* bias) {
-  f32x4 c00 = simd::splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-  f32x4 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const float* const strip_end = strip + static_cast<std::size_t>(depth) * 4;
+template <int kRows>
+__attribute__((noinline)) void micro_kernel(int depth, const float* strip, const float* panel, float* out,
+                                            int out_stride, const float* bias) {
+  f32x4 low[kRows], high[kRows];  // columns 0-3 and 4-7 of each row
+  for (int r = 0; r < kRows; ++r) low[r] = high[r] = simd::splat(0.0f);
+  const float* const strip_end = strip + static_cast<std::size_t>(depth) * kRows;
   while (strip != strip_end) {
-    const f32x4 b0 = simd::load(panel);
-    const f32x4 b1 = simd::load(panel + 4);
-    f32x4 a_broadcast = simd::splat(strip[0]);
-    c00 = simd::mul_add(a_broadcast, b0, c00);
-    c01 = simd::mul_add(a_broadcast, b1, c01);
-    a_broadcast = simd::splat(strip[1]);
-    c10 = simd::mul_add(a_broadcast, b0, c10);
-    c11 = simd::mul_add(a_broadcast, b1, c11);
-    a_broadcast = simd::splat(strip[2]);
-    c20 = simd::mul_add(a_broadcast, b0, c20);
-    c21 = simd::mul_add(a_broadcast, b1, c21);
-    a_broadcast = simd::splat(strip[3]);
-    c30 = simd::mul_add(a_broadcast, b0, c30);
-    c31 = simd::mul_add(a_broadcast, b1, c31);
-    strip += 4;
+    const f32x4 b_low = simd::load(panel);
+    const f32x4 b_high = simd::load(panel + 4);
+    for (int r = 0; r < kRows; ++r) {
+      const f32x4 a_broadcast = simd::splat(strip[r]);
+      low[r] = simd::mul_add(a_broadcast, b_low, low[r]);
+      high[r] = simd::mul_add(a_broadcast, b_high, high[r]);
+    }
+    strip += kRows;
     panel += kPanelWidth;
   }
   if (bias != nullptr) {
     const f32x4 bias_low = simd::load(bias), bias_high = simd::load(bias + 4);
-    c00 = simd::add(c00, bias_low);
-    c01 = simd::add(c01, bias_high);
-    c10 = simd::add(c10, bias_low);
-    c11 = simd::add(c11, bias_high);
-    c20 = simd::add(c20, bias_low);
-    c21 = simd::add(c21, bias_high);
-    c30 = simd::add(c30, bias_low);
-    c31 = simd::add(c31, bias_high);
+    for (int r = 0; r < kRows; ++r) {
+      low[r] = simd::add(low[r], bias_low);
+      high[r] = simd::add(high[r], bias_high);
+    }
   }
-  const std::size_t stride = static_cast<std::size_t>(out_stride);
-  simd::store(out, c00);
-  simd::store(out + 4, c01);
-  simd::store(out + stride, c10);
-  simd::store(out + stride + 4, c11);
-  simd::store(out + 2 * stride, c20);
-  simd::store(out + 2 * stride + 4, c21);
-  simd::store(out + 3 * stride, c30);
-  simd::store(out + 3 * stride + 4, c31);
+  for (int r = 0; r < kRows; ++r) {
+    float* const row = out + static_cast<std::size_t>(r) * out_stride;
+    simd::store(row, low[r]);
+    simd::store(row + 4, high[r]);
+  }
 }
 
-// strips (ceil(rows / 4), depth, 4) = a (rows, depth) regrouped four rows at a
-// time; rows past the end are zero (their tile rows are computed, never stored).
-// Four depth indices at a time: load 4 x 4 from the rows, transpose, store.
-void pack_strips(int rows, const float* a, int a_stride, int depth, float* strips) {
+constexpr int kMaxStripRows = 5;
+
+// How many strips of five rows a block of `rows` gets; the rest are strips of
+// four. Chosen so 5 * fives + 4 * fours == rows whenever that has a solution
+// (every rows >= 12; S2's 32 = 4 * 5 + 3 * 4), so no tile computes padding;
+// otherwise all strips have four rows, the last one partial.
+int five_row_strips(int rows) {
+  for (int fives = rows / 5; fives >= 0 && fives >= rows / 5 - 3; --fives) {
+    if ((rows - 5 * fives) % 4 == 0) return fives;
+  }
+  return 0;
+}
+
+// strip (depth, height) = rows [0, height) of a interleaved, strip[d * height + r]
+// = a[r][d]; rows at or past valid_rows are zero (their tile rows are computed,
+// never stored). height is 4 or 5: rows 0-3 go four depth indices at a time
+// (load 4 x 4, transpose, store), a fifth row one value at a time.
+void pack_strip(int height, int valid_rows, const float* a, int a_stride, int depth, float* strip) {
   const float zeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  for (int r0 = 0; r0 < rows; r0 += 4) {
-    float* strip = strips + static_cast<std::size_t>(r0) * depth;
-    const float* row[4];
-    for (int r = 0; r < 4; ++r) row[r] = r0 + r < rows ? a + static_cast<std::size_t>(r0 + r) * a_stride : nullptr;
-    int d = 0;
-    for (; d + 4 <= depth; d += 4) {
-      f32x4 v0 = row[0] != nullptr ? simd::load(row[0] + d) : simd::load(zeros);
-      f32x4 v1 = row[1] != nullptr ? simd::load(row[1] + d) : simd::load(zeros);
-      f32x4 v2 = row[2] != nullptr ? simd::load(row[2] + d) : simd::load(zeros);
-      f32x4 v3 = row[3] != nullptr ? simd::load(row[3] + d) : simd::load(zeros);
-      simd::transpose4(v0, v1, v2, v3);
-      simd::store(strip + d * 4, v0);
-      simd::store(strip + d * 4 + 4, v1);
-      simd::store(strip + d * 4 + 8, v2);
-      simd::store(strip + d * 4 + 12, v3);
+  const float* row[kMaxStripRows];
+  for (int r = 0; r < height; ++r) row[r] = r < valid_rows ? a + static_cast<std::size_t>(r) * a_stride : nullptr;
+  int d = 0;
+  for (; d + 4 <= depth; d += 4) {
+    f32x4 v0 = row[0] != nullptr ? simd::load(row[0] + d) : simd::load(zeros);
+    f32x4 v1 = row[1] != nullptr ? simd::load(row[1] + d) : simd::load(zeros);
+    f32x4 v2 = row[2] != nullptr ? simd::load(row[2] + d) : simd::load(zeros);
+    f32x4 v3 = row[3] != nullptr ? simd::load(row[3] + d) : simd::load(zeros);
+    simd::transpose4(v0, v1, v2, v3);
+    float* const out = strip + static_cast<std::size_t>(d) * height;
+    simd::store(out, v0);  // with height 5, each store leaves the fifth row's slot after it
+    simd::store(out + height, v1);
+    simd::store(out + 2 * height, v2);
+    simd::store(out + 3 * height, v3);
+    if (height == 5) {
+      for (int i = 0; i < 4; ++i) out[i * 5 + 4] = row[4] != nullptr ? row[4][d + i] : 0.0f;
     }
-    for (; d < depth; ++d) {
-      for (int r = 0; r < 4; ++r) strip[d * 4 + r] = row[r] != nullptr ? row[r][d] : 0.0f;
-    }
+  }
+  for (; d < depth; ++d) {
+    for (int r = 0; r < height; ++r) strip[d * height + r] = row[r] != nullptr ? row[r][d] : 0.0f;
   }
 }
 
@@ -191,28 +201,47 @@ void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, co
   if (rows <= 0 || cols <= 0) return;
   thread_local std::vector<float> strips;
   const int block_rows = std::max(4, static_cast<int>(kStripBlockFloats / std::max(depth, 1)) / 4 * 4);
-  alignas(16) float tile[4 * kPanelWidth];
+  alignas(16) float tile[kMaxStripRows * kPanelWidth];
   for (int block0 = 0; block0 < rows; block0 += block_rows) {
     const int rows_here = std::min(block_rows, rows - block0);
-    const int strip_count = (rows_here + 3) / 4;
-    strips.resize(static_cast<std::size_t>(strip_count) * 4 * depth);
-    // 1. Regroup this block's rows of a into strips of four.
-    pack_strips(rows_here, a + static_cast<std::size_t>(block0) * a_stride, a_stride, depth, strips.data());
-    // 2. Every panel against every strip: a (4, 8) tile of c each.
+    const int fives = five_row_strips(rows_here);
+    const int strip_count = fives + (rows_here - 5 * fives + 3) / 4;
+    // Strip s starts at row strip_row(s) of the block, and at strip_row(s) * depth in strips.
+    auto strip_row = [fives](int s) { return s <= fives ? 5 * s : 5 * fives + 4 * (s - fives); };
+    strips.resize(static_cast<std::size_t>(strip_row(strip_count)) * depth);
+    // 1. Regroup this block's rows of a into strips of five and four.
+    for (int s = 0; s < strip_count; ++s) {
+      const int r0 = strip_row(s);
+      pack_strip(s < fives ? 5 : 4, rows_here - r0, a + static_cast<std::size_t>(block0 + r0) * a_stride, a_stride,
+                 depth, strips.data() + static_cast<std::size_t>(r0) * depth);
+    }
+    // 2. Every panel against every strip: a (5 or 4, 8) tile of c each.
     for (int p = 0; p < panel_count(cols); ++p) {
       const float* panel = panels + static_cast<std::size_t>(p) * panel_stride;
       const int col0 = p * kPanelWidth;
       const int valid_cols = std::min(kPanelWidth, cols - col0);
       const float* panel_bias = bias != nullptr ? bias + col0 : nullptr;
       for (int s = 0; s < strip_count; ++s) {
-        const int r0 = block0 + 4 * s;
-        const float* strip = strips.data() + static_cast<std::size_t>(s) * 4 * depth;
+        const int height = s < fives ? 5 : 4;
+        const int r0 = block0 + strip_row(s);
+        const float* strip = strips.data() + static_cast<std::size_t>(strip_row(s)) * depth;
         float* c_tile = c + static_cast<std::size_t>(r0) * c_stride + col0;
-        const int valid_rows = std::min(4, rows - r0);
-        if (valid_rows == 4 && valid_cols == kPanelWidth) {
-          micro_kernel_4x8(depth, strip, panel, c_tile, c_stride, panel_bias);
+        const int valid_rows = std::min(height, rows - r0);
+        // Two call sites per kernel on purpose: wasm-opt inlines every function
+        // with a single caller, noinline or not, and inlined into this loop
+        // nest the kernels ran ~25% slower (S2, one process).
+        if (valid_rows == height && valid_cols == kPanelWidth) {
+          if (height == 5) {
+            micro_kernel<5>(depth, strip, panel, c_tile, c_stride, panel_bias);
+          } else {
+            micro_kernel<4>(depth, strip, panel, c_tile, c_stride, panel_bias);
+          }
         } else {
-          micro_kernel_4x8(depth, strip, panel, tile, kPanelWidth, nullptr);
+          if (height == 5) {
+            micro_kernel<5>(depth, strip, panel, tile, kPanelWidth, nullptr);
+          } else {
+            micro_kernel<4>(depth, strip, panel, tile, kPanelWidth, nullptr);
+          }
           store_partial_tile(tile, valid_rows, valid_cols, panel_bias, c_tile, c_stride);
         }
       }
@@ -227,21 +256,21 @@ void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, 
 }
 
 float micro_kernel_in_cache(int repetitions) {
-  constexpr int depth = kMicroKernelInCacheFlops / (2 * 4 * kPanelWidth);
+  constexpr int depth = kMicroKernelInCacheFlops / (2 * 5 * kPanelWidth);
   struct Operands {
     std::vector<float> strip, panel;
   };
   static const Operands operands = [] {  // filled once, not on every probe call
-    Operands filled{std::vector<float>(4 * depth), std::vector<float>(depth * kPanelWidth)};
+    Operands filled{std::vector<float>(5 * depth), std::vector<float>(depth * kPanelWidth)};
     for (std::size_t i = 0; i < filled.strip.size(); ++i) filled.strip[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
     for (std::size_t i = 0; i < filled.panel.size(); ++i) filled.panel[i] = 1.0f - static_cast<float>(i % 3) * 1e-3f;
     return filled;
   }();
-  alignas(16) float tile[4 * kPanelWidth];
+  alignas(16) float tile[5 * kPanelWidth];
   float checksum = 0;
   for (int r = 0; r < repetitions; ++r) {
-    micro_kernel_4x8(depth, operands.strip.data(), operands.panel.data(), tile, kPanelWidth, nullptr);
-    checksum += tile[r & 31];
+    micro_kernel<5>(depth, operands.strip.data(), operands.panel.data(), tile, kPanelWidth, nullptr);
+    checksum += tile[r % 40];
   }
   return checksum;
 }

@@ -109,7 +109,7 @@ const engine = await loadEngine();
 
 // 1. This machine's WebAssembly SIMD128 peak, measured now with two small
 //    mul/add loops: six independent f32x4 mul chains and six add chains (the
-//    two mul and two add units kept busy, no memory traffic), and our 4 x 8
+//    two mul and two add units kept busy, no memory traffic), and our 5 x 8
 //    micro-kernel on operands that stay in L1. Each rate is a lower bound on
 //    the peak, so the faster counts. V8 runs a wasm function in its baseline
 //    tier until it has been called often enough, so warm up with many short
@@ -304,7 +304,7 @@ if (json) {
   console.log(JSON.stringify({ node: process.version, simd128PeakGflops: peakGflops, independentChainsGflops: chainsGflops, inCacheCeilingGflops: ceilingGflops, rows, widgetBundle: size, training, trainerBundle: trainerSize, s4Memory }, null, 2));
 } else {
   console.log(`SIMD128 peak measured in this run: ${peakGflops.toFixed(1)} GFLOP/s, the faster of two mul/add loops: ` +
-    `independent f32x4 mul and add chains ${chainsGflops.toFixed(1)}, our 4x8 micro-kernel on L1 operands ${ceilingGflops.toFixed(1)}\n`);
+    `independent f32x4 mul and add chains ${chainsGflops.toFixed(1)}, our 5x8 micro-kernel on L1 operands ${ceilingGflops.toFixed(1)}\n`);
   for (const row of rows) {
     console.log(`${row.shape}: seq_len ${row.seqLen}, d_model ${row.dModel}, ${row.heads} heads, ${(row.flops / 1e6).toFixed(2)} MFLOP`);
     for (const [name, r] of Object.entries(row.results)) {

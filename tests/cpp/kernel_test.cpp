@@ -231,8 +231,11 @@ TEST(FastKernel, HeadsAreIndependentColumnBlocks) {
 TEST(Gemm, PackedProductMatchesLoops) {
   std::mt19937 generator(4);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  // rows pick the strips: 32 = 4 x 5 + 3 x 4 and 13 = 5 + 4 + 4 fit exactly;
+  // 2, 6 and 11 cannot, so they get strips of four with a partial last one
   for (auto [rows, depth, cols] : {std::tuple{1, 1, 1}, std::tuple{5, 3, 9}, std::tuple{13, 17, 19},
-                                   std::tuple{8, 64, 16}, std::tuple{37, 4096, 9}}) {
+                                   std::tuple{8, 64, 16}, std::tuple{32, 33, 24}, std::tuple{2, 9, 8},
+                                   std::tuple{6, 12, 17}, std::tuple{11, 7, 8}, std::tuple{37, 4096, 9}}) {
     std::vector<float> a(rows * depth), b(depth * cols), bias(cols), c(rows * cols);
     for (float& v : a) v = uniform(generator);
     for (float& v : b) v = uniform(generator);
@@ -247,7 +250,8 @@ TEST(Gemm, PackedProductMatchesLoops) {
     PackedMatrix packed_t;
     pack_columns_transposed(b_t.data(), depth, cols, depth, packed_t);
     gemm_packed(rows, a.data(), depth, packed_t, nullptr, c_t.data(), cols);
-    // depth 4096 takes a in blocks of 16 rows: rows 16 and 32 start new blocks
+    // depth 4096 takes a in blocks of 16 rows (four strips of four): rows 16 and
+    // 32 start new blocks, the last one a single strip of five
     const double tolerance = depth > 1000 ? 2e-4 : 1e-5;
     for (int r = 0; r < rows; ++r) {
       for (int col = 0; col < cols; ++col) {

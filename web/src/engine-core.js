@@ -311,7 +311,7 @@ export function createEngine(Module) {
       for (const key of ['query', 'keys', 'values', 'dots', 'scaled', 'hidden', 'weights', 'headOutput', 'output']) copy[key] = result[key].slice();
       return { ...copy, logitFactor: result.logitFactor, headDim: result.headDim };
     },
-    /** The benchmark's peak probes: the 4x8 SIMD micro-kernel on in-cache operands, and independent f32x4 mul/add chains. */
+    /** The benchmark's peak probes: the 5x8 SIMD micro-kernel on in-cache operands, and independent f32x4 mul/add chains. */
     microKernelInCache: (repetitions) => Module.microKernelInCache(repetitions),
     simdPeakLoop: (repetitions, start = 1) => Module.simdPeakLoop(repetitions, start),
     /** Flops one repetition of each probe does (from the C++ constants). */
