@@ -130,11 +130,15 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
         const int row = evaluation_batch_.masked_rows[m];
         if (row >= start && row < start + n) example.targets[static_cast<std::size_t>(row - start)] = evaluation_batch_.targets[m];
       }
-      example.role_keys.assign(2, std::vector<int>(static_cast<std::size_t>(n), -1));
+      // role keys: the previous and the next position (-1 where there is none)
+      std::vector<int> previous(static_cast<std::size_t>(n)), next(static_cast<std::size_t>(n));
       for (int i = 0; i < n; ++i) {
-        example.role_keys[0][static_cast<std::size_t>(i)] = i - 1;
-        example.role_keys[1][static_cast<std::size_t>(i)] = i + 1 < n ? i + 1 : -1;
+        previous[static_cast<std::size_t>(i)] = i - 1;
+        next[static_cast<std::size_t>(i)] = i + 1 < n ? i + 1 : -1;
       }
+      example.role_keys.clear();
+      example.role_keys.push_back(std::move(previous));
+      example.role_keys.push_back(std::move(next));
       evaluation_.push_back(std::move(example));
     }
   } else {
