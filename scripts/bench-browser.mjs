@@ -12,6 +12,7 @@ import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { mhaModel } from './onnx-mha.mjs';
 import { problem } from './bench-problem.mjs';
+import { peakProbes } from './bench-probes.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 8283;
@@ -128,20 +129,13 @@ try {
       const encoded = Object.fromEntries(Object.entries({ x, wq, wk, wv, wo }).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
       return { name, n, d, h, repetitions, batch, encoded };
     });
+  await page.evaluate(`window.peakProbes = ${peakProbes.toString()}`);  // the Node benchmark's probes, as source text
   const kernel = await page.evaluate(async (shapes) => {
     const engine = await AttentionLab.loadEngine();
     const decode = (text) => new Float32Array(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer);
     // the SIMD128 peak: the faster of two mul/add loops (independent f32x4
     // chains, our micro-kernel on L1 operands), each a lower bound on it
-    const probeRate = (probe, repetitions, calls = 1) => {
-      const start = performance.now();
-      for (let k = 0; k < calls; k++) engine[probe](repetitions);
-      return (calls * repetitions * engine.probeFlops[probe]) / ((performance.now() - start) / 1e3) / 1e9;
-    };
-    const bestRate = (probe) => {
-      for (let i = 0; i < 300; i++) engine[probe](1000);
-      return Math.max(...Array.from({ length: 5 }, () => probeRate(probe, 2000, 100)));
-    };
+    const { rate: probeRate, best: bestRate } = peakProbes(engine, () => performance.now());
     const chains = bestRate('simdPeakLoop');
     const ceiling = bestRate('microKernelInCache');
     const peak = Math.max(chains, ceiling);

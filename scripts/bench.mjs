@@ -25,6 +25,7 @@ import { loadEngine } from '../web/src/engine-node.js';
 import { mhaModel } from './onnx-mha.mjs';
 import { tfjsMha } from './tfjs-mha.mjs';
 import { problem } from './bench-problem.mjs';
+import { peakProbes } from './bench-probes.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -118,16 +119,7 @@ const engine = await loadEngine();
 //    implementations: this host's clock moves by 10-20% over seconds, so the
 //    pass/fail fraction compares our median with the probe's median over the
 //    same minutes; the fraction of the run's best burst is printed beside it.
-// GFLOP/s of `calls` back-to-back calls of a probe, `repetitions` each.
-function probeRate(probe, repetitions, calls = 1) {
-  const start = process.hrtime.bigint();
-  for (let k = 0; k < calls; k++) engine[probe](repetitions);
-  return (calls * repetitions * engine.probeFlops[probe]) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e9;
-}
-function bestRate(probe) {
-  for (let i = 0; i < 300; i++) engine[probe](1000);
-  return Math.max(...Array.from({ length: 5 }, () => probeRate(probe, 2000, 100)));
-}
+const { rate: probeRate, best: bestRate } = peakProbes(engine, () => Number(process.hrtime.bigint()) / 1e6);
 let chainsGflops = bestRate('simdPeakLoop');
 let ceilingGflops = bestRate('microKernelInCache');
 // Any mul/add loop's rate is a lower bound on the peak; the faster of the two
