@@ -825,8 +825,6 @@ export class AttentionLabElement extends HTMLElement {
     // drawn plain, as every re-rendered part is: _applyHighlight marks the word that is highlighted now
     placeMark(rowMark, null);
     placeMark(columnMark, null);
-    highlightAxisLabel(rows, null);
-    highlightAxisLabel(columns, null);
     this._heatShown = { head, tokens, contextTokens, seqLen, contextLen };
     const label = `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`;
     if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
@@ -1216,13 +1214,14 @@ function patchKeyed(parent, items) {
 }
 
 // A heatmap axis: the (shortened) words as lines of one text, each line
-// `cell` px along the axis. Rewritten only when a word or the cell changes.
+// `cell` px along the axis, none highlighted. Rewritten only when a word or
+// the cell changes.
 function setAxisLabels(axis, words, cell) {
+  highlightAxisLabel(axis, null);  // back to one text node first: setText would keep a highlight span whose words are unchanged
   axis._cell = cell;
   const lineHeight = `${cell}px`;
   if (axis.style.lineHeight !== lineHeight) axis.style.lineHeight = lineHeight;
   axis._lines = words.map((word) => shortened(word, LABEL_CHARS));
-  axis._highlighted = null;
   setText(axis, axis._lines.join('\n'));
 }
 
