@@ -290,19 +290,15 @@ struct StoredModel : LoadedModel {
   PackedTransformer packed;
 };
 
-std::vector<std::unique_ptr<StoredModel>>& models() {
-  static std::vector<std::unique_ptr<StoredModel>> instance;
+Handles<StoredModel>& models() {
+  static Handles<StoredModel> instance;
   return instance;
 }
 
-StoredModel* find_model(int id) {
-  auto& all = models();
-  if (id < 0 || id >= static_cast<int>(all.size())) return nullptr;
-  return all[static_cast<std::size_t>(id)].get();
-}
+StoredModel* find_model(int id) { return models().find(id); }
 
 val describe_model(int id) {
-  const LoadedModel& model = *models()[static_cast<std::size_t>(id)];
+  const LoadedModel& model = *find_model(id);
   const TransformerConfig& c = model.params.config;
   val result = val::object();
   result.set("id", id);
@@ -318,15 +314,7 @@ val describe_model(int id) {
 
 int store_model(std::unique_ptr<StoredModel> model) {
   pack_transformer(model->params, model->packed);
-  auto& all = models();
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (!all[i]) {
-      all[i] = std::move(model);
-      return static_cast<int>(i);
-    }
-  }
-  all.push_back(std::move(model));
-  return static_cast<int>(all.size() - 1);
+  return models().add(std::move(model));
 }
 
 // bytes: Uint8Array of a model file (see cpp/transformer.h).
@@ -357,7 +345,7 @@ val random_model_like(int id, double seed) {
 }
 
 void release_model(int id) {
-  if (find_model(id) != nullptr) models()[static_cast<std::size_t>(id)].reset();
+  models().release(id);
 }
 
 // Tokens as the model sees them: { tokens, surfaces (both joined by '\n'), ids }.
@@ -537,8 +525,8 @@ val head_norms_of(const val& args) {
 }
 
 // ---- prepared layers: weights packed once, inputs through a reused buffer ----
-std::vector<std::unique_ptr<PackedLayer>>& prepared_layers() {
-  static std::vector<std::unique_ptr<PackedLayer>> instance;
+Handles<PackedLayer>& prepared_layers() {
+  static Handles<PackedLayer> instance;
   return instance;
 }
 
@@ -567,20 +555,12 @@ val prepare_layer(const val& args) {
   if (!problem.empty()) return error_result(problem);
   auto layer = std::make_unique<PackedLayer>();
   pack_layer(d_model, weights, *layer);
-  auto& all = prepared_layers();
-  std::size_t id = 0;
-  while (id < all.size() && all[id]) ++id;
-  if (id == all.size()) all.emplace_back();
-  all[id] = std::move(layer);
   val result = val::object();
-  result.set("id", static_cast<int>(id));
+  result.set("id", prepared_layers().add(std::move(layer)));
   return result;
 }
 
-void release_layer(int id) {
-  auto& all = prepared_layers();
-  if (id >= 0 && id < static_cast<int>(all.size())) all[static_cast<std::size_t>(id)].reset();
-}
+void release_layer(int id) { prepared_layers().release(id); }
 
 // A buffer in the wasm heap that JavaScript fills with one HEAPF32.set.
 std::uintptr_t allocate_floats(int count) {
@@ -597,11 +577,9 @@ void free_floats(std::uintptr_t pointer) { std::free(reinterpret_cast<void*>(poi
 std::string run_prepared_layer(int id, std::uintptr_t x, std::uintptr_t context, int seq_len, int context_len,
                                int num_heads, bool causal, double scale, double temperature, std::uintptr_t output,
                                std::uintptr_t attention, std::uintptr_t row_entropy, int softmax) {
-  auto& all = prepared_layers();
-  if (id < 0 || id >= static_cast<int>(all.size()) || !all[static_cast<std::size_t>(id)]) {
-    return "no prepared layer with id " + std::to_string(id);
-  }
-  const PackedLayer& layer = *all[static_cast<std::size_t>(id)];
+  const PackedLayer* const found = prepared_layers().find(id);
+  if (found == nullptr) return "no prepared layer with id " + std::to_string(id);
+  const PackedLayer& layer = *found;
   MhaShape shape{seq_len, context == 0 ? seq_len : context_len, layer.d_model, num_heads};
   MhaOptions options;
   options.causal = causal;

@@ -5,7 +5,9 @@
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "../attention.h"  // format_number
 
@@ -37,5 +39,30 @@ inline int read_int(const val& args, const char* name, int fallback, std::string
   }
   return static_cast<int>(number);
 }
+
+// Objects JavaScript holds by a small integer handle until it releases them
+// (loaded models, prepared layers, trainers); a released slot is reused.
+template <typename T>
+class Handles {
+ public:
+  int add(std::unique_ptr<T> object) {
+    std::size_t slot = 0;
+    while (slot < slots_.size() && slots_[slot]) ++slot;
+    if (slot == slots_.size()) slots_.emplace_back();
+    slots_[slot] = std::move(object);
+    return static_cast<int>(slot);
+  }
+  // null for a handle never handed out or already released
+  T* find(int handle) const {
+    if (handle < 0 || handle >= static_cast<int>(slots_.size())) return nullptr;
+    return slots_[static_cast<std::size_t>(handle)].get();
+  }
+  void release(int handle) {
+    if (find(handle) != nullptr) slots_[static_cast<std::size_t>(handle)].reset();
+  }
+
+ private:
+  std::vector<std::unique_ptr<T>> slots_;
+};
 
 }  // namespace attention_lab

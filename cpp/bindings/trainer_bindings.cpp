@@ -25,16 +25,12 @@ using attention_lab::train::TaskInfo;
 
 namespace {
 
-std::vector<std::unique_ptr<LiveTrainer>>& trainers() {
-  static std::vector<std::unique_ptr<LiveTrainer>> all;
+attention_lab::Handles<LiveTrainer>& trainers() {
+  static attention_lab::Handles<LiveTrainer> all;
   return all;
 }
 
-LiveTrainer* find(int handle) {
-  auto& all = trainers();
-  if (handle < 0 || handle >= static_cast<int>(all.size())) return nullptr;
-  return all[static_cast<std::size_t>(handle)].get();
-}
+LiveTrainer* find(int handle) { return trainers().find(handle); }
 
 template <typename T>
 val array_of(const std::vector<T>& values) {
@@ -100,17 +96,8 @@ val create_trainer(val options, std::string text) {
   }
   std::unique_ptr<LiveTrainer> trainer = LiveTrainer::create(o, lines, problem);
   if (!trainer) return error_result(problem);
-  auto& all = trainers();
-  int handle = -1;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (!all[i]) handle = static_cast<int>(i);
-  }
-  if (handle < 0) {
-    all.emplace_back();
-    handle = static_cast<int>(all.size()) - 1;
-  }
-  all[static_cast<std::size_t>(handle)] = std::move(trainer);
-  LiveTrainer& t = *all[static_cast<std::size_t>(handle)];
+  LiveTrainer& t = *trainer;
+  const int handle = trainers().add(std::move(trainer));
   val result = val::object();
   result.set("handle", handle);
   result.set("task", t.task().id);
@@ -179,7 +166,7 @@ val set_learning_rate(int handle, double lr) {
 }
 
 void release_trainer(int handle) {
-  if (find(handle)) trainers()[static_cast<std::size_t>(handle)].reset();
+  trainers().release(handle);
 }
 
 // Bytes malloc currently hands out; lets tests check that trainers do not leak.

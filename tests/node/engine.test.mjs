@@ -207,6 +207,23 @@ test('a prepared layer gives the same numbers as the one-shot call, with a flat 
   layer.release();
 });
 
+test('a released layer frees its slot for the next one; the others keep working', () => {
+  const problems = [1, 2, 3].map((seed) => randomProblem({ seqLen: 8, dModel: 16, numHeads: 2, seed }));
+  const first = engine.prepareLayer(problems[0]);
+  const second = engine.prepareLayer(problems[1]);
+  first.release();
+  const third = engine.prepareLayer(problems[2]);  // takes the first one's slot
+  assert.deepEqual(second.run(problems[1]).output, engine.multiHeadAttention(problems[1]).output);
+  assert.deepEqual(third.run(problems[2]).output, engine.multiHeadAttention(problems[2]).output);
+  // prepare/release cycles reuse one slot: the heap stays where it was
+  for (let i = 0; i < 20; i++) engine.prepareLayer(problems[0]).release();
+  const inUse = engine.heapBytesInUse();
+  for (let i = 0; i < 500; i++) engine.prepareLayer(problems[0]).release();
+  assert.equal(engine.heapBytesInUse(), inUse);
+  second.release();
+  third.release();
+});
+
 test('a prepared layer can hand back views into its buffer instead of copies', () => {
   const problem = randomProblem({ seqLen: 12, dModel: 64, numHeads: 4, seed: 21 });
   const other = { ...problem, x: Float32Array.from(problem.x, (v) => -v) };
