@@ -85,6 +85,18 @@ test('several heads against one head of the same width, side by side', async ({ 
   const box = await canvas.boundingBox();
   await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.15);
   await expect(trainer.locator('.card .readout').first()).toHaveText(/^2 \d → 1 \d: \d+%$/);
+  // the probe's tokens label both axes of every map, one per cell, lined up with the cells
+  const probe = (await trainer.locator('.probe').first().textContent()).match(/^Probe: (.*?)\s+→/)[1].split(' ');
+  const card = trainer.locator('.card').first();
+  expect((await card.locator('.row-labels').textContent()).split('\n')).toEqual(probe);
+  expect((await card.locator('.col-labels').textContent()).split('\n')).toEqual(probe);
+  await expect(card.locator('.col-labels')).toHaveClass(/upright/);  // digits: single characters
+  const rows = await card.locator('.row-labels').boundingBox();
+  const columns = await card.locator('.col-labels').boundingBox();
+  expect(Math.abs(rows.y - box.y)).toBeLessThanOrEqual(1);
+  expect(Math.abs(rows.height - box.height)).toBeLessThanOrEqual(1);
+  expect(Math.abs(columns.x - box.x)).toBeLessThanOrEqual(1);
+  expect(Math.abs(columns.width - box.width)).toBeLessThanOrEqual(1);
   // switching the comparison off leaves one run
   await trainer.locator('input[name="compare"]').uncheck();
   await page.waitForFunction(() => document.querySelector('#compare').state.runs.length === 1);

@@ -11,7 +11,7 @@ import { loadEngine } from './engine.js';
 import { headSummary, allLinks } from './head-stats.js';
 import { getWeightSource } from './weight-sources.js';
 import { STYLES } from './styles.js';
-import { h, legend, drawHeatmap } from './draw.js';
+import { h, legend, drawHeatmap, shortened } from './draw.js';
 
 const DEFAULTS = { sentence: 'The transformer model processes all tokens in parallel using multi-head attention.', heads: 8, dModel: 64, seed: 0, topK: 8 };
 const DEBOUNCE_MS = 120;
@@ -45,10 +45,6 @@ function grouped(value) {
 // slower. Hovering a label shows the full word.
 const CHIP_CHARS = 24;  // longer words get a clipped chip
 const LABEL_CHARS = 12;
-function shortened(word, limit) {
-  const characters = Array.from(word);  // whole code points, never half a surrogate pair
-  return characters.length > limit ? `${characters.slice(0, limit - 1).join('')}…` : word;
-}
 
 function parseWhole(value, fallback) {
   if (value === null || value === undefined || value === '') return fallback;

@@ -10,10 +10,13 @@
 // JS API:     el.ready, el.train(), el.pause(), el.step(), el.reset(),
 //             el.state, 'attention-trainer-update' event after every snapshot.
 import { schemeTableau10 } from 'd3-scale-chromatic';
-import { h, legend, drawHeatmap } from './draw.js';
+import { h, legend, drawHeatmap, shortened } from './draw.js';
 import { STYLES, TRAINER_STYLES } from './styles.js';
 import { connectTrainer } from './trainer-client.js';
 import { MAX_STEPS } from './training-loop.js';
+
+// heatmap axis labels: probe tokens cut to this many characters (letters and symbols are one)
+const TRAINER_LABEL_CHARS = 4;
 
 const DEFAULTS = { task: 'copy-previous', heads: 4, dModel: 32, layers: 0, learningRate: 0.003, seed: 1 };
 const HEADS = [1, 2, 4, 8];
@@ -367,10 +370,14 @@ export class AttentionTrainerElement extends HTMLElement {
           const row = [];
           for (let hd = 0; hd < run.info.heads; hd++) {
             const canvas = h('canvas', { class: 'map', role: 'img' });
+            // the probe's tokens along both axes (the canvas's label and the readout say it in words)
+            const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
+            const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
             const roles = h('ul', { class: 'roles' });
             const readout = h('p', { class: 'readout' }, ' ');
-            const card = h('div', { class: 'card' }, h('h4', {}, `Layer ${l + 1} · head ${hd + 1}`), canvas, readout, roles);
-            const entry = { card, canvas, roles, readout, n, weights: null, tokens: [] };
+            const map = h('div', { class: 'tmap' }, h('div'), columns, rows, canvas);
+            const card = h('div', { class: 'card' }, h('h4', {}, `Layer ${l + 1} · head ${hd + 1}`), map, readout, roles);
+            const entry = { card, canvas, columns, rows, roles, readout, n, weights: null, tokens: [] };
             // hover a cell: which position attends to which, and how strongly
             canvas.addEventListener('pointermove', (event) => {
               const box = canvas.getBoundingClientRect();
@@ -397,11 +404,18 @@ export class AttentionTrainerElement extends HTMLElement {
       const cards = this._cards[r];
       cards.probe.textContent = `Probe: ${tokens.join(' ')}   →   answers: ${targets.map((t) => t || '·').join(' ')}`;
       roles.forEach((role, index) => {
-        const { card, canvas, roles: list } = cards[index];
+        const { card, canvas, columns, rows, roles: list } = cards[index];
         const weights = attention.subarray(index * n * n, (index + 1) * n * n);
         cards[index].weights = weights;
         cards[index].tokens = tokens;
-        drawHeatmap(canvas, weights, n, n, { cell: n > 12 ? 8 : 10 });
+        const cell = n > 12 ? 8 : 10;
+        drawHeatmap(canvas, weights, n, n, { cell });
+        const labels = tokens.map((token) => shortened(token, TRAINER_LABEL_CHARS)).join('\n');
+        for (const axis of [columns, rows]) {
+          if (axis.textContent !== labels) axis.textContent = labels;
+          if (axis.style.lineHeight !== `${cell}px`) Object.assign(axis.style, { lineHeight: `${cell}px`, fontSize: `${cell}px` });
+        }
+        columns.classList.toggle('upright', tokens.every((token) => Array.from(token).length === 1));
         const best = role.best >= 0 ? run.info.roles[role.best] : null;
         card.classList.toggle('lit', best !== null);
         canvas.setAttribute('aria-label', `Layer ${role.layer + 1} head ${role.head + 1} on the probe: ${best ? `${best} head` : 'no role yet'}`);

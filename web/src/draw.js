@@ -92,3 +92,9 @@ export function drawHeatmap(canvas, weights, rows, cols, { cell = 1, fit = false
   }
   canvas.getContext('2d')?.putImageData(cellPixelsOf(weights, rows, cols), 0, 0);
 }
+
+// word cut to `limit` characters, the last one an ellipsis when it was longer
+export function shortened(word, limit) {
+  const characters = Array.from(word);  // whole code points, never half a surrogate pair
+  return characters.length > limit ? `${characters.slice(0, limit - 1).join('')}…` : word;
+}

@@ -205,6 +205,11 @@ export const TRAINER_STYLES = `
 .trainer .card.lit { border-color: #1a7f37; box-shadow: 0 0 0 2px color-mix(in srgb, #1a7f37 30%, transparent); }
 .trainer .card h4 { font-size: 0.8em; margin: 0 0 4px; }
 .trainer .card canvas { display: block; image-rendering: pixelated; }
+.trainer .tmap { display: grid; grid-template-columns: max-content max-content; align-items: end; }
+.trainer .tmap .col-labels { height: auto; padding-bottom: 2px; }
+/* single letters or symbols stand upright; words read sideways, as on the widget's heatmap */
+.trainer .tmap .col-labels.upright { writing-mode: vertical-lr; text-orientation: upright; transform: none; }
+.trainer .tmap .row-labels { padding-right: 3px; }
 .trainer .readout { font-size: 0.72em; color: var(--al-fg); margin: 2px 0 0; min-height: 1.3em; white-space: pre; font-variant-numeric: tabular-nums; }
 .trainer .roles { list-style: none; padding: 0; margin: 4px 0 0; font-size: 0.75em; color: var(--al-muted); }
 .trainer .roles li.met { color: var(--al-fg); font-weight: 700; }
