@@ -27,6 +27,8 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
+// Float32Arrays as base64, the cheapest way into page.evaluate (the page decodes them)
+const base64Arrays = (arrays) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
@@ -127,8 +129,7 @@ try {
   const kernelShapes = [['S1', 12, 64, 4, 40, 100], ['S2', 32, 512, 8, 30, 2], ['S3', 512, 768, 12, 7, 1]].map(
     ([name, n, d, h, repetitions, batch]) => {
       const { x, wq, wk, wv, wo } = problem({ seqLen: n, dModel: d, heads: h });
-      const encoded = Object.fromEntries(Object.entries({ x, wq, wk, wv, wo }).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
-      return { name, n, d, h, repetitions, batch, encoded };
+      return { name, n, d, h, repetitions, batch, encoded: base64Arrays({ x, wq, wk, wv, wo }) };
     });
   await page.evaluate(`window.peakProbes = ${peakProbes.toString()}`);  // the Node benchmark's probes, as source text
   const kernel = await page.evaluate(async (shapes) => {
@@ -202,7 +203,7 @@ try {
     for (const [name, n, d, h, repetitions] of [['S1', 12, 64, 4, 60], ['S2', 32, 512, 8, 40], ['S3', 512, 768, 12, 9], ['S4', 2048, 768, 12, 3]]) {
       const { x, wq, wk, wv, wo } = problem({ seqLen: n, dModel: d, heads: h });
       const inputs = { x, wq, wk, wv, wo };
-      const encoded = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
+      const encoded = base64Arrays(inputs);
       const model = Buffer.from(mhaModel({ ...inputs, seqLen: n, dModel: d, heads: h })).toString('base64');
       peersInChromium.push(await peerPage.evaluate(async ({ name, n, d, h, repetitions, encoded, model }) => {
         const decode = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));

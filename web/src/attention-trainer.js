@@ -403,19 +403,21 @@ export class AttentionTrainerElement extends HTMLElement {
       const n = tokens.length;
       const cards = this._cards[r];
       cards.probe.textContent = `Probe: ${tokens.join(' ')}   →   answers: ${targets.map((t) => t || '·').join(' ')}`;
+      // the same probe for every head of this run: its axis labels once
+      const cell = n > 12 ? 8 : 10;
+      const labels = tokens.map((token) => shortened(token, TRAINER_LABEL_CHARS)).join('\n');
+      const upright = tokens.every((token) => Array.from(token).length === 1);
       roles.forEach((role, index) => {
         const { card, canvas, columns, rows, roles: list } = cards[index];
         const weights = attention.subarray(index * n * n, (index + 1) * n * n);
         cards[index].weights = weights;
         cards[index].tokens = tokens;
-        const cell = n > 12 ? 8 : 10;
         drawHeatmap(canvas, weights, n, n, { cell });
-        const labels = tokens.map((token) => shortened(token, TRAINER_LABEL_CHARS)).join('\n');
         for (const axis of [columns, rows]) {
           if (axis.textContent !== labels) axis.textContent = labels;
           if (axis.style.lineHeight !== `${cell}px`) Object.assign(axis.style, { lineHeight: `${cell}px`, fontSize: `${cell}px` });
         }
-        columns.classList.toggle('upright', tokens.every((token) => Array.from(token).length === 1));
+        columns.classList.toggle('upright', upright);
         const best = role.best >= 0 ? run.info.roles[role.best] : null;
         card.classList.toggle('lit', best !== null);
         canvas.setAttribute('aria-label', `Layer ${role.layer + 1} head ${role.head + 1} on the probe: ${best ? `${best} head` : 'no role yet'}`);

@@ -98,7 +98,8 @@ registerWeightSource('seeded-random', {
           const other = engine.multiHeadAttention({ ...inputs, numHeads, scale, temperature, wantHeadOutputs: false });
           const n = other.seqLen;
           let entropy = 0;  // mean over every row of every head, as a share of log n
-          for (const rowEntropy of other.rowEntropy) entropy += n > 1 ? rowEntropy / Math.log(n) : 0;
+          const maxEntropy = Math.log(n);
+          for (const rowEntropy of other.rowEntropy) entropy += n > 1 ? rowEntropy / maxEntropy : 0;
           return { entropy: entropy / (numHeads * n), attention: other.attention };
         },
       },
