@@ -28,6 +28,9 @@ class SeededGenerator {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
   }
+  // The whole state, so a resumed training run draws the same numbers.
+  std::uint64_t state() const { return state_; }
+  void set_state(std::uint64_t state) { state_ = state; }
   // uniform in [-1, 1) from the top 24 bits (exact in float)
   float symmetric_unit() {
     return static_cast<float>(static_cast<std::int32_t>(next() >> 40) - (1 << 23)) /

@@ -18,6 +18,15 @@ APT_PACKAGES=(
   fonts-dejavu-core         # a known font for stable screenshots
   wordnet-base fortunes     # English text for the trained model's corpus (scripts/prepare-corpus.mjs)
 )
+# Only for training (`npm run train`, `scripts/setup.sh --training`): the large
+# corpus's other texts and the parser that measures syntactic heads.
+if [ "${1:-}" = "--training" ]; then
+  APT_PACKAGES+=(
+    diatheke sword-text-web   # the World English Bible and Debian's reader for it
+    dict-gcide                # GCIDE's literary quotations
+    link-grammar link-grammar-dictionaries-en liblink-grammar-dev  # the parser for syntactic relations
+  )
+fi
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

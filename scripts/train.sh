@@ -1,15 +1,39 @@
 #!/usr/bin/env bash
-# Reproduces the shipped model from scratch: corpus -> vocabulary -> masked-LM
+# Reproduces a shipped model from scratch: corpus -> vocabulary -> masked-LM
 # training (fixed seed) -> float16 model file with measured head statistics,
 # then prints the held-out loss against the unigram and bigram baselines.
-# About 15-20 minutes on 2 cores. `npm run train` runs setup first.
+#
+#   scripts/train.sh            the 2 layer x 4 head model (small corpus), about 15-20 min on 2 cores
+#   scripts/train.sh encoder    the 4 layer x 8 head encoder (large corpus), about 2 h on 2 cores;
+#                               it checkpoints to build/train/ every 200 steps and resumes from
+#                               there when run again, so it may span several sittings
+#
+# `npm run train` runs setup (with the training packages) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-web/model/attention-lab-model.bin}
-node scripts/prepare-corpus.mjs
-OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} ./build/native/attention_train \
-  --train build/corpus/train.txt --heldout build/corpus/heldout.txt --out "$out"
-# 100 short held-out sentences ship with the model: the widget's "loss as heads
-# are pruned" curve is measured on them (the model never trained on them).
-awk 'NF>=4 && NF<=14' build/corpus/heldout.txt | head -100 > web/model/heldout-sample.txt
+model=${1:-small}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+case "$model" in
+  small)
+    out=${2:-web/model/attention-lab-model.bin}
+    node scripts/prepare-corpus.mjs
+    ./build/native/attention_train --train build/corpus/train.txt --heldout build/corpus/heldout.txt --out "$out"
+    # 100 short held-out sentences ship with the model: the widget's "loss as heads
+    # are pruned" curve is measured on them (the model never trained on them).
+    awk 'NF>=4 && NF<=14' build/corpus/heldout.txt | head -100 > web/model/heldout-sample.txt
+    ;;
+  encoder)
+    out=${2:-build/train/encoder-4x8.bin}
+    node scripts/prepare-corpus.mjs --corpus large
+    mkdir -p build/train "$(dirname "$out")"
+    ./build/native/attention_train --train build/corpus-large/train.txt --heldout build/corpus-large/heldout.txt \
+      --out "$out" --checkpoint build/train/encoder-4x8.ckpt --checkpoint-every 200 \
+      --layers 4 --heads 8 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000 \
+      --steps 12000 --warmup 500 --lr 0.002 --seed 20261130
+    ;;
+  *)
+    echo "train.sh: unknown model '$model' (small or encoder)" >&2
+    exit 2
+    ;;
+esac
 node scripts/build-web.mjs

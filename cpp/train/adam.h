@@ -54,6 +54,12 @@ class AdamW {
 
   int steps() const { return step_; }
 
+  // The moments and the step count: what a checkpoint must hold for a resumed
+  // run to continue exactly where it stopped.
+  TransformerParams<float>& first_moments() { return first_; }
+  TransformerParams<float>& second_moments() { return second_; }
+  void set_steps(int steps) { step_ = steps; }
+
  private:
   TransformerParams<float> first_, second_;
   std::vector<bool> decay_;

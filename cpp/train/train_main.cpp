@@ -3,6 +3,8 @@
 //
 //   attention_train --train build/corpus/train.txt --heldout build/corpus/heldout.txt \
 //                   --out web/model/attention-lab-model.bin [--steps N] [--seed S]
+//                   [--layers L --heads H --d-model D --d-ff F --max-len N --vocab V]
+//                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //
 // Masked LM, not causal LM: every word may look both ways, like BERT, whose
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "adam.h"
+#include "checkpoint.h"
 #include "corpus.h"
 
 using namespace attention_lab;
@@ -33,6 +36,10 @@ struct Options {
   std::string out_path = "web/model/attention-lab-model.bin";
   std::string evaluate_path;
   std::string probe_path;
+  std::string checkpoint_path;   // resume from it when it exists; write it every checkpoint_every steps
+  int checkpoint_every = 250;
+  int stop_after_seconds = 0;    // 0 = run to the end; else checkpoint and exit 75 after this long
+  int pack_tokens = 0;           // 0 = one sentence a sequence; else consecutive sentences up to this many tokens
   int steps = 12000;
   std::uint64_t seed = 20261123;
   int batch_tokens = 2048;
@@ -52,7 +59,12 @@ Options parse(int argc, char** argv) {
   std::map<std::string, int*> numbers = {{"--steps", &o.steps}, {"--batch-tokens", &o.batch_tokens},
                                          {"--heldout-sentences", &o.heldout_sentences}, {"--vocab", &o.vocab_size},
                                          {"--d-model", &o.config.d_model}, {"--heads", &o.config.num_heads},
-                                         {"--layers", &o.config.num_layers}, {"--d-ff", &o.config.d_ff}};
+                                         {"--layers", &o.config.num_layers}, {"--d-ff", &o.config.d_ff},
+                                         {"--max-len", &o.config.max_len}, {"--warmup", &o.warmup_steps},
+                                         {"--min-count", &o.min_count}, {"--pack", &o.pack_tokens},
+                                         {"--checkpoint-every", &o.checkpoint_every},
+                                         {"--stop-after-seconds", &o.stop_after_seconds}};
+  text["--checkpoint"] = &o.checkpoint_path;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) {
@@ -63,6 +75,8 @@ Options parse(int argc, char** argv) {
       *text[flag] = argv[++i];
     } else if (numbers.count(flag)) {
       *numbers[flag] = std::atoi(argv[++i]);
+    } else if (flag == "--lr") {
+      o.peak_learning_rate = std::strtof(argv[++i], nullptr);
     } else if (flag == "--seed") {
       o.seed = std::strtoull(argv[++i], nullptr, 10);
     } else {
@@ -81,6 +95,40 @@ std::vector<Sentence> encode_all(const std::vector<std::string>& lines, const Vo
     if (ids.size() >= 2) out.push_back(std::move(ids));
   }
   return out;
+}
+
+// Consecutive sentences (the corpus keeps each source's order, so neighbours
+// come from the same text) joined into sequences of up to max_tokens tokens,
+// each sequence's target length drawn from [16, max_tokens]: the model sees
+// short and long inputs, and positions up to max_tokens get trained.
+std::vector<Sentence> pack_sentences(const std::vector<Sentence>& sentences, int max_tokens, std::uint64_t seed) {
+  SeededGenerator random(seed ^ 0x5EC0ull);
+  std::vector<Sentence> out;
+  Sentence current;
+  std::size_t target = 0;
+  for (const Sentence& s : sentences) {
+    if (!current.empty() && current.size() + s.size() > target) {
+      out.push_back(std::move(current));
+      current.clear();
+    }
+    if (current.empty()) target = 16 + random.next() % static_cast<std::uint64_t>(std::max(1, max_tokens - 15));
+    current.insert(current.end(), s.begin(), s.end());
+    if (current.size() > static_cast<std::size_t>(max_tokens)) current.resize(static_cast<std::size_t>(max_tokens));
+  }
+  if (!current.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+std::uint64_t setup_hash(const Options& o, const TransformerConfig& c, const std::vector<Sentence>& train) {
+  std::ostringstream key;
+  key << o.seed << ' ' << o.steps << ' ' << o.batch_tokens << ' ' << o.peak_learning_rate << ' ' << o.warmup_steps << ' '
+      << o.pack_tokens << ' ' << c.vocab_size << ' ' << c.d_model << ' ' << c.num_heads << ' ' << c.num_layers << ' '
+      << c.d_ff << ' ' << c.max_len << ' ' << train.size();
+  std::uint64_t hash = fnv1a_hash(key.str());
+  for (const Sentence& s : train) {
+    for (int id : s) hash = (hash ^ static_cast<std::uint64_t>(id)) * 0x100000001B3ull;
+  }
+  return hash;
 }
 
 struct Evaluation {
@@ -219,12 +267,13 @@ int main(int argc, char** argv) {
     const Vocabulary vocabulary = Vocabulary::build(train_lines, o.vocab_size, o.min_count);
     TransformerConfig config = o.config;
     config.vocab_size = vocabulary.size();
-    const auto train = encode_all(train_lines, vocabulary, config.max_len);
+    const auto sentences = encode_all(train_lines, vocabulary, config.max_len);
     const auto heldout = encode_all(heldout_lines, vocabulary, config.max_len);
+    const auto train = o.pack_tokens > 0 ? pack_sentences(sentences, std::min(o.pack_tokens, config.max_len), o.seed) : sentences;
     std::size_t train_tokens = 0;
     for (const Sentence& s : train) train_tokens += s.size();
-    std::printf("vocabulary %d words; %zu training sentences (%zu tokens), %zu held-out\n", vocabulary.size(),
-                train.size(), train_tokens, heldout.size());
+    std::printf("vocabulary %d words; %zu training sentences in %zu sequences (%zu tokens), %zu held-out\n",
+                vocabulary.size(), sentences.size(), train.size(), train_tokens, heldout.size());
 
     // 2. Model and optimiser (AdamW; no weight decay on biases, gains, embeddings' positions).
     TransformerParams<float> params, grads;
@@ -236,13 +285,38 @@ int main(int argc, char** argv) {
 
     // 3. Train: shuffled sentences, batches of about batch_tokens tokens.
     SeededGenerator random(o.seed ^ 0xA5A5A5A5ull);
-    std::vector<std::size_t> order(train.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<std::uint32_t> order(train.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
     std::size_t cursor = order.size();
     MaskedLanguageModel<float> model;
     double smoothed = 0;
     std::size_t tokens_seen = 0;
-    for (int step = 1; step <= o.steps; ++step) {
+    int first_step = 1;
+    double earlier_seconds = 0;  // spent by the runs this one resumes
+    TrainingProgress progress;
+    progress.setup_hash = setup_hash(o, config, train);
+    if (!o.checkpoint_path.empty() && load_checkpoint(o.checkpoint_path, progress, params, optimiser)) {
+      if (progress.order.size() != order.size()) throw std::runtime_error(o.checkpoint_path + ": checkpoint is damaged");
+      order = progress.order;
+      cursor = static_cast<std::size_t>(progress.cursor);
+      random.set_state(progress.random_state);
+      smoothed = progress.smoothed_loss;
+      tokens_seen = static_cast<std::size_t>(progress.tokens_seen);
+      earlier_seconds = progress.seconds;
+      first_step = progress.step + 1;
+      std::printf("resumed from %s at step %d\n", o.checkpoint_path.c_str(), progress.step);
+    }
+    auto checkpoint = [&](int step) {
+      progress.step = step;
+      progress.random_state = random.state();
+      progress.order = order;
+      progress.cursor = cursor;
+      progress.smoothed_loss = smoothed;
+      progress.tokens_seen = tokens_seen;
+      progress.seconds = earlier_seconds + seconds();
+      save_checkpoint(o.checkpoint_path, progress, params, optimiser);
+    };
+    for (int step = first_step; step <= o.steps; ++step) {
       std::vector<const Sentence*> group;
       int tokens = 0;
       while (tokens < o.batch_tokens) {
@@ -257,21 +331,30 @@ int main(int argc, char** argv) {
       const Batch batch = make_batch(group, random, 0.15, config.vocab_size);
       const float loss = model.loss(params, batch, &grads);
       smoothed = step == 1 ? loss : 0.98 * smoothed + 0.02 * loss;
+      if (!std::isfinite(loss)) throw std::runtime_error("the loss is not finite at step " + std::to_string(step));
       // learning rate: linear warm-up, then linear decay to 10%
       const float progress = static_cast<float>(step - o.warmup_steps) / static_cast<float>(std::max(1, o.steps - o.warmup_steps));
       const float lr = step <= o.warmup_steps ? o.peak_learning_rate * step / o.warmup_steps
                                               : o.peak_learning_rate * (1.0f - 0.9f * progress);
       optimiser.update(params, grads, lr);
       if (step % 200 == 0 || step == 1) {
-        std::printf("step %5d  loss %.4f  lr %.2e  %.0f tokens/s  %.0f s\n", step, smoothed, lr,
-                    tokens_seen / std::max(1e-9, seconds()), seconds());
+        std::printf("step %5d  loss %.4f  lr %.2e  %.0f s\n", step, smoothed, lr, earlier_seconds + seconds());
         std::fflush(stdout);
+      }
+      if (!o.checkpoint_path.empty() && step < o.steps) {
+        const bool out_of_time = o.stop_after_seconds > 0 && seconds() >= o.stop_after_seconds;
+        if (step % o.checkpoint_every == 0 || out_of_time) checkpoint(step);
+        if (out_of_time) {
+          std::printf("stopped at step %d of %d after %.0f s; run again with the same options to resume\n", step,
+                      o.steps, seconds());
+          return 75;
+        }
       }
     }
 
     // 4. What ships is float16: measure that, not the float32 weights.
     quantise_to_half(params);
-    const double training_seconds = seconds();
+    const double training_seconds = earlier_seconds + seconds();
     const Evaluation e = evaluate(params, heldout, NgramBaselines(train, vocabulary.size()));
     print_evaluation(e);
     const std::vector<HeadStatistics> heads = head_statistics(params, vocabulary, heldout);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "checkpoint.h"
 #include "corpus.h"
 #include "mlm.h"
 
@@ -125,6 +126,60 @@ TEST(Training, AFewStepsLearnARepeatedPattern) {
     });
   }
   EXPECT_LT(model.loss(params, batch), 0.5f * before);
+}
+
+// A run stopped at a checkpoint and resumed must continue exactly as the
+// uninterrupted run: same weights after the next AdamW step, bit for bit.
+TEST(Training, ResumingFromACheckpointContinuesTheSameRun) {
+  const TransformerConfig config{10, 8, 2, 1, 16, 8};
+  const Batch batch = tiny_batch({{3, 4, 5, 6}, {7, 8, 9, 3}}, 10);
+  MaskedLanguageModel<float> model;
+  TransformerParams<float> straight, grads;
+  straight.allocate(config);
+  initialise_transformer(straight, 4, 0.2f);
+  AdamW optimiser;
+  optimiser.reset(straight);
+  model.loss(straight, batch, &grads);
+  optimiser.update(straight, grads, 1e-2f);
+
+  TrainingProgress saved;
+  saved.step = 1;
+  saved.random_state = 99;
+  saved.order = {2, 0, 1};
+  saved.cursor = 1;
+  saved.setup_hash = 1234;
+  const std::string path = ::testing::TempDir() + "resume_test.ckpt";
+  save_checkpoint(path, saved, straight, optimiser);
+
+  TransformerParams<float> resumed;
+  resumed.allocate(config);
+  AdamW resumed_optimiser;
+  resumed_optimiser.reset(resumed);
+  TrainingProgress loaded;
+  loaded.setup_hash = 1234;
+  ASSERT_TRUE(load_checkpoint(path, loaded, resumed, resumed_optimiser));
+  EXPECT_EQ(loaded.step, 1);
+  EXPECT_EQ(loaded.random_state, 99u);
+  EXPECT_EQ(loaded.order, saved.order);
+  EXPECT_EQ(loaded.cursor, 1u);
+  EXPECT_EQ(resumed_optimiser.steps(), 1);
+
+  for (auto* run : {&straight, &resumed}) {
+    model.loss(*run, batch, &grads);
+    (run == &straight ? optimiser : resumed_optimiser).update(*run, grads, 1e-2f);
+  }
+  std::vector<std::vector<float>*> expected;
+  straight.for_each([&](const std::string&, std::vector<float>& t) { expected.push_back(&t); });
+  std::size_t index = 0;
+  resumed.for_each([&](const std::string& name, std::vector<float>& t) { EXPECT_EQ(t, *expected[index++]) << name; });
+
+  // another configuration's checkpoint is refused, not half-loaded
+  TrainingProgress other;
+  other.setup_hash = 4321;
+  EXPECT_THROW(load_checkpoint(path, other, resumed, resumed_optimiser), std::runtime_error);
+  TrainingProgress none;
+  EXPECT_FALSE(load_checkpoint(path + ".missing", none, resumed, resumed_optimiser));
+  std::remove(path.c_str());
 }
 
 }  // namespace
