@@ -13,7 +13,7 @@ import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { mhaModel } from './onnx-mha.mjs';
 import { problem } from './bench-problem.mjs';
-import { peakProbes } from './bench-probes.mjs';
+import { peakProbes, probesOf } from './bench-probes.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 8283;
@@ -122,7 +122,10 @@ try {
     process.exit(0);
   }
   // 1. Kernel speed in Chromium: a bare page with the widget bundle only.
-  await page.route(`${BASE}/bench.html`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><script src="attention-lab.js"></script>' }));
+  await page.route(`${BASE}/bench.html`, (route) => route.fulfill({ contentType: 'text/html',
+    body: '<!doctype html><script src="attention-lab.js"></script><script src="attention-probes.js"></script>' }));
+  await page.route(`${BASE}/attention-probes.js`, (route) => route.fulfill({ contentType: 'text/javascript',
+    body: readFileSync(`${ROOT}build/wasm/attention_probes_web.js`, 'utf8') }));
   await page.goto(`${BASE}/bench.html`);
   // name, seq_len, d_model, heads, samples, runs per sample (Chromium's clock is coarse: time
   // batches), and the inputs every other benchmark uses (bench-problem.mjs), sent as base64
@@ -131,13 +134,15 @@ try {
       const { x, wq, wk, wv, wo } = problem({ seqLen: n, dModel: d, heads: h });
       return { name, n, d, h, repetitions, batch, encoded: base64Arrays({ x, wq, wk, wv, wo }) };
     });
-  await page.evaluate(`window.peakProbes = ${peakProbes.toString()}`);  // the Node benchmark's probes, as source text
+  await page.evaluate(`window.peakProbes = ${peakProbes.toString()}; window.probesOf = ${probesOf.toString()}`);  // the Node benchmark's probes, as source text
   const kernel = await page.evaluate(async (shapes) => {
     const engine = await AttentionLab.loadEngine();
     const decode = (text) => new Float32Array(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer);
     // the SIMD128 peak: the faster of two mul/add loops (independent f32x4
     // chains, our micro-kernel on L1 operands), each a lower bound on it
-    const { rate: probeRate, best: bestRate } = peakProbes(engine, () => performance.now());
+    const created = createProbesModule();
+    const probesModule = await (typeof created.then === 'function' ? created : created.ready);
+    const { rate: probeRate, best: bestRate } = peakProbes(probesOf(probesModule), () => performance.now());
     const chains = bestRate('simdPeakLoop');
     const ceiling = bestRate('microKernelInCache');
     const peak = Math.max(chains, ceiling);

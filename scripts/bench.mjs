@@ -25,7 +25,8 @@ import { loadEngine } from '../web/src/engine-node.js';
 import { mhaModel } from './onnx-mha.mjs';
 import { tfjsMha } from './tfjs-mha.mjs';
 import { problem } from './bench-problem.mjs';
-import { peakProbes } from './bench-probes.mjs';
+import { peakProbes, probesOf } from './bench-probes.mjs';
+import { nodeModuleLoader } from '../web/src/node-module.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -119,7 +120,8 @@ const engine = await loadEngine();
 //    implementations: this host's clock moves by 10-20% over seconds, so the
 //    pass/fail fraction compares our median with the probe's median over the
 //    same minutes; the fraction of the run's best burst is printed beside it.
-const { rate: probeRate, best: bestRate } = peakProbes(engine, () => Number(process.hrtime.bigint()) / 1e6);
+const probes = await nodeModuleLoader('../../build/wasm/attention_probes_node.js', probesOf, 'probes module')();
+const { rate: probeRate, best: bestRate } = peakProbes(probes, () => Number(process.hrtime.bigint()) / 1e6);
 let chainsGflops = bestRate('simdPeakLoop');
 let ceilingGflops = bestRate('microKernelInCache');
 // Any mul/add loop's rate is a lower bound on the peak; the faster of the two

@@ -1,15 +1,18 @@
 // Small helpers for reading JavaScript values at the wasm boundary, shared by
-// the engine's and the trainer's bindings (the only code that sees embind).
+// every binding file (the only code that sees embind): copying whole arrays
+// in (one TypedArray.set each), the run options every call reads the same
+// way, views out, and the one handle registry.
 #pragma once
 
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "../attention.h"  // format_number
+#include "attention/attention.h"  // format_number, MhaOptions
 
 namespace attention_lab {
 
@@ -40,11 +43,94 @@ inline int read_int(const val& args, const char* name, int fallback, std::string
   return static_cast<int>(number);
 }
 
+// Copies a JS typed array (or plain array of numbers) into dst with one set().
+// Returns "" or what is wrong with it.
+template <typename T>
+std::string copy_in(const val& args, const char* name, std::size_t expected, const char* shape_text,
+                    std::vector<T>& dst) {
+  const val source = args[name];
+  if (is_missing(source)) return std::string(name) + " is missing";
+  const val length_value = source["length"];
+  if (!length_value.isNumber()) return std::string(name) + " must be an array of numbers";
+  const double length = length_value.as<double>();
+  if (length != static_cast<double>(expected)) {
+    return std::string(name) + " must have " + shape_text + " = " + std::to_string(expected) + " values, got " +
+           format_number(length);
+  }
+  dst.resize(expected);
+  val view{emscripten::typed_memory_view(dst.size(), dst.data())};
+  view.call<void>("set", source);
+  return "";
+}
+
+// A view of a C++-owned array: valid until that array changes (the JS side copies it out at once).
+template <typename T>
+val view_of(std::vector<T>& values) {
+  return val(emscripten::typed_memory_view(values.size(), values.data()));
+}
+
+inline bool read_bool(const val& args, const char* name, bool fallback) {
+  const val value = args[name];
+  return is_missing(value) ? fallback : value.as<bool>();
+}
+
+// The options every run reads the same way: scale?, temperature?, and per
+// head headEnabled? (0 = switched off) and headGate? (a factor before W_O).
+// heads: how many flags (num_heads, or num_layers * num_heads for a model).
+struct RunOptionBuffers {
+  std::vector<std::uint8_t> head_enabled;
+  std::vector<float> head_gate;
+};
+inline std::string read_run_options(const val& args, std::size_t heads, const char* heads_text, MhaOptions& options,
+                                    RunOptionBuffers& buffers) {
+  const val scale = args["scale"];
+  if (!is_missing(scale)) {
+    if (!scale.isNumber()) return "scale must be a number";
+    options.has_scale = true;
+    options.scale = scale.as<double>();
+  }
+  const val temperature = args["temperature"];
+  if (!is_missing(temperature)) {
+    if (!temperature.isNumber()) return "temperature must be a number";
+    options.temperature = temperature.as<double>();
+  }
+  if (!is_missing(args["headEnabled"])) {
+    const std::string problem = copy_in(args, "headEnabled", heads, heads_text, buffers.head_enabled);
+    if (!problem.empty()) return problem;
+    options.head_enabled = buffers.head_enabled.data();
+  }
+  if (!is_missing(args["headGate"])) {
+    const std::string problem = copy_in(args, "headGate", heads, heads_text, buffers.head_gate);
+    if (!problem.empty()) return problem;
+    for (float gate : buffers.head_gate) {
+      if (!std::isfinite(gate)) return "headGate values must be finite numbers";
+    }
+    options.head_gate = buffers.head_gate.data();
+  }
+  return "";
+}
+
+inline std::uint64_t seed_from(double seed) {
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(std::isfinite(seed) ? seed : 0.0));
+}
+
 // Objects JavaScript holds by a small integer handle until it releases them
-// (loaded models, prepared layers, trainers); a released slot is reused.
+// (loaded models, prepared layers, trainers); a released slot is reused. A
+// module keeps one registry; objects of several kinds share it by deriving
+// from Held and are found with find_as<Kind>().
+struct Held {
+  virtual ~Held() = default;
+};
+
 template <typename T>
 class Handles {
  public:
+  // null for a handle never handed out, released, or of another kind
+  template <typename Kind>
+  Kind* find_as(int handle) const {
+    return dynamic_cast<Kind*>(find(handle));
+  }
+
   int add(std::unique_ptr<T> object) {
     std::size_t slot = 0;
     while (slot < slots_.size() && slots_[slot]) ++slot;
@@ -64,5 +150,11 @@ class Handles {
  private:
   std::vector<std::unique_ptr<T>> slots_;
 };
+
+// The module's one registry (the engine: loaded models and prepared layers).
+inline Handles<Held>& held_objects() {
+  static Handles<Held> all;
+  return all;
+}
 
 }  // namespace attention_lab

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "transformer.h"
+#include "model/transformer.h"
 
 namespace attention_lab::train {
 

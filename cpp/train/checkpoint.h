@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "adam.h"
-#include "transformer.h"
+#include "model/transformer.h"
 
 namespace attention_lab::train {
 

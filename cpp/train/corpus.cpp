@@ -155,48 +155,33 @@ double NgramBaselines::bigram_both_sides(const Batch& batch) const {
   return batch.targets.empty() ? 0 : total / static_cast<double>(batch.targets.size());
 }
 
-std::vector<HeadStatistics> head_statistics(const TransformerParams<float>& params, const Vocabulary& vocabulary,
-                                            const std::vector<Sentence>& sentences) {
-  // A relation counts only on the rows where it exists: "previous" and "first"
-  // on rows 1.., "next" on rows ..n-2 (the last word has no next word).
+std::vector<analysis::HeadStatistics> head_statistics(const TransformerParams<float>& params,
+                                                      const Vocabulary& vocabulary,
+                                                      const std::vector<Sentence>& sentences) {
   const int layers = params.config.num_layers, heads = params.config.num_heads;
-  std::vector<HeadStatistics> stats(static_cast<std::size_t>(layers * heads));
-  double rows = 0, rows_with_previous = 0, rows_with_next = 0;
+  std::vector<analysis::HeadTally> tallies(static_cast<std::size_t>(layers * heads));
+  std::vector<bool> punctuation_of_id(static_cast<std::size_t>(vocabulary.size()));
+  for (int id = 0; id < vocabulary.size(); ++id) {
+    punctuation_of_id[static_cast<std::size_t>(id)] = analysis::is_punctuation_token(vocabulary.word(id));
+  }
   TransformerRun run;
   PackedTransformer packed;
   pack_transformer(params, packed);
+  std::vector<bool> punctuation;
   for (const Sentence& sentence : sentences) {
     const int n = static_cast<int>(sentence.size());
     if (n < 2) continue;
     run_transformer(params, packed, sentence, false, run);
-    rows += n;
-    rows_with_previous += n - 1;
-    rows_with_next += n - 1;
+    punctuation.assign(sentence.size(), false);
+    for (int i = 0; i < n; ++i) punctuation[static_cast<std::size_t>(i)] = punctuation_of_id[static_cast<std::size_t>(sentence[i])];
     for (int lh = 0; lh < layers * heads; ++lh) {
-      HeadStatistics& s = stats[static_cast<std::size_t>(lh)];
-      const float* weights = run.attention.data() + static_cast<std::size_t>(lh) * n * n;
-      for (int i = 0; i < n; ++i) {
-        const float* row = weights + static_cast<std::size_t>(i) * n;
-        const int j = static_cast<int>(std::max_element(row, row + n) - row);
-        s.previous += i > 0 && j == i - 1;
-        s.next += i < n - 1 && j == i + 1;
-        s.self += j == i;
-        s.first += i > 0 && j == 0;
-        const std::string& word = vocabulary.word(sentence[static_cast<std::size_t>(j)]);
-        s.punctuation += word.size() == 1 && std::ispunct(static_cast<unsigned char>(word[0]));
-        double h = 0;
-        for (int k = 0; k < n; ++k) h -= row[k] > 0 ? row[k] * std::log(static_cast<double>(row[k])) : 0.0;
-        s.entropy += h;
-        s.normalised_entropy += h / std::log(static_cast<double>(n));
-      }
+      tallies[static_cast<std::size_t>(lh)].add(run.attention.data() + static_cast<std::size_t>(lh) * n * n, n, n,
+                                                 punctuation, false,
+                                                 run.row_entropy.data() + static_cast<std::size_t>(lh) * n);
     }
   }
-  for (HeadStatistics& s : stats) {
-    s.previous /= std::max(1.0, rows_with_previous);
-    s.next /= std::max(1.0, rows_with_next);
-    s.first /= std::max(1.0, rows_with_previous);
-    for (double* v : {&s.self, &s.punctuation, &s.entropy, &s.normalised_entropy}) *v /= std::max(1.0, rows);
-  }
+  std::vector<analysis::HeadStatistics> stats;
+  for (const analysis::HeadTally& tally : tallies) stats.push_back(tally.statistics());
   return stats;
 }
 

@@ -7,8 +7,11 @@
 #include <vector>
 
 #include "mlm.h"
-#include "seeded_model.h"
-#include "transformer.h"
+#include "analysis/head_roles.h"
+#include "model/seeded_model.h"
+#include "model/transformer.h"
+#include "model/inference.h"
+#include "model/model_file.h"
 
 namespace attention_lab::train {
 
@@ -44,16 +47,9 @@ class NgramBaselines {
   std::vector<double> previous_totals_, previous_types_;
 };
 
-struct HeadStatistics {
-  // shares of rows whose argmax is that relation, over the rows where it exists
-  double previous = 0, next = 0, self = 0, first = 0, punctuation = 0;
-  double entropy = 0;             // mean nats
-  double normalised_entropy = 0;  // mean entropy / log(row length)
-};
-
 // (num_layers * num_heads) statistics over held-out sentences, computed with
 // the inference path (the same kernels as the browser).
-std::vector<HeadStatistics> head_statistics(const TransformerParams<float>& params, const Vocabulary& vocabulary,
+std::vector<analysis::HeadStatistics> head_statistics(const TransformerParams<float>& params, const Vocabulary& vocabulary,
                                             const std::vector<Sentence>& sentences);
 
 }  // namespace attention_lab::train

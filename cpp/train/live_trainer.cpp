@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "analysis/head_roles.h"
 #include "corpus.h"
 
 namespace attention_lab::train {
@@ -20,44 +21,110 @@ int uniform(SeededGenerator& random, int count) {
   return static_cast<int>(random.next() % static_cast<std::uint64_t>(count));
 }
 
-std::vector<std::string> task_vocabulary(const std::string& task) {
-  if (task == "brackets") return {"(", "[", "{", "<", "?", ")", "]", "}", ">"};
-  if (task == "neighbours") return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "<", "=", ">"};
-  return kLetters;
+// ---- the tasks' generators ------------------------------------------------------
+
+int& key(TaskExample& e, std::size_t role, int i) { return e.role_keys[role][static_cast<std::size_t>(i)]; }
+int length_of(const TaskExample& e) { return static_cast<int>(e.ids.size()); }
+
+// Random letters; target and key at i: position i - 1.
+void generate_copy_previous(SeededGenerator& random, TaskExample& e) {
+  for (int& id : e.ids) id = uniform(random, 16);
+  for (int i = 1; i < length_of(e); ++i) {
+    e.targets[i] = e.ids[i - 1];
+    key(e, 0, i) = i - 1;
+  }
 }
 
-int task_length(const std::string& task) {
-  if (task == "reverse") return 8;
-  if (task == "induction") return 16;
-  if (task == "neighbours") return 10;
-  return 12;  // copy-previous, brackets, text (longest sentence kept)
+// Random letters; target and key at i: position n - 1 - i.
+void generate_reverse(SeededGenerator& random, TaskExample& e) {
+  const int n = length_of(e);
+  for (int& id : e.ids) id = uniform(random, 16);
+  for (int i = 0; i < n; ++i) {
+    e.targets[i] = e.ids[n - 1 - i];
+    key(e, 0, i) = n - 1 - i;
+  }
+}
+
+// A random balanced sequence: open while there is room, close when the
+// remaining positions are needed to close what is open. Every closer is
+// written "?"; its target is the closer of its opener, its key the opener.
+void generate_brackets(SeededGenerator& random, TaskExample& e) {
+  const int n = length_of(e);
+  std::vector<int> open;  // positions of unmatched openers
+  for (int i = 0; i < n; ++i) {
+    const int depth = static_cast<int>(open.size());
+    const bool close = depth > 0 && (depth == n - i || uniform(random, 2) == 0);
+    if (close) {
+      const int opener = open.back();
+      open.pop_back();
+      e.ids[i] = 4;  // "?"
+      e.targets[i] = 5 + e.ids[opener];
+      key(e, 0, i) = opener;
+    } else {
+      e.ids[i] = uniform(random, 4);
+      open.push_back(i);
+    }
+  }
+}
+
+// Filler (letters not in the run), the run, the run again. Keys: the previous
+// position everywhere; in the repeat, the position after the earlier copy.
+void generate_induction(SeededGenerator& random, TaskExample& e) {
+  const int n = length_of(e);
+  const int run = 3 + uniform(random, n / 2 - 2);
+  std::vector<int> letters(16);
+  for (int i = 0; i < 16; ++i) letters[i] = i;
+  for (int i = 0; i < run; ++i) std::swap(letters[i], letters[i + uniform(random, 16 - i)]);
+  const int filler = n - 2 * run;
+  for (int i = 0; i < filler; ++i) e.ids[i] = letters[run + uniform(random, 16 - run)];
+  for (int i = 0; i < run; ++i) e.ids[filler + i] = e.ids[filler + run + i] = letters[i];
+  for (int i = 1; i < n; ++i) key(e, 0, i) = i - 1;
+  for (int i = filler + run; i < n; ++i) {
+    e.targets[i] = e.ids[i - run + 1];
+    key(e, 1, i) = i - run + 1;
+  }
+}
+
+// Random digits; target at i: "<", "=" or ">" comparing the digits at i - 1 and i + 1.
+void generate_neighbours(SeededGenerator& random, TaskExample& e) {
+  const int n = length_of(e);
+  for (int& id : e.ids) id = uniform(random, 10);
+  for (int i = 1; i + 1 < n; ++i) {
+    key(e, 0, i) = i - 1;
+    key(e, 1, i) = i + 1;
+    const int before = e.ids[i - 1], after = e.ids[i + 1];
+    e.targets[i] = before < after ? 10 : before == after ? 11 : 12;
+  }
 }
 
 }  // namespace
 
 std::vector<TaskInfo> live_tasks() {
+  const std::vector<std::string> brackets = {"(", "[", "{", "<", "?", ")", "]", "}", ">"};
+  const std::vector<std::string> digits = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "<", "=", ">"};
   return {
       {"copy-previous", "Copy the previous token",
-       "Random letters; at every position the answer is the letter just before it.", {"previous token"}, 1, false, 0.9},
+       "Random letters; at every position the answer is the letter just before it.", {"previous token"}, 1, false, 0.9,
+       kLetters, 12, generate_copy_previous},
       {"reverse", "Reverse the sequence",
        "Eight random letters; the answer at position i is the letter at position n-1-i.", {"mirror position"}, 1, false,
-       0.9},
+       0.9, kLetters, 8, generate_reverse},
       {"brackets", "Find the matching bracket",
        "Balanced brackets where every closer is written ?; the answer at a ? is the closer of the bracket it closes.",
-       {"matching bracket"}, 2, false, 0.9},
+       {"matching bracket"}, 2, false, 0.9, brackets, 12, generate_brackets},
       {"induction", "Induction: continue a repeat",
        "A run of distinct letters appears twice; in the repeat, the answer is the letter that followed the current "
        "one last time. Heads see only earlier positions.",
-       {"previous token", "induction"}, 2, true, 0.8},
+       {"previous token", "induction"}, 2, true, 0.8, kLetters, 16, generate_induction},
       {"neighbours", "Compare the two neighbours",
        "Random digits; the answer at position i is <, = or > comparing the digit before with the digit after. It needs "
        "two relations at once.",
-       {"previous token", "next token"}, 1, false, 0.85},
+       {"previous token", "next token"}, 1, false, 0.85, digits, 10, generate_neighbours},
       {"text", "Tiny real text (masked words)",
        "Short sentences from the trained model's corpus; 15% of words are hidden and predicted from both sides. The "
        "target is to beat guessing by word frequency on unseen sentences; with so few sentences the model soon starts "
        "memorising them, and the held-out loss turns back up.",
-       {"previous token", "next token"}, 2, false, 0.6},
+       {"previous token", "next token"}, 2, false, 0.6, {}, 12, nullptr},
   };
 }
 
@@ -97,8 +164,8 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   if (!learning_rate_problem(options_.learning_rate).empty()) { fail(learning_rate_problem(options_.learning_rate)); return; }
 
   // 2. Vocabulary and data.
-  seq_len_ = task_length(task_.id);
-  if (task_.id == "text") {
+  seq_len_ = task_.length;
+  if (!task_.generate) {  // the text task
     const Vocabulary words = Vocabulary::build(text_lines, 1000, 1);
     vocabulary_ = words.words();
     std::vector<std::vector<int>> sentences;
@@ -142,7 +209,7 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
       evaluation_.push_back(std::move(example));
     }
   } else {
-    vocabulary_ = task_vocabulary(task_.id);
+    vocabulary_ = task_.vocabulary;
     SeededGenerator evaluation_random(0xE7A1ull);  // the same evaluation set for every seed
     for (int s = 0; s < kEvaluationSequences; ++s) evaluation_.push_back(generate(evaluation_random));
     evaluation_batch_ = batch_of(evaluation_);
@@ -153,7 +220,7 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   //    guessing by word frequency, counted on the training sentences and
   //    measured on the held-out ones (the same smoothed unigram the corpus
   //    trainer reports); the target is to beat it.
-  if (task_.id == "text") {
+  if (!task_.generate) {
     chance_loss_ = NgramBaselines(text_train_, static_cast<int>(vocabulary_.size())).unigram(evaluation_batch_);
     target_loss_ = chance_loss_;
   } else {
@@ -192,62 +259,11 @@ std::vector<std::string> LiveTrainer::probe_tokens() const {
 }
 
 TaskExample LiveTrainer::generate(SeededGenerator& random) {
-  const int n = seq_len_;
-  const std::string& task = task_.id;
   TaskExample e;
-  e.ids.assign(static_cast<std::size_t>(n), 0);
-  e.targets.assign(static_cast<std::size_t>(n), -1);
-  e.role_keys.assign(task_.roles.size(), std::vector<int>(static_cast<std::size_t>(n), -1));
-  auto key = [&](std::size_t role, int i) -> int& { return e.role_keys[role][static_cast<std::size_t>(i)]; };
-  if (task == "copy-previous" || task == "reverse") {
-    for (int& id : e.ids) id = uniform(random, 16);
-    for (int i = 0; i < n; ++i) {
-      const int source = task == "reverse" ? n - 1 - i : i - 1;
-      if (source < 0) continue;
-      e.targets[i] = e.ids[source];
-      key(0, i) = source;
-    }
-  } else if (task == "brackets") {
-    // a random balanced sequence: open while there is room, close when the
-    // remaining positions are needed to close what is open
-    std::vector<int> open;  // positions of unmatched openers
-    for (int i = 0; i < n; ++i) {
-      const int depth = static_cast<int>(open.size());
-      const bool close = depth > 0 && (depth == n - i || uniform(random, 2) == 0);
-      if (close) {
-        const int opener = open.back();
-        open.pop_back();
-        e.ids[i] = 4;  // "?"
-        e.targets[i] = 5 + e.ids[opener];
-        key(0, i) = opener;
-      } else {
-        e.ids[i] = uniform(random, 4);
-        open.push_back(i);
-      }
-    }
-  } else if (task == "induction") {
-    // filler (letters not in the run), the run, the run again
-    const int run = 3 + uniform(random, n / 2 - 2);
-    std::vector<int> letters(16);
-    for (int i = 0; i < 16; ++i) letters[i] = i;
-    for (int i = 0; i < run; ++i) std::swap(letters[i], letters[i + uniform(random, 16 - i)]);
-    const int filler = n - 2 * run;
-    for (int i = 0; i < filler; ++i) e.ids[i] = letters[run + uniform(random, 16 - run)];
-    for (int i = 0; i < run; ++i) e.ids[filler + i] = e.ids[filler + run + i] = letters[i];
-    for (int i = 1; i < n; ++i) key(0, i) = i - 1;
-    for (int i = filler + run; i < n; ++i) {
-      e.targets[i] = e.ids[i - run + 1];
-      key(1, i) = i - run + 1;
-    }
-  } else if (task == "neighbours") {
-    for (int& id : e.ids) id = uniform(random, 10);
-    for (int i = 1; i + 1 < n; ++i) {
-      key(0, i) = i - 1;
-      key(1, i) = i + 1;
-      const int before = e.ids[i - 1], after = e.ids[i + 1];
-      e.targets[i] = before < after ? 10 : before == after ? 11 : 12;
-    }
-  }
+  e.ids.assign(static_cast<std::size_t>(seq_len_), 0);
+  e.targets.assign(static_cast<std::size_t>(seq_len_), -1);
+  e.role_keys.assign(task_.roles.size(), std::vector<int>(static_cast<std::size_t>(seq_len_), -1));
+  if (task_.generate) task_.generate(random, e);
   return e;
 }
 
@@ -270,7 +286,7 @@ Batch LiveTrainer::batch_of(const std::vector<TaskExample>& examples) {
 }
 
 Batch LiveTrainer::make_training_batch() {
-  if (task_.id == "text") {
+  if (!task_.generate) {
     std::vector<const Sentence*> group;
     for (int s = 0; s < options_.batch_size; ++s) {
       group.push_back(&text_train_[static_cast<std::size_t>(uniform(data_random_, static_cast<int>(text_train_.size())))]);
@@ -311,25 +327,20 @@ double LiveTrainer::evaluate() {
   roles_.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads, HeadRole{});
   for (int l = 0; l < c.num_layers; ++l) {
     for (int h = 0; h < c.num_heads; ++h) {
-      std::vector<double> hits(num_roles, 0), rows(num_roles, 0);
+      std::vector<analysis::KeyedCount> counts(num_roles);
       for (std::size_t s = 0; s < evaluation_.size(); ++s) {
         const auto& weights = model_.attention(l, static_cast<int>(s), h);
-        for (Eigen::Index i = 0; i < weights.rows(); ++i) {
-          Eigen::Index strongest = 0;
-          weights.row(i).maxCoeff(&strongest);
-          for (std::size_t r = 0; r < num_roles; ++r) {
-            const int key = evaluation_[s].role_keys[r][static_cast<std::size_t>(i)];
-            if (key < 0) continue;
-            rows[r] += 1;
-            hits[r] += strongest == key ? 1 : 0;
-          }
+        const int rows = static_cast<int>(weights.rows());
+        for (std::size_t r = 0; r < num_roles; ++r) {
+          analysis::count_keyed(weights.data(), rows, static_cast<int>(weights.cols()), evaluation_[s].role_keys[r].data(),
+                                counts[r]);
         }
       }
       HeadRole& role = roles_[static_cast<std::size_t>(l * c.num_heads + h)];
       role.layer = l;
       role.head = h;
       for (std::size_t r = 0; r < num_roles; ++r) {
-        role.scores.push_back(rows[r] > 0 ? hits[r] / rows[r] : 0.0);
+        role.scores.push_back(counts[r].share());
         if (role.scores[r] >= task_.threshold && (role.best < 0 || role.scores[r] > role.scores[static_cast<std::size_t>(role.best)])) {
           role.best = static_cast<int>(r);
         }

@@ -25,8 +25,9 @@
 
 #include "mlm.h"
 #include "adam.h"
-#include "seeded_model.h"
-#include "transformer.h"
+#include "model/seeded_model.h"
+#include "model/transformer.h"
+#include "model/inference.h"
 
 namespace attention_lab::train {
 
@@ -48,12 +49,19 @@ struct TaskExample {
   std::vector<std::vector<int>> role_keys;
 };
 
+// Fills one example of length ids.size() (targets and role keys pre-set to -1).
+using TaskGenerator = void (*)(SeededGenerator& random, TaskExample& example);
+
+// One row of the task table: everything that differs between tasks.
 struct TaskInfo {
   std::string id, title, description;
   std::vector<std::string> roles;  // e.g. "previous token"
   int default_layers = 1;
   bool causal = false;
-  double threshold = 0.9;  // role criterion
+  double threshold = 0.9;            // role criterion
+  std::vector<std::string> vocabulary;  // the synthetic tasks' tokens (the text task builds its own)
+  int length = 12;                   // sequence length (the text task: the longest sentence kept)
+  TaskGenerator generate = nullptr;  // null: the text task (masked words of real sentences)
 };
 
 std::vector<TaskInfo> live_tasks();

@@ -14,7 +14,8 @@
 #include <limits>
 #include <vector>
 
-#include "transformer.h"
+#include "model/transformer.h"
+#include "model/inference.h"
 
 namespace attention_lab::train {
 

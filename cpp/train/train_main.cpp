@@ -178,7 +178,7 @@ std::string json_number(double value) {
 }
 
 std::string metadata(const Options& o, const TransformerConfig& c, std::size_t parameters, const Evaluation& e,
-                     const std::vector<HeadStatistics>& heads, int steps, double seconds, std::size_t tokens_seen) {
+                     const std::vector<analysis::HeadStatistics>& heads, int steps, double seconds, std::size_t tokens_seen) {
   std::ostringstream json;
   json << "{\"name\":\"attention-lab masked LM\",\"objective\":\"masked language model (15% of tokens; 80/10/10)\","
        << "\"parameters\":" << parameters << ","
@@ -194,11 +194,12 @@ std::string metadata(const Options& o, const TransformerConfig& c, std::size_t p
   for (int l = 0; l < c.num_layers; ++l) {
     json << (l ? "," : "") << "[";
     for (int h = 0; h < c.num_heads; ++h) {
-      const HeadStatistics& s = heads[static_cast<std::size_t>(l * c.num_heads + h)];
-      json << (h ? "," : "") << "{\"previous\":" << json_number(s.previous) << ",\"next\":" << json_number(s.next)
-           << ",\"self\":" << json_number(s.self) << ",\"first\":" << json_number(s.first)
-           << ",\"punctuation\":" << json_number(s.punctuation) << ",\"entropy\":" << json_number(s.entropy)
-           << ",\"normalised_entropy\":" << json_number(s.normalised_entropy) << "}";
+      const analysis::HeadStatistics& s = heads[static_cast<std::size_t>(l * c.num_heads + h)];
+      json << (h ? "," : "") << "{";
+      for (int r = 0; r < analysis::kRelationCount; ++r) {
+        json << "\"" << analysis::relation_key(static_cast<analysis::Relation>(r)) << "\":" << json_number(s.shares[r]) << ",";
+      }
+      json << "\"entropy\":" << json_number(s.entropy) << ",\"normalised_entropy\":" << json_number(s.normalised_entropy) << "}";
     }
     json << "]";
   }
@@ -357,12 +358,14 @@ int main(int argc, char** argv) {
     const double training_seconds = earlier_seconds + seconds();
     const Evaluation e = evaluate(params, heldout, NgramBaselines(train, vocabulary.size()));
     print_evaluation(e);
-    const std::vector<HeadStatistics> heads = head_statistics(params, vocabulary, heldout);
+    const std::vector<analysis::HeadStatistics> heads = head_statistics(params, vocabulary, heldout);
     for (int l = 0; l < config.num_layers; ++l) {
       for (int h = 0; h < config.num_heads; ++h) {
-        const HeadStatistics& s = heads[static_cast<std::size_t>(l * config.num_heads + h)];
+        const analysis::HeadStatistics& s = heads[static_cast<std::size_t>(l * config.num_heads + h)];
+        using analysis::Relation;
         std::printf("layer %d head %d: previous %.2f next %.2f self %.2f first %.2f punct %.2f entropy %.2f\n", l + 1,
-                    h + 1, s.previous, s.next, s.self, s.first, s.punctuation, s.normalised_entropy);
+                    h + 1, s.share(Relation::kPrevious), s.share(Relation::kNext), s.share(Relation::kSelf),
+                    s.share(Relation::kFirst), s.share(Relation::kPunctuation), s.normalised_entropy);
       }
     }
     const std::vector<std::uint8_t> bytes =

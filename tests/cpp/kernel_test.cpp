@@ -6,7 +6,8 @@
 #include <string>
 #include <tuple>
 
-#include "gemm.h"
+#include "attention/gemm.h"
+#include "bench/probes.h"
 #include "test_case.h"
 
 namespace attention_lab::testing {

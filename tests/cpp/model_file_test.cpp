@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "corpus.h"
-#include "transformer.h"
+#include "model/transformer.h"
+#include "model/inference.h"
+#include "model/model_file.h"
 
 namespace attention_lab {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "seeded_model.h"
+#include "model/seeded_model.h"
 
 namespace attention_lab {
 namespace {

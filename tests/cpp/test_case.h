@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "attention.h"
+#include "attention/attention.h"
 
 namespace attention_lab::testing {
 

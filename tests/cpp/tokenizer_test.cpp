@@ -1,7 +1,7 @@
 // The tokenizer's documented rules, edge cases and round trip through ids.
 #include <gtest/gtest.h>
 
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace attention_lab {
 namespace {
@@ -36,6 +36,37 @@ TEST(Tokenizer, EdgeCases) {
   EXPECT_EQ(tokens[2].text, "world");
   // a huge input is linear, not a crash
   EXPECT_EQ(split_tokens(std::string(200000, 'a') + " b").size(), 2u);
+}
+
+std::vector<std::string> surfaces(const std::string& input, TokenRules rules) {
+  std::vector<std::string> out;
+  for (const Token& t : split_tokens(input, rules)) out.push_back(t.surface);
+  return out;
+}
+
+TEST(Tokenizer, UnicodePunctuationSymbolsAndEmoji) {
+  EXPECT_EQ(texts("word—word"), (std::vector<std::string>{"word", "—", "word"}));
+  EXPECT_EQ(texts("«oui» ¿qué? 5€"), (std::vector<std::string>{"«", "oui", "»", "¿", "qué", "?", "5", "€"}));
+  EXPECT_EQ(texts("注意力。日本"), (std::vector<std::string>{"注意力", "。", "日本"}));
+  EXPECT_EQ(texts("e\u0301te\u0301"), (std::vector<std::string>{"e\u0301te\u0301"}));  // marks stay in the word
+  EXPECT_EQ(texts("ok👍🏽thanks"), (std::vector<std::string>{"ok", "👍🏽", "thanks"}));
+  EXPECT_EQ(texts("🏳️\u200d🌈!"), (std::vector<std::string>{"🏳️\u200d🌈", "!"}));
+  EXPECT_EQ(texts("a\u200eb\u2060c"), (std::vector<std::string>{"a", "b", "c"}));  // direction mark, word joiner
+  EXPECT_EQ(texts("x\u00b2 \u00bd"), (std::vector<std::string>{"x\u00b2", "\u00bd"}));  // superscript two, one half
+}
+
+// The seeded layer's rule joins inner hyphens; the model's splits them. Both keep case in the surface.
+TEST(Tokenizer, SeededRuleKeepsHyphenatedWordsWhole) {
+  EXPECT_EQ(surfaces("Multi-head e-mail don't -x y-", TokenRules::kSeeded),
+            (std::vector<std::string>{"Multi-head", "e-mail", "don't", "-", "x", "y", "-"}));
+  EXPECT_EQ(surfaces("Multi-head", TokenRules::kModel), (std::vector<std::string>{"Multi", "-", "head"}));
+  EXPECT_EQ(split_tokens("Multi-head", TokenRules::kSeeded)[0].text, "multi-head");
+  EXPECT_EQ(surfaces("naïve-café", TokenRules::kSeeded), (std::vector<std::string>{"naïve-café"}));
+}
+
+TEST(Tokenizer, PunctuationTokens) {
+  for (const char* yes : {".", ",", "-", "—", "«", "€", "。", "👍", "👍🏽", "!?"}) EXPECT_TRUE(is_punctuation_token(yes)) << yes;
+  for (const char* no : {"", "a", "é", "1", "a.", "日本", "e\u0301"}) EXPECT_FALSE(is_punctuation_token(no)) << no;
 }
 
 TEST(Vocabulary, BuildEncodeRoundTripAndUnknown) {

@@ -2,7 +2,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "transformer.h"
+#include "model/transformer.h"
+#include "model/model_file.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

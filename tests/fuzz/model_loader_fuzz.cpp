@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "transformer.h"
+#include "model/transformer.h"
+#include "model/model_file.h"
 
 #include <vector>
 

@@ -39,7 +39,7 @@ function capped(total, shown, limit, why) {
   return total > shown ? `Showing the first ${shown} of ${total} tokens (${why} ${limit}).` : '';
 }
 
-// Seeded random layer (cpp/seeded_model.h): Glorot-uniform W_Q, W_K, W_V, W_O,
+// Seeded random layer (cpp/model/seeded_model.h): Glorot-uniform W_Q, W_K, W_V, W_O,
 // zero biases, token embeddings from a hash of the lower-cased token plus
 // sinusoidal positions. Same numbers in every browser and natively.
 // Each (dModel, seed) layer is made once and its weights packed once for the

@@ -1,4 +1,4 @@
-#include "seeded_model.h"
+#include "model/seeded_model.h"
 
 #include <cctype>
 #include <cmath>

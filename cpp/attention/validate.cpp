@@ -2,7 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "attention.h"
+#include "attention/attention.h"
 
 namespace attention_lab {
 

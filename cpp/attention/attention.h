@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "gemm.h"
+#include "attention/gemm.h"
 
 namespace attention_lab {
 

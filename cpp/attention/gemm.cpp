@@ -5,14 +5,16 @@
 // five or four rows first (a copy of rows x depth, small next to the
 // rows x depth x cols multiply-adds), so the kernel reads both operands
 // sequentially.
-#include "gemm.h"
+#include "attention/gemm.h"
 
 #include <algorithm>
 
-#include "simd4.h"
+#include "attention/micro_kernel.h"
+#include "attention/simd4.h"
 
 namespace attention_lab {
 
+using detail::micro_kernel;
 using simd::f32x4;
 
 namespace {
@@ -28,57 +30,6 @@ inline void store_partial_tile(const float* tile, int tile_rows, int valid_cols,
       c[static_cast<std::size_t>(r) * c_stride + col] =
           tile[r * kPanelWidth + col] + (bias != nullptr ? bias[col] : 0.0f);
     }
-  }
-}
-
-// tile (kRows, 8) = strip (depth, kRows)ᵀ · panel (depth, 8), kRows = 4 or 5
-//
-// strip holds kRows rows of a interleaved (strip[d * kRows + r] = a[r][d]), so
-// the kernel walks just two pointers, one per operand, each bumped once a
-// depth step. Emscripten builds with loop strength reduction off, so indexed
-// forms (a[r][d], panel[d * 8]) cost V8 an address computation per load; with
-// 4 broadcasts, 2 loads and 16 mul/add a step, those extra integer ops were
-// what kept the kernel from the FP units' rate (S2: 2.40 -> 2.07 ms on one host).
-//
-// Five rows is the most V8 keeps in registers: 10 accumulators, 2 loads of b,
-// a broadcast and a product = 14 of x64's 15 allocatable vector registers
-// (six rows spill and run at ~60%). Each depth step also costs V8 about six
-// integer and branch instructions (two pointer bumps, their zero extensions,
-// the loop's compare and its stack check) beside its 4 * kRows mul/adds and
-// 2 + kRows loads, and the core dispatches six a cycle: with four rows those
-// instructions, not the mul and add units, set the pace. Five rows spread
-// them over 20 mul/adds instead of 16.
-//
-// The tile goes to out (rows out_stride floats apart) plus bias (8 values, or
-// null): straight into c for a full tile, into a scratch tile otherwise.
-template <int kRows>
-__attribute__((noinline)) void micro_kernel(int depth, const float* strip, const float* panel, float* out,
-                                            int out_stride, const float* bias) {
-  f32x4 low[kRows], high[kRows];  // columns 0-3 and 4-7 of each row
-  for (int r = 0; r < kRows; ++r) low[r] = high[r] = simd::splat(0.0f);
-  const float* const strip_end = strip + static_cast<std::size_t>(depth) * kRows;
-  while (strip != strip_end) {
-    const f32x4 b_low = simd::load(panel);
-    const f32x4 b_high = simd::load(panel + 4);
-    for (int r = 0; r < kRows; ++r) {
-      const f32x4 a_broadcast = simd::splat(strip[r]);
-      low[r] = simd::mul_add(a_broadcast, b_low, low[r]);
-      high[r] = simd::mul_add(a_broadcast, b_high, high[r]);
-    }
-    strip += kRows;
-    panel += kPanelWidth;
-  }
-  if (bias != nullptr) {
-    const f32x4 bias_low = simd::load(bias), bias_high = simd::load(bias + 4);
-    for (int r = 0; r < kRows; ++r) {
-      low[r] = simd::add(low[r], bias_low);
-      high[r] = simd::add(high[r], bias_high);
-    }
-  }
-  for (int r = 0; r < kRows; ++r) {
-    float* const row = out + static_cast<std::size_t>(r) * out_stride;
-    simd::store(row, low[r]);
-    simd::store(row + 4, high[r]);
   }
 }
 
@@ -253,56 +204,6 @@ void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, 
                  float* c, int c_stride) {
   gemm_panels(rows, a, a_stride, b.depth, b.cols, b.panels.data(), static_cast<std::size_t>(b.depth) * kPanelWidth,
               bias, c, c_stride);
-}
-
-float micro_kernel_in_cache(int repetitions) {
-  constexpr int depth = kMicroKernelInCacheFlops / (2 * 5 * kPanelWidth);
-  struct Operands {
-    std::vector<float> strip, panel;
-  };
-  static const Operands operands = [] {  // filled once, not on every probe call
-    Operands filled{std::vector<float>(5 * depth), std::vector<float>(depth * kPanelWidth)};
-    for (std::size_t i = 0; i < filled.strip.size(); ++i) filled.strip[i] = 1.0f + static_cast<float>(i % 5) * 1e-3f;
-    for (std::size_t i = 0; i < filled.panel.size(); ++i) filled.panel[i] = 1.0f - static_cast<float>(i % 3) * 1e-3f;
-    return filled;
-  }();
-  alignas(16) float tile[5 * kPanelWidth];
-  float checksum = 0;
-  for (int r = 0; r < repetitions; ++r) {
-    micro_kernel<5>(depth, operands.strip.data(), operands.panel.data(), tile, kPanelWidth, nullptr);
-    checksum += tile[r % 40];
-  }
-  return checksum;
-}
-
-float simd_peak_loop(int repetitions, float start) {
-  // 1. Six multiply chains and six add chains, all independent: each step
-  //    issues 6 f32x4.mul and 6 f32x4.add, enough to cover their latency
-  //    (3 cycles, 2 units each), and 14 live vectors, which V8 keeps in registers.
-  //    Spelled out on purpose: written as arrays with unrolled loops, clang
-  //    rematerialises the two constants at every use and the probe reads ~10% low.
-  const f32x4 factor = simd::splat(0.99999f), increment = simd::splat(1e-6f);
-  f32x4 x0 = simd::splat(start), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0;
-  f32x4 y0 = x0, y1 = x0, y2 = x0, y3 = x0, y4 = x0, y5 = x0;
-  const long long steps = static_cast<long long>(repetitions) * kPeakStepsPerRepetition;
-  for (long long i = 0; i < steps; ++i) {
-    x0 = simd::mul(x0, factor);
-    x1 = simd::mul(x1, factor);
-    x2 = simd::mul(x2, factor);
-    x3 = simd::mul(x3, factor);
-    x4 = simd::mul(x4, factor);
-    x5 = simd::mul(x5, factor);
-    y0 = simd::add(y0, increment);
-    y1 = simd::add(y1, increment);
-    y2 = simd::add(y2, increment);
-    y3 = simd::add(y3, increment);
-    y4 = simd::add(y4, increment);
-    y5 = simd::add(y5, increment);
-  }
-  // 2. Fold the chains so none can be dropped as dead code.
-  const f32x4 x = simd::add(simd::add(simd::add(x0, x1), simd::add(x2, x3)), simd::add(x4, x5));
-  const f32x4 y = simd::add(simd::add(simd::add(y0, y1), simd::add(y2, y3)), simd::add(y4, y5));
-  return simd::lane(simd::add(x, y), 0);
 }
 
 }  // namespace attention_lab

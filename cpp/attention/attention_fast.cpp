@@ -8,9 +8,9 @@
 #include <cmath>
 #include <vector>
 
-#include "attention.h"
-#include "gemm.h"
-#include "simd4.h"
+#include "attention/attention.h"
+#include "attention/gemm.h"
+#include "attention/simd4.h"
 
 namespace attention_lab {
 namespace {

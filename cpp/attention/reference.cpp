@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "attention.h"
+#include "attention/attention.h"
 
 namespace attention_lab {
 namespace {

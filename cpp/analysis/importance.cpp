@@ -1,0 +1,44 @@
+#include "analysis/importance.h"
+
+#include <cmath>
+
+namespace attention_lab {
+
+std::vector<float> head_weight_norms(int d_model, int num_heads, const float* w_q, const float* w_k,
+                                     const float* w_v, const float* w_o) {
+  const int head_dim = d_model / num_heads;
+  std::vector<float> norms(static_cast<std::size_t>(num_heads), 0.0f);
+  for (int h = 0; h < num_heads; ++h) {
+    double sum = 0;
+    for (int r = 0; r < d_model; ++r) {
+      for (int c = h * head_dim; c < (h + 1) * head_dim; ++c) {
+        const std::size_t column_element = static_cast<std::size_t>(r) * d_model + c;  // W_Q/W_K/W_V columns
+        const std::size_t row_element = static_cast<std::size_t>(c) * d_model + r;     // W_O rows
+        sum += double(w_q[column_element]) * w_q[column_element] + double(w_k[column_element]) * w_k[column_element] +
+               double(w_v[column_element]) * w_v[column_element] + double(w_o[row_element]) * w_o[row_element];
+      }
+    }
+    norms[static_cast<std::size_t>(h)] = static_cast<float>(std::sqrt(sum));
+  }
+  return norms;
+}
+
+std::vector<float> gradient_importance(const TransformerParams<float>& params, const PackedTransformer& packed,
+                                       const std::vector<int>& ids, TransformerRunOptions options, double step) {
+  const int heads = params.config.num_layers * params.config.num_heads;
+  // gates are float32, as the kernels use them: divide by the step they really take
+  const float up = static_cast<float>(1.0 + step), down = static_cast<float>(1.0 - step);
+  std::vector<float> gates(static_cast<std::size_t>(heads), 1.0f), importance(static_cast<std::size_t>(heads));
+  options.head_gate = gates.data();
+  for (int h = 0; h < heads; ++h) {
+    gates[static_cast<std::size_t>(h)] = up;
+    const double loss_up = masked_sentence_loss(params, ids, options, &packed);
+    gates[static_cast<std::size_t>(h)] = down;
+    const double loss_down = masked_sentence_loss(params, ids, options, &packed);
+    gates[static_cast<std::size_t>(h)] = 1.0f;
+    importance[static_cast<std::size_t>(h)] = static_cast<float>(std::abs((loss_up - loss_down) / (double(up) - double(down))));
+  }
+  return importance;
+}
+
+}  // namespace attention_lab

@@ -1,0 +1,263 @@
+// Trained transformer models at the wasm boundary: loading a model file, its
+// untrained twin, tokenizing as the model sees text, runs, masked-word loss,
+// predictions and the heads' importance. Loaded models live in the module's
+// one registry (js_values.h), each with its weights packed once.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/importance.h"
+#include "js_values.h"
+#include "model/inference.h"
+#include "model/model_file.h"
+#include "text/tokenizer.h"
+
+using emscripten::val;
+
+namespace attention_lab {
+namespace {
+
+// Loaded models live here, addressed by a small integer id, until released,
+// each with its weights packed once for the fast kernels.
+struct StoredModel : LoadedModel, Held {
+  PackedTransformer packed;
+};
+
+StoredModel* find_model(int id) { return held_objects().find_as<StoredModel>(id); }
+
+val describe_model(int id) {
+  const LoadedModel& model = *find_model(id);
+  const TransformerConfig& c = model.params.config;
+  val result = val::object();
+  result.set("id", id);
+  result.set("vocabSize", c.vocab_size);
+  result.set("dModel", c.d_model);
+  result.set("numHeads", c.num_heads);
+  result.set("numLayers", c.num_layers);
+  result.set("dFF", c.d_ff);
+  result.set("maxLen", c.max_len);
+  result.set("metadata", model.metadata_json);
+  return result;
+}
+
+int store_model(std::unique_ptr<StoredModel> model) {
+  pack_transformer(model->params, model->packed);
+  return held_objects().add(std::move(model));
+}
+
+// bytes: Uint8Array of a model file (see cpp/transformer.h).
+val load_model_bytes(const val& bytes) {
+  if (is_missing(bytes) || !bytes["length"].isNumber()) return error_result("model bytes must be a Uint8Array");
+  const double length = bytes["length"].as<double>();
+  if (length > 64.0 * 1024 * 1024) return error_result("model file is larger than 64 MB");
+  std::vector<std::uint8_t> data;
+  data.resize(static_cast<std::size_t>(length));
+  val view{emscripten::typed_memory_view(data.size(), data.data())};
+  view.call<void>("set", bytes);
+  auto model = std::make_unique<StoredModel>();
+  const std::string problem = load_model(data.data(), data.size(), *model);
+  if (!problem.empty()) return error_result(problem);
+  return describe_model(store_model(std::move(model)));
+}
+
+// The same architecture and vocabulary with seeded random weights.
+val random_model_like(int id, double seed) {
+  StoredModel* original = find_model(id);
+  if (original == nullptr) return error_result("no model with id " + std::to_string(id));
+  auto model = std::make_unique<StoredModel>();
+  model->params.allocate(original->params.config);
+  initialise_transformer(model->params, seed_from(seed));
+  model->vocabulary = original->vocabulary;
+  model->metadata_json = "{\"name\":\"untrained (seeded random) twin\"}";
+  return describe_model(store_model(std::move(model)));
+}
+
+void release_model(int id) {
+  if (find_model(id) != nullptr) held_objects().release(id);
+}
+
+// Tokens as the model sees them: { tokens, surfaces (both joined by '\n'),
+// ids, punctuation (a flag per token, the analysis core's rule) }.
+val model_tokenize(int id, const std::string& text) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  static std::vector<int> ids;
+  static std::vector<std::uint8_t> punctuation;
+  ids.clear();
+  punctuation.clear();
+  std::string tokens, surfaces;
+  for (const Token& token : split_tokens(text, TokenRules::kModel)) {
+    if (!ids.empty()) {
+      tokens += '\n';
+      surfaces += '\n';
+    }
+    tokens += token.text;
+    surfaces += token.surface;
+    ids.push_back(model->vocabulary.id(token.text));
+    punctuation.push_back(is_punctuation_token(token.text));
+  }
+  val result = val::object();
+  result.set("tokens", tokens);
+  result.set("surfaces", surfaces);
+  result.set("ids", view_of(ids));
+  result.set("punctuation", view_of(punctuation));
+  return result;
+}
+
+// Reads the common arguments of a model call: { ids: Int32Array,
+// headEnabled?: Uint8Array (layers*heads), scale?, temperature? }. Returns "" or a message.
+struct ModelCall {
+  std::vector<int> ids;
+  RunOptionBuffers buffers;
+  TransformerRunOptions options;
+};
+
+std::string read_model_call(const LoadedModel& model, const val& args, ModelCall& call) {
+  const TransformerConfig& c = model.params.config;
+  if (is_missing(args)) return "model calls need an object of arguments";
+  const val ids_value = args["ids"];
+  if (is_missing(ids_value) || !ids_value["length"].isNumber()) return "ids must be an array of token ids";
+  const double length = ids_value["length"].as<double>();
+  if (length < 1) return "there are no tokens to run";
+  if (length > c.max_len) {
+    return "this model reads at most " + std::to_string(c.max_len) + " tokens (got " + format_number(length) + ")";
+  }
+  call.ids.resize(static_cast<std::size_t>(length));
+  val view{emscripten::typed_memory_view(call.ids.size(), call.ids.data())};
+  view.call<void>("set", ids_value);
+  for (int token_id : call.ids) {
+    if (token_id < 0 || token_id >= c.vocab_size) return "token id " + std::to_string(token_id) + " is outside the vocabulary";
+  }
+  MhaOptions mha;
+  const std::string problem = read_run_options(args, static_cast<std::size_t>(c.num_layers * c.num_heads),
+                                               "numLayers × numHeads", mha, call.buffers);
+  if (!problem.empty()) return problem;
+  call.options.head_enabled = mha.head_enabled;
+  call.options.head_gate = mha.head_gate;
+  call.options.has_scale = mha.has_scale;
+  call.options.scale = mha.scale;
+  call.options.temperature = mha.temperature;
+  return validate_shape(MhaShape{static_cast<int>(length), static_cast<int>(length), c.d_model, c.num_heads}, mha);
+}
+
+// args: ModelCall fields + wantLogits?: bool
+val model_run(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  static ModelCall call;
+  call = ModelCall{};
+  const std::string problem = read_model_call(*model, args, call);
+  if (!problem.empty()) return error_result(problem);
+  const bool want_logits = read_bool(args, "wantLogits", false);
+  // wantHidden false (attention only): the last layer's MLP is skipped, unless logits are wanted
+  call.options.want_hidden = read_bool(args, "wantHidden", true);
+  static TransformerRun run;
+  run_transformer(model->params, model->packed, call.ids, want_logits, run, call.options);
+  val result = val::object();
+  result.set("seqLen", run.seq_len);
+  result.set("attention", view_of(run.attention));
+  result.set("rowEntropy", view_of(run.row_entropy));
+  if (!run.hidden.empty()) {
+    result.set("hidden", view_of(run.hidden));
+  }
+  if (want_logits) result.set("logits", view_of(run.logits));
+  return result;
+}
+
+// Mean masked-word loss of the sentence (each word hidden in turn), nats per word.
+val model_masked_loss(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  const std::string problem = read_model_call(*model, args, call);
+  if (!problem.empty()) return error_result(problem);
+  val result = val::object();
+  result.set("loss", masked_sentence_loss(model->params, call.ids, call.options, &model->packed));
+  return result;
+}
+
+// args: ModelCall fields + position, k: the k likeliest words for the masked position.
+val model_predict(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  std::string problem = read_model_call(*model, args, call);
+  const int position = problem.empty() ? read_int(args, "position", -1, problem) : 0;
+  const int k = problem.empty() ? read_int(args, "k", 5, problem) : 0;
+  if (problem.empty() && (position < 0 || position >= static_cast<int>(call.ids.size()))) problem = "position is outside the sentence";
+  if (problem.empty() && (k < 1 || k > 100)) problem = "k must be between 1 and 100";
+  if (!problem.empty()) return error_result(problem);
+  static std::vector<int> ids;
+  static std::vector<float> probabilities;
+  ids.clear();
+  probabilities.clear();
+  for (const auto& [word, p] : masked_predictions(model->params, call.ids, position, k, call.options, &model->packed)) {
+    ids.push_back(word);
+    probabilities.push_back(p);
+  }
+  val result = val::object();
+  result.set("ids", view_of(ids));
+  result.set("probabilities", view_of(probabilities));
+  std::string words;
+  for (std::size_t i = 0; i < ids.size(); ++i) words += (i ? "\n" : "") + model->vocabulary.word(ids[i]);
+  result.set("words", words);
+  return result;
+}
+
+// Michel et al. (2019) importance of every head for this sentence's
+// masked-word loss: { ...ModelCall, step? } -> { importance (num_layers * num_heads) }.
+val model_gradient_importance(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  std::string problem = read_model_call(*model, args, call);
+  double step = 1e-2;
+  if (problem.empty() && !is_missing(args["step"])) {
+    step = args["step"].isNumber() ? args["step"].as<double>() : -1;
+    if (!(step > 0 && step < 0.5)) problem = "step must be a number between 0 and 0.5";
+  }
+  if (problem.empty() && call.options.head_gate != nullptr) problem = "gradient importance sets the head gates itself";
+  if (!problem.empty()) return error_result(problem);
+  static std::vector<float> importance;
+  importance = gradient_importance(model->params, model->packed, call.ids, call.options, step);
+  val result = val::object();
+  result.set("importance", view_of(importance));
+  return result;
+}
+
+// (num_layers * num_heads) weight-magnitude importance of a model's heads.
+val model_head_norms(int id) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  static std::vector<float> norms;
+  norms.clear();
+  const TransformerConfig& c = model->params.config;
+  for (const TransformerLayer<float>& layer : model->params.layers) {
+    const std::vector<float> layer_norms =
+        head_weight_norms(c.d_model, c.num_heads, layer.w_q.data(), layer.w_k.data(), layer.w_v.data(), layer.w_o.data());
+    norms.insert(norms.end(), layer_norms.begin(), layer_norms.end());
+  }
+  val result = val::object();
+  result.set("norms", view_of(norms));
+  return result;
+}
+
+}  // namespace
+}  // namespace attention_lab
+
+EMSCRIPTEN_BINDINGS(attention_models) {
+  emscripten::function("loadModel", &attention_lab::load_model_bytes);
+  emscripten::function("randomModelLike", &attention_lab::random_model_like);
+  emscripten::function("releaseModel", &attention_lab::release_model);
+  emscripten::function("modelTokenize", &attention_lab::model_tokenize);
+  emscripten::function("modelRun", &attention_lab::model_run);
+  emscripten::function("modelMaskedLoss", &attention_lab::model_masked_loss);
+  emscripten::function("modelPredict", &attention_lab::model_predict);
+  emscripten::function("modelGradientImportance", &attention_lab::model_gradient_importance);
+  emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
+}

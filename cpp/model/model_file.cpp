@@ -1,0 +1,228 @@
+#include "model/model_file.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace attention_lab {
+
+// ---- float16 and CRC-32 ---------------------------------------------------------
+
+std::uint16_t float_to_half(float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  const std::uint32_t sign = (bits >> 16) & 0x8000u;
+  const std::int32_t exponent = static_cast<std::int32_t>((bits >> 23) & 0xFF) - 127 + 15;
+  std::uint32_t mantissa = bits & 0x7FFFFFu;
+  if (((bits >> 23) & 0xFF) == 0xFF) return static_cast<std::uint16_t>(sign | 0x7C00u | (mantissa ? 0x200u : 0));
+  if (exponent >= 31) return static_cast<std::uint16_t>(sign | 0x7C00u);  // overflow -> inf
+  if (exponent <= 0) {  // subnormal half or zero
+    if (exponent < -10) return static_cast<std::uint16_t>(sign);
+    mantissa |= 0x800000u;
+    const int shift = 14 - exponent;
+    std::uint32_t half_mantissa = mantissa >> shift;
+    const std::uint32_t remainder = mantissa & ((1u << shift) - 1);
+    const std::uint32_t halfway = 1u << (shift - 1);
+    if (remainder > halfway || (remainder == halfway && (half_mantissa & 1u))) ++half_mantissa;
+    return static_cast<std::uint16_t>(sign | half_mantissa);
+  }
+  std::uint32_t half = sign | (static_cast<std::uint32_t>(exponent) << 10) | (mantissa >> 13);
+  const std::uint32_t remainder = mantissa & 0x1FFFu;
+  if (remainder > 0x1000u || (remainder == 0x1000u && (half & 1u))) ++half;  // round to nearest even
+  return static_cast<std::uint16_t>(half);
+}
+
+float half_to_float(std::uint16_t half) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(half & 0x8000u) << 16;
+  const std::uint32_t exponent = (half >> 10) & 0x1Fu;
+  std::uint32_t mantissa = half & 0x3FFu;
+  std::uint32_t bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      do {
+        ++e;
+        mantissa <<= 1;
+      } while ((mantissa & 0x400u) == 0);
+      bits = sign | (static_cast<std::uint32_t>(127 - 15 - e) << 23) | ((mantissa & 0x3FFu) << 13);
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7F800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < size; ++i) {
+    crc ^= bytes[i];
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// ---- model file -------------------------------------------------------------------
+
+namespace {
+
+constexpr char kMagic[8] = {'A', 'T', 'T', 'N', 'L', 'A', 'B', '1'};
+
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+
+void put_text(std::vector<std::uint8_t>& out, const std::string& text) {
+  put_u32(out, static_cast<std::uint32_t>(text.size()));
+  out.insert(out.end(), text.begin(), text.end());
+}
+
+class Reader {
+ public:
+  Reader(const std::uint8_t* bytes, std::size_t size) : bytes_(bytes), size_(size) {}
+  bool u32(std::uint32_t& value) {
+    if (size_ - position_ < 4) return false;
+    value = 0;
+    for (int i = 0; i < 4; ++i) value |= static_cast<std::uint32_t>(bytes_[position_ + i]) << (8 * i);
+    position_ += 4;
+    return true;
+  }
+  bool take(std::size_t count, const std::uint8_t*& start) {
+    if (size_ - position_ < count) return false;
+    start = bytes_ + position_;
+    position_ += count;
+    return true;
+  }
+  std::size_t position() const { return position_; }
+
+ private:
+  const std::uint8_t* bytes_;
+  std::size_t size_;
+  std::size_t position_ = 0;
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> save_model(TransformerParams<float>& params, const Vocabulary& vocabulary,
+                                     const std::string& metadata_json) {
+  std::vector<std::uint8_t> out(kMagic, kMagic + 8);
+  put_u32(out, kModelFormatVersion);
+  const TransformerConfig& c = params.config;
+  for (int field : {c.vocab_size, c.d_model, c.num_heads, c.num_layers, c.d_ff, c.max_len}) {
+    put_u32(out, static_cast<std::uint32_t>(field));
+  }
+  std::string joined;
+  for (int i = 0; i < vocabulary.size(); ++i) {
+    if (i) joined += '\n';
+    joined += vocabulary.word(i);
+  }
+  put_text(out, joined);
+  put_text(out, metadata_json);
+  std::uint32_t tensors = 0;
+  params.for_each([&](const std::string&, std::vector<float>&) { ++tensors; });
+  put_u32(out, tensors);
+  params.for_each([&](const std::string&, std::vector<float>& tensor) {
+    put_u32(out, static_cast<std::uint32_t>(tensor.size()));
+    for (float value : tensor) {
+      const std::uint16_t half = float_to_half(value);
+      out.push_back(static_cast<std::uint8_t>(half & 0xFF));
+      out.push_back(static_cast<std::uint8_t>(half >> 8));
+    }
+  });
+  put_u32(out, crc32(out.data(), out.size()));
+  return out;
+}
+
+std::string load_model(const std::uint8_t* bytes, std::size_t size, LoadedModel& model) {
+  if (bytes == nullptr || size < 12) return "model file is empty or far too short to be a model";
+  if (std::memcmp(bytes, kMagic, 8) != 0) return "this is not an attention-lab model file (wrong magic bytes)";
+  Reader reader(bytes, size);
+  const std::uint8_t* skip;
+  reader.take(8, skip);
+  std::uint32_t version = 0;
+  reader.u32(version);
+  if (version != kModelFormatVersion) {
+    return "model file format version " + std::to_string(version) + " is not supported (this engine reads version " +
+           std::to_string(kModelFormatVersion) + ")";
+  }
+  if (size < 16) return "model file is truncated (no checksum)";
+  std::uint32_t stored_crc = 0;
+  for (int i = 0; i < 4; ++i) stored_crc |= static_cast<std::uint32_t>(bytes[size - 4 + i]) << (8 * i);
+  std::uint32_t fields[6];
+  for (std::uint32_t& field : fields) {
+    if (!reader.u32(field)) return "model file is truncated in its header";
+  }
+  TransformerConfig c{static_cast<int>(fields[0]), static_cast<int>(fields[1]), static_cast<int>(fields[2]),
+                      static_cast<int>(fields[3]), static_cast<int>(fields[4]), static_cast<int>(fields[5])};
+  const bool sane = fields[0] >= 4 && fields[0] <= 100000 && fields[1] >= 1 && fields[1] <= 2048 &&
+                    fields[2] >= 1 && fields[2] <= 64 && fields[1] % fields[2] == 0 && fields[3] >= 1 &&
+                    fields[3] <= 48 && fields[4] >= 1 && fields[4] <= 16384 && fields[5] >= 1 && fields[5] <= 8192;
+  if (!sane) return "model file header has impossible sizes (corrupted?)";
+  // every parameter takes 2 bytes (float16): a header promising more than the
+  // file holds is refused before anything is allocated for it
+  if (parameter_count(c) > size / 2) {
+    return "model file is too short for the sizes in its header (" + std::to_string(parameter_count(c)) +
+           " parameters; corrupted or truncated?)";
+  }
+  if (crc32(bytes, size - 4) != stored_crc) {
+    return "model file is corrupted or truncated (checksum mismatch)";
+  }
+  std::uint32_t length = 0;
+  const std::uint8_t* text = nullptr;
+  if (!reader.u32(length) || !reader.take(length, text)) return "model file is truncated in its vocabulary";
+  std::vector<std::string> words;
+  std::string current;
+  for (std::uint32_t i = 0; i < length; ++i) {
+    if (text[i] == '\n') {
+      words.push_back(current);
+      current.clear();
+    } else {
+      current += static_cast<char>(text[i]);
+    }
+  }
+  words.push_back(current);
+  if (words.size() != fields[0]) return "model file vocabulary size does not match its header";
+  for (int i = 0; i < 3; ++i) {
+    if (words[static_cast<std::size_t>(i)] != Vocabulary::kSpecial[i]) return "model file vocabulary lacks <pad> <unk> <mask>";
+  }
+  if (!reader.u32(length) || !reader.take(length, text)) return "model file is truncated in its metadata";
+  model.metadata_json.assign(reinterpret_cast<const char*>(text), length);
+  model.params.allocate(c);
+  std::uint32_t tensor_count = 0;
+  if (!reader.u32(tensor_count)) return "model file is truncated before its tensors";
+  std::uint32_t expected_count = 0;
+  model.params.for_each([&](const std::string&, std::vector<float>&) { ++expected_count; });
+  if (tensor_count != expected_count) return "model file has the wrong number of tensors for its configuration";
+  std::string problem;
+  model.params.for_each([&](const std::string& name, std::vector<float>& tensor) {
+    if (!problem.empty()) return;
+    std::uint32_t count = 0;
+    const std::uint8_t* data = nullptr;
+    if (!reader.u32(count) || count != tensor.size()) {
+      problem = "model file tensor " + name + " has the wrong size";
+      return;
+    }
+    if (!reader.take(static_cast<std::size_t>(count) * 2, data)) {
+      problem = "model file is truncated in tensor " + name;
+      return;
+    }
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const float value = half_to_float(static_cast<std::uint16_t>(data[2 * i] | (data[2 * i + 1] << 8)));
+      if (!std::isfinite(value)) {
+        problem = "model file tensor " + name + " contains a non-finite value";
+        return;
+      }
+      tensor[i] = value;
+    }
+  });
+  if (!problem.empty()) return problem;
+  if (reader.position() != size - 4) return "model file has unexpected bytes after its tensors";
+  model.vocabulary = Vocabulary(words);
+  return "";
+}
+
+}  // namespace attention_lab

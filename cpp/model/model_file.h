@@ -1,0 +1,36 @@
+// The model file: a trained model's weights (float16), vocabulary and
+// metadata, checked by a CRC-32. Written by the trainer, read by the engine.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/transformer.h"
+#include "text/tokenizer.h"
+
+namespace attention_lab {
+
+// Little-endian: "ATTNLAB1" magic, u32 format version, six u32 config fields,
+// u32 + vocabulary (words joined by '\n'), u32 + metadata JSON, u32 tensor count,
+// then per tensor u32 element count + float16 values, then a CRC-32 of all
+// preceding bytes.
+constexpr std::uint32_t kModelFormatVersion = 1;
+
+struct LoadedModel {
+  TransformerParams<float> params;
+  Vocabulary vocabulary;
+  std::string metadata_json;
+};
+
+std::vector<std::uint8_t> save_model(TransformerParams<float>& params, const Vocabulary& vocabulary,
+                                     const std::string& metadata_json);
+
+// Returns "" and fills `model`, or a message saying what is wrong with the bytes.
+std::string load_model(const std::uint8_t* bytes, std::size_t size, LoadedModel& model);
+
+std::uint16_t float_to_half(float value);
+float half_to_float(std::uint16_t half);
+std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size);
+
+}  // namespace attention_lab

@@ -1,0 +1,89 @@
+// The analysis core's head statistics and label rule against hand-computed cases.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "analysis/head_roles.h"
+
+namespace attention_lab::analysis {
+namespace {
+
+// A 4-token sentence "the cat sat ." whose head puts its strongest link on
+// the previous token in rows 1-3 and on itself in row 0.
+const std::vector<float> kPreviousHead = {
+    0.7f, 0.1f, 0.1f, 0.1f,  //
+    0.6f, 0.2f, 0.1f, 0.1f,  //
+    0.1f, 0.6f, 0.2f, 0.1f,  //
+    0.1f, 0.1f, 0.7f, 0.1f};
+
+TEST(HeadRoles, SharesCountOnlyTheRowsWhereARelationExists) {
+  HeadTally tally;
+  tally.add(kPreviousHead.data(), 4, 4, {false, false, false, true});
+  const HeadStatistics s = tally.statistics();
+  EXPECT_DOUBLE_EQ(s.share(Relation::kPrevious), 1.0);  // rows 1, 2, 3 of 3
+  EXPECT_DOUBLE_EQ(s.share(Relation::kNext), 0.0);
+  EXPECT_DOUBLE_EQ(s.share(Relation::kSelf), 0.25);     // row 0 of 4
+  EXPECT_DOUBLE_EQ(s.share(Relation::kFirst), 1.0 / 3);  // row 1 attends to token 0
+  EXPECT_DOUBLE_EQ(s.share(Relation::kPunctuation), 0.0);
+  const double row0 = -(0.7 * std::log(0.7) + 3 * 0.1 * std::log(0.1));
+  EXPECT_NEAR(s.entropy, (2 * row0 + 2 * -(0.6 * std::log(0.6) + 0.2 * std::log(0.2) + 2 * 0.1 * std::log(0.1))) / 4, 1e-6);
+  EXPECT_NEAR(s.normalised_entropy, s.entropy / std::log(4.0), 1e-6);
+  const RoleDecision role = decide_role(s);
+  EXPECT_EQ(role.kind, "relation");
+  EXPECT_EQ(role.relation, Relation::kPrevious);
+}
+
+TEST(HeadRoles, BroadMixedTooShortAndCross) {
+  // near-uniform rows whose peaks (2, 3, 0, 1) satisfy no relation in 90% of rows
+  std::vector<float> flat_weights(16, 0.74f / 3);
+  const int peaks[4] = {2, 3, 0, 1};
+  for (int i = 0; i < 4; ++i) flat_weights[static_cast<std::size_t>(i * 4 + peaks[i])] = 0.26f;
+  HeadTally flat;
+  flat.add(flat_weights.data(), 4, 4, {false, false, false, false});
+  EXPECT_GT(flat.statistics().normalised_entropy, 0.99);
+  EXPECT_EQ(decide_role(flat.statistics()).kind, "broad");
+  // exactly uniform rows peak on the first token (the first maximum): that is a relation
+  const std::vector<float> uniform(9, 1.0f / 3);
+  HeadTally first;
+  first.add(uniform.data(), 3, 3, {false, false, false});
+  EXPECT_EQ(decide_role(first.statistics()).relation, Relation::kFirst);
+
+  HeadTally two;
+  two.add(kPreviousHead.data(), 2, 4, {false, false, false, false});
+  EXPECT_EQ(decide_role(two.statistics()).kind, "too-short");
+
+  HeadStatistics mixed;
+  mixed.rows = 10;
+  mixed.shares[static_cast<int>(Relation::kNext)] = 0.89;
+  mixed.normalised_entropy = 0.5;
+  const RoleDecision near = decide_role(mixed);
+  EXPECT_EQ(near.kind, "mixed");
+  EXPECT_EQ(near.relation, Relation::kNext);  // the closest relation and its share, for the evidence
+  EXPECT_DOUBLE_EQ(near.value, 0.89);
+  mixed.shares[static_cast<int>(Relation::kNext)] = 0.9;
+  EXPECT_EQ(decide_role(mixed).kind, "relation");
+
+  HeadTally cross;
+  cross.add(kPreviousHead.data(), 4, 4, {true, false, false, false}, true);
+  const HeadStatistics c = cross.statistics();
+  EXPECT_TRUE(std::isnan(c.share(Relation::kPrevious)));
+  EXPECT_DOUBLE_EQ(c.share(Relation::kPunctuation), 0.5);  // rows 0 and 1 peak on the flagged token 0
+  EXPECT_EQ(decide_role(c).kind, "mixed");  // no positional label across two sentences
+}
+
+TEST(HeadRoles, KeyedCountsSkipRowsWithoutAKey) {
+  KeyedCount count;
+  const int keys[4] = {-1, 0, 0, 2};
+  count_keyed(kPreviousHead.data(), 4, 4, keys, count);
+  EXPECT_DOUBLE_EQ(count.rows, 3);
+  EXPECT_DOUBLE_EQ(count.hits, 2);  // rows 1 (-> 0) and 3 (-> 2); row 2 peaks on 1
+}
+
+TEST(HeadRoles, PunctuationTokens) {
+  EXPECT_TRUE(is_punctuation_token("."));
+  EXPECT_TRUE(is_punctuation_token("—"));
+  EXPECT_FALSE(is_punctuation_token("cat"));
+}
+
+}  // namespace
+}  // namespace attention_lab::analysis

@@ -1,0 +1,79 @@
+// Argument handling for the engine's calls, without the wasm Module: nested
+// rows or flat arrays become typed arrays, and sizes are filled in from the
+// arrays when not given. engine-core.js is the only caller.
+
+const MATRICES = ['x', 'context', 'wq', 'wk', 'wv', 'wo'];
+const BIASES = ['bq', 'bk', 'bv', 'bo'];
+
+export function isNested(value) {
+  return Array.isArray(value) && value.length > 0 && Array.isArray(value[0]);
+}
+
+// Nested rows -> one flat typed array; a typed array or flat list passes through.
+export function flatten(name, value, ArrayType) {
+  if (value === undefined || value === null) return value;
+  if (ArrayBuffer.isView(value)) return value;
+  if (!Array.isArray(value)) throw new Error(`${name} must be an array of numbers or of rows`);
+  if (!isNested(value)) return ArrayType.from(value, Number);
+  const cols = value[0].length;
+  const flat = new ArrayType(value.length * cols);
+  value.forEach((row, r) => {
+    if (!Array.isArray(row) || row.length !== cols) {
+      throw new Error(`${name} row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${cols}`);
+    }
+    for (let c = 0; c < cols; c++) flat[r * cols + c] = Number(row[c]);
+  });
+  return flat;
+}
+
+export function checkSize(name, value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new Error(`${name} must be a whole number (got ${String(value)})`);
+  }
+  return value;
+}
+
+// Fills in seqLen / contextLen / dModel from nested arrays when not given.
+export function normalise(params, ArrayType) {
+  if (params === null || typeof params !== 'object') throw new Error('multiHeadAttention needs an object of inputs');
+  const args = {};
+  let dModel = checkSize('dModel', params.dModel);
+  if (dModel === undefined && isNested(params.x)) dModel = params.x[0].length;
+  if (dModel === undefined && params.wq && params.wq.length) {
+    dModel = isNested(params.wq) ? params.wq.length : Math.round(Math.sqrt(params.wq.length));
+  }
+  let seqLen = checkSize('seqLen', params.seqLen);
+  if (seqLen === undefined && params.x && dModel) seqLen = isNested(params.x) ? params.x.length : params.x.length / dModel;
+  let contextLen = checkSize('contextLen', params.contextLen);
+  const hasContext = params.context !== undefined && params.context !== null;
+  if (contextLen === undefined) {
+    if (hasContext && dModel) contextLen = isNested(params.context) ? params.context.length : params.context.length / dModel;
+    else contextLen = seqLen;
+  }
+  for (const name of MATRICES) args[name] = flatten(name, params[name], ArrayType);
+  for (const name of BIASES) args[name] = flatten(name, params[name], ArrayType);
+  if (params.headGate !== undefined && params.headGate !== null) args.headGate = flatten('headGate', Array.from(params.headGate), Float32Array);
+  if (params.headEnabled !== undefined && params.headEnabled !== null) {
+    args.headEnabled = flatten('headEnabled', Array.from(params.headEnabled, (on) => (on ? 1 : 0)), Uint8Array);
+  }
+  if (params.keyPaddingMask !== undefined && params.keyPaddingMask !== null) {
+    args.keyPaddingMask = flatten('keyPaddingMask', params.keyPaddingMask, Uint8Array);
+  }
+  Object.assign(args, {
+    seqLen: Number.isInteger(seqLen) ? seqLen : -1,
+    contextLen: Number.isInteger(contextLen) ? contextLen : -1,
+    dModel: dModel ?? -1,
+    numHeads: checkSize('numHeads', params.numHeads) ?? -1,
+    causal: Boolean(params.causal),
+    scale: params.scale ?? undefined,
+    temperature: params.temperature ?? undefined,
+    wantAttention: params.wantAttention ?? true,
+    wantHeadOutputs: params.wantHeadOutputs ?? true,
+  });
+  if (!hasContext) delete args.context;
+  for (const name of ['scale', 'temperature']) {
+    if (args[name] !== undefined && typeof args[name] !== 'number') throw new Error(`${name} must be a number`);
+  }
+  return args;
+}
