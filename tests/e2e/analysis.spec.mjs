@@ -120,9 +120,8 @@ test('cross-attention between two sentences: the tables follow, and match the en
   expect(view.contextTokens).toEqual(['Das', 'Tier', 'war', 'zu', 'müde', '.']);
   expect(view.attention.length).toBe(view.numHeads * view.seqLen * 6);
   const { loadEngine } = await import('attention-lab');
-  const { tokenize } = await import('../../web/src/tokenize.js');
   const engine = await loadEngine();
-  const queries = tokenize("The animal didn't cross the street because it was too tired.").tokens;
+  const queries = engine.tokenize("The animal didn't cross the street because it was too tired.", { rules: 'seeded' }).map((t) => t.surface);
   const result = engine.multiHeadAttention({
     x: engine.embedTokens(queries, 64, 1), context: engine.embedTokens(view.contextTokens, 64, 1), ...engine.seededLayer(64, 1),
     seqLen: queries.length, contextLen: 6, dModel: 64, numHeads: 4,

@@ -5,7 +5,6 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tokenize } from '../../web/src/tokenize.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEED_SENTENCE = 'The transformer model processes all tokens in parallel using multi-head attention.';
@@ -14,7 +13,7 @@ const SEED_SENTENCE = 'The transformer model processes all tokens in parallel us
 async function nodeAttention(sentence, { dModel = 64, numHeads = 8, seed = 0, causal = false } = {}) {
   const { loadEngine } = await import('attention-lab');
   const engine = await loadEngine();
-  const { tokens } = tokenize(sentence);
+  const tokens = engine.tokenize(sentence, { rules: 'seeded' }).map((t) => t.surface);
   const layer = engine.seededLayer(dModel, seed);
   const x = engine.embedTokens(tokens, dModel, seed);
   const result = engine.multiHeadAttention({ x, ...layer, seqLen: tokens.length, dModel, numHeads, causal });

@@ -9,8 +9,8 @@
 //             default), learning-rate (0.003), seed (1), compare (boolean).
 // JS API:     el.ready, el.train(), el.pause(), el.step(), el.reset(),
 //             el.state, 'attention-trainer-update' event after every snapshot.
-import { schemeTableau10 } from 'd3-scale-chromatic';
 import { h, legend, drawHeatmap, shortened } from './draw.js';
+import { headColour, nats, wholePercent as percent } from './lab/format.js';
 import { STYLES, TRAINER_STYLES } from './styles.js';
 import { connectTrainer } from './trainer-client.js';
 import { MAX_STEPS } from './training-loop.js';
@@ -22,7 +22,7 @@ const DEFAULTS = { task: 'copy-previous', heads: 4, dModel: 32, layers: 0, learn
 const HEADS = [1, 2, 4, 8];
 const WIDTHS = [16, 32, 64];
 const RATES = [0.001, 0.003, 0.01, 0.03];
-const RUN_COLOURS = [schemeTableau10[0], schemeTableau10[1]];
+const RUN_COLOURS = [headColour(0), headColour(1)];
 const SMOOTHING = 0.05;  // exponential moving average of the batch losses
 
 let sheets = null;
@@ -41,14 +41,6 @@ function whole(value, fallback) {
   if (value === null || value === undefined || value === '') return fallback;
   const number = Number(value);
   return Number.isInteger(number) ? number : fallback;
-}
-
-function nats(loss) {
-  return loss >= 0.01 || loss === 0 ? loss.toFixed(3) : loss.toExponential(1);
-}
-
-function percent(value) {
-  return `${Math.round(value * 100)}%`;
 }
 
 function select(name, label, values, describe = String) {

@@ -3,10 +3,15 @@
 import { defineAttentionLab, AttentionLabElement } from './attention-lab.js';
 import { loadEngine } from './engine.js';
 import { registerWeightSource, weightSourceIds } from './weight-sources.js';
-import { tokenize } from './tokenize.js';
 import { defineAttentionTrainer, AttentionTrainerElement } from './attention-trainer.js';
 
 defineAttentionLab();
 defineAttentionTrainer();
+
+// tokenize(text, { rules }) resolves to the engine's tokens (cpp/text/tokenizer.h): 'seeded' is
+// the seeded layer's rule (what <attention-lab> shows by default), 'model' the trained models'.
+async function tokenize(text, { rules = 'seeded' } = {}) {
+  return (await loadEngine()).tokenize(text, { rules });
+}
 
 globalThis.AttentionLab = Object.freeze({ loadEngine, registerWeightSource, weightSourceIds, tokenize, AttentionLabElement, AttentionTrainerElement });

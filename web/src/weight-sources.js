@@ -1,7 +1,8 @@
 // Where a widget's numbers come from. A source turns the learner's text into
 // everything the widget draws:
 //   compute(engine, { text, heads, dModel, seed, causal }) -> {
-//     tokens: [{ text, surface, unknown }],   what the chips show (as the model sees them)
+//     tokens: [{ text, surface, unknown, punctuation }],   what the chips show (as the model sees them);
+//       punctuation: the analysis core's flag (engine.tokenize gives it)
 //     numLayers, numHeads, dModel, headDim, seqLen,
 //     output? (or experiment.output()): what the experiments compare, under these options,
 //     attention: Float32Array (numLayers, numHeads, seqLen, seqLen),
@@ -11,7 +12,6 @@
 //     heldout?: per layer, per head { previous, next, self, first, punctuation, normalised_entropy }
 //   }
 // Register more with registerWeightSource (designed heads, other models).
-import { tokenize, MAX_TOKENS } from './tokenize.js';
 import { loadTrainedModel, heldoutSample } from './trained-model.js';
 
 const sources = new Map();
@@ -33,6 +33,17 @@ export function getWeightSource(id) {
 
 export function weightSourceIds() {
   return [...sources.keys()];
+}
+
+// The seeded layer reads at most this many tokens.
+export const MAX_TOKENS = 128;
+
+// The seeded layer's tokens: the engine's tokenizer with the seeded rule
+// (inner hyphens join), shown as typed.
+function seededTokens(engine, text) {
+  const all = engine.tokenize(text, { rules: 'seeded' });
+  const tokens = all.slice(0, MAX_TOKENS).map((t) => ({ text: t.surface, surface: t.surface, unknown: false, punctuation: t.punctuation }));
+  return { tokens, total: all.length, truncated: all.length > tokens.length };
 }
 
 function capped(total, shown, limit, why) {
@@ -66,22 +77,23 @@ registerWeightSource('seeded-random', {
   trained: false,
   note: 'Untrained: these heads were never taught anything, so any pattern is chance, not a learned role.',
   compute(engine, { text, context, heads, dModel, seed, causal, scale, temperature, headEnabled }) {
-    const { tokens, total, truncated } = tokenize(text);
+    const { tokens, total, truncated } = seededTokens(engine, text);
     if (tokens.length === 0) return { tokens: [] };
-    const other = context ? tokenize(context) : null;
+    const other = context ? seededTokens(engine, context) : null;
     if (other && other.tokens.length === 0) throw new Error('The sentence to attend to has no tokens.');
     const { weights: layer, prepared } = seededLayer(engine, dModel, seed);
-    const inputs = { x: engine.embedTokens(tokens, dModel, seed), ...layer, seqLen: tokens.length, dModel, numHeads: heads, causal };
-    if (other) Object.assign(inputs, { context: engine.embedTokens(other.tokens, dModel, seed), contextLen: other.tokens.length });
+    const words = (list) => list.map((t) => t.text);
+    const inputs = { x: engine.embedTokens(words(tokens), dModel, seed), ...layer, seqLen: tokens.length, dModel, numHeads: heads, causal };
+    if (other) Object.assign(inputs, { context: engine.embedTokens(words(other.tokens), dModel, seed), contextLen: other.tokens.length });
     // switched-off heads (the experiments) go through the one-shot call, which takes them
     const result = headEnabled
       ? engine.multiHeadAttention({ ...inputs, scale, temperature, headEnabled, wantHeadOutputs: false })
       : prepared.run({ x: inputs.x, context: inputs.context, seqLen: inputs.seqLen, contextLen: inputs.contextLen, numHeads: heads, causal, scale, temperature });
     return {
-      tokens: tokens.map((t) => ({ text: t, surface: t, unknown: false })),
+      tokens,
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
       attention: result.attention, rowEntropy: result.rowEntropy, causal: Boolean(causal), output: result.output,
-      ...(other ? { contextTokens: other.tokens.map((t) => ({ text: t, surface: t, unknown: false })), contextLen: result.contextLen } : {}),
+      ...(other ? { contextTokens: other.tokens, contextLen: result.contextLen } : {}),
       message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
       // what the experiments panel may ask for: the layer output under other settings
       experiment: {
@@ -123,7 +135,7 @@ function transformerSource(twinSeed) {
     // (about a quarter of a 64-word run); the experiments ask for the hidden states.
     const run = model.run(ids, { ...options, hidden: false });
     return {
-      tokens: tokens.map(({ text: t, surface, unknown }) => ({ text: t, surface, unknown })),
+      tokens: tokens.map(({ text: t, surface, unknown, punctuation }) => ({ text: t, surface, unknown, punctuation })),
       numLayers, numHeads, dModel, headDim: dModel / numHeads, seqLen: run.seqLen,
       attention: run.attention, rowEntropy: run.rowEntropy, causal: false,
       experiment: {
@@ -132,7 +144,7 @@ function transformerSource(twinSeed) {
         run: (other) => model.run(ids, other).hidden,
         maskedLoss: (options) => model.maskedLoss(ids, options),
         gradientImportance: (options) => {
-          const values = model.gradientImportance(ids, options);
+          const values = model.gradientImportance(ids, options);  // computed in C++ (cpp/analysis/importance.h)
           return Array.from({ length: numLayers }, (_, l) => values.slice(l * numHeads, (l + 1) * numHeads));
         },
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),

@@ -2,7 +2,7 @@
 // sorting every link gives (same order, ties by position, the threshold).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allLinks } from '../../web/src/head-stats.js';
+import { allLinks } from '../../web/src/lab/links.js';
 
 function seeded(seed) {
   return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);

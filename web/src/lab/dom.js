@@ -1,0 +1,129 @@
+// DOM helpers shared by the views of both elements: text and keyed children
+// patched in place (typing rewrites only what changed), heatmap axes, marks,
+// swatches, and the overlay drawing.
+import { h, shortened } from '../draw.js';
+import { headColour } from './format.js';
+
+// Heatmap labels shorten long words in the text itself rather than clip them
+// with CSS ellipsis: a clipping box per label made every keystroke's paint
+// slower. Hovering a label shows the full word.
+export const LABEL_CHARS = 12;
+
+// Text is only rewritten when it changes: setting the same text still
+// replaces the text node and costs a layout.
+export function setText(element, text) {
+  if (element.nodeType === Node.TEXT_NODE) {
+    if (element.data !== text) element.data = text;
+    return;
+  }
+  const only = element.firstChild;
+  if (only && only === element.lastChild && only.nodeType === Node.TEXT_NODE && text) {
+    if (only.data !== text) only.data = text;  // a changed text node, not a new one
+  } else if (element.textContent !== text) {
+    element.textContent = text;
+  }
+}
+
+// Keeps `parent`'s children equal to `items` ({ key, build }), position by
+// position: a child whose key is unchanged stays in the DOM untouched.
+// An item with `update` and `shape` rewrites a child of the same shape in
+// place instead of replacing it.
+export function patchKeyed(parent, items) {
+  items.forEach(({ key, build, update, shape }, index) => {
+    const old = parent.children[index];
+    if (old && old.dataset.key === key) return;
+    if (old && update && old.dataset.shape === shape) {
+      update(old);
+      old.dataset.key = key;
+      return;
+    }
+    const node = build();
+    if (update) update(node);  // a new node of this shape is filled in the same way
+    node.dataset.key = key;
+    if (shape) node.dataset.shape = shape;
+    if (old) old.replaceWith(node); else parent.append(node);
+  });
+  while (parent.children.length > items.length) parent.lastElementChild.remove();
+}
+
+// A heatmap axis: the (shortened) words as lines of one text, each line
+// `cell` px along the axis, none highlighted. Rewritten only when a word or
+// the cell changes.
+export function setAxisLabels(axis, words, cell) {
+  highlightAxisLabel(axis, null);  // back to one text node first: setText would keep a highlight span whose words are unchanged
+  axis._cell = cell;
+  const lineHeight = `${cell}px`;
+  if (axis.style.lineHeight !== lineHeight) axis.style.lineHeight = lineHeight;
+  axis._lines = words.map((word) => shortened(word, LABEL_CHARS));
+  setText(axis, axis._lines.join('\n'));
+}
+
+// The word at `index` in bold highlight colour (a span around that line), or none.
+export function highlightAxisLabel(axis, index) {
+  const lines = axis._lines;
+  const line = index !== null && lines && index < lines.length ? index : null;
+  if (axis._highlighted === line) return;
+  axis._highlighted = line;
+  if (line === null) {
+    axis.textContent = lines ? lines.join('\n') : '';
+    return;
+  }
+  const before = lines.slice(0, line).map((word) => `${word}\n`).join('');
+  const after = lines.slice(line + 1).map((word) => `\n${word}`).join('');
+  axis.replaceChildren(before, h('span', { class: 'hot', 'data-index': line }, lines[line]), after);
+}
+
+// The evidence paragraphs: [class, text] each, rewritten only where the text changed.
+export function patchParagraphs(container, paragraphs) {
+  patchKeyed(container, paragraphs.map(([kind, text]) => ({ key: `${kind}\u0000${text}`, build: () => h('p', { class: kind || undefined }, text) })));
+}
+
+// An outline over the heatmap at [left, top, width, height] CSS pixels, or hidden.
+export function placeMark(mark, box) {
+  const style = mark.style;
+  const display = box ? 'block' : 'none';
+  if (style.display !== display) style.display = display;
+  if (!box) return;
+  const [left, top, width, height] = box.map((value) => `${value}px`);
+  if (style.left !== left) style.left = left;
+  if (style.top !== top) style.top = top;
+  if (style.width !== width) style.width = width;
+  if (style.height !== height) style.height = height;
+}
+
+export function swatch(index) {
+  const span = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  span.style.background = headColour(index);
+  return span;
+}
+
+export function fillWidth(strength) {
+  return `${Math.max(0, Math.min(100, strength * 100)).toFixed(1)}%`;
+}
+
+// Overlay: each enabled head multiplies its hue in with opacity = weight.
+export function drawOverlay(canvas, heads, enabled, rows, cols, cell) {
+  const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
+  const step = cell * ratio;
+  canvas.width = cols * step;
+  canvas.height = rows * step;
+  canvas.style.width = `${cols * cell}px`;
+  canvas.style.height = `${rows * cell}px`;
+  const context = canvas.getContext('2d');
+  if (!context) return;
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.globalCompositeOperation = 'multiply';
+  for (const index of enabled) {
+    context.fillStyle = headColour(index);
+    const { weights } = heads[index];
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        context.globalAlpha = Math.min(1, weights[i * cols + j]);
+        context.fillRect(j * step, i * step, step, step);
+      }
+    }
+  }
+  context.globalAlpha = 1;
+  context.globalCompositeOperation = 'source-over';
+}

@@ -1,0 +1,58 @@
+// How numbers and head roles read, the same in every view of both elements.
+import { schemeTableau10 } from 'd3-scale-chromatic';
+
+/** 83.3%, 100%, 0%: one decimal between 0.05% and 99.5%. */
+export function percent(value) {
+  return `${(value * 100).toFixed(value >= 0.995 || value < 0.0005 ? 0 : 1)}%`;
+}
+
+/** 83%: whole percent, for compact labels (the trainer's cards and readouts). */
+export function wholePercent(value) {
+  return `${Math.round(value * 100)}%`;
+}
+
+// 12,345: one formatter (toLocaleString builds one on every call)
+const groupedFormat = new Intl.NumberFormat('en-US');
+export function grouped(value) {
+  return groupedFormat.format(value);
+}
+
+/** Loss in nats: three decimals, or an exponent when tiny. */
+export function nats(loss) {
+  return loss >= 0.01 || loss === 0 ? loss.toFixed(3) : loss.toExponential(1);
+}
+
+/** T = 1.19: a slider value shown to two decimals at most. */
+export function shortNumber(value) {
+  return String(Math.round(value * 100) / 100);
+}
+
+/** Each head's colour (Tableau 10, cycling). */
+export function headColour(index) {
+  return schemeTableau10[index % schemeTableau10.length];
+}
+
+const RELATION_NAMES = { previous: 'previous token', next: 'next token', self: 'itself', first: 'first token', punctuation: 'punctuation' };
+
+/**
+ * A label and the sentence that justifies it, from the analysis core's
+ * decision ({ kind, relation, value }, cpp/analysis/head_roles.h).
+ * where: 'This sentence', 'Held-out text' or 'Cross-attention'.
+ */
+export function describeRole(decision, rules, where) {
+  const bar = Math.round(rules.roleThreshold * 100);
+  switch (decision.kind) {
+    case 'relation':
+      return { role: `attends to ${RELATION_NAMES[decision.relation]}`,
+        evidence: `${where}: ${Math.round(decision.value * 100)}% of rows peak on ${RELATION_NAMES[decision.relation]} (label needs ≥ ${bar}%)` };
+    case 'broad':
+      return { role: 'broad (near-uniform)',
+        evidence: `${where}: mean entropy ${Math.round(decision.value * 100)}% of the maximum (label needs ≥ ${Math.round(rules.broadEntropy * 100)}%)` };
+    case 'too-short':
+      return { role: 'mixed', evidence: `${where}: too few tokens to judge` };
+    default:
+      return { role: 'mixed', evidence: where === 'Cross-attention'
+        ? 'Cross-attention: positions in the two sentences do not line up, so no positional role is measured'
+        : `${where}: no relation reaches ${bar}% of rows` };
+  }
+}

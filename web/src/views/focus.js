@@ -1,0 +1,102 @@
+// The focus panel: the chosen head's title and evidence, the view tabs
+// (Heatmap, Lines, Table, Step by step), the chosen view, and the links
+// table; or, in overlay mode, every chosen head at once.
+//
+// The panel is kept between keystrokes: its frame (title, tabs, table
+// controls, table head) is built once per view and the parts that depend on
+// the sentence are patched in place, so typing changes only the words and
+// numbers that changed (rebuilding it all cost more layout and paint than
+// computing the attention).
+import { h } from '../draw.js';
+import { percent } from '../lab/format.js';
+import { patchParagraphs, swatch } from '../lab/dom.js';
+import { createHeatmapView } from './heatmap.js';
+import { createLinesView } from './lines.js';
+import { createMatrixView } from './matrix.js';
+import { createStepThroughView } from './step-through.js';
+import { createOverlayView } from './overlay.js';
+import { createLinksTableView, tableControls } from './links-table.js';
+
+const TABS = [['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']];
+
+// The evidence under the title: [class, text] per paragraph.
+function evidence(result, head) {
+  const s = head.summary.shares;
+  const paragraphs = [];
+  if (head.heldout) {
+    const t = head.heldout;
+    paragraphs.push(['heldout',
+      `Held-out text (${result.heldoutInfo?.predictions ? 'sentences the model never trained on' : 'unseen sentences'}): strongest link per word is the previous token ${percent(t.previous)} · itself ${percent(t.self)} · the next token ${percent(t.next)} · the first token ${percent(t.first)} · punctuation ${percent(t.punctuation)}; ` +
+      `entropy ${percent(t.normalised_entropy)} of uniform. ${head.summary.evidence}.`]);
+  }
+  paragraphs.push(['', head.summary.cross
+    ? `Strongest link is punctuation in ${percent(s.punctuation)} of rows. Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ${head.summary.evidence}.`
+    : `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
+    `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ` +
+    `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`]);
+  return paragraphs;
+}
+
+export function createFocusView(context) {
+  const { store, actions } = context;
+  const root = h('div', { class: 'focus' });
+  const heatmap = createHeatmapView(context);
+  const lines = createLinesView(context);
+  const matrix = createMatrixView();
+  const steps = createStepThroughView(context);
+  const overlay = createOverlayView({ ...context, lines });
+  const links = createLinksTableView(context);
+  let parts = null;
+
+  function renderFrame(result, hasTrace, frameKey) {
+    const state = store.state;
+    const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
+      ...[...TABS, ...(hasTrace ? [['steps', 'Step by step']] : [])].map(([view, label]) => h('button', {
+        type: 'button', role: 'tab', 'aria-selected': String(state.view === view), 'data-view': view,
+        onclick: () => actions.showView(view),
+      }, label)));
+    parts = { key: frameKey, title: h('h3'), titleKey: null, evidence: h('div', { class: 'evidence' }), view: h('div', { class: 'view-slot' }) };
+    root.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs), parts.evidence, parts.view, tableControls(context), links.root);
+  }
+
+  return {
+    root,
+    views: [heatmap, lines, matrix, links],  // the ones that mark the highlighted word
+    update(result, state) {
+      if (state.overlay) {
+        parts = null;
+        root.replaceChildren(...overlay.draw(result));
+        return;
+      }
+      const index = state.selectedHead;
+      const head = result.heads[index];
+      const hasTrace = Boolean(result.experiment?.trace);
+      const frameKey = `${state.view}|${hasTrace}|${store.topK()}|${state.threshold}`;
+      if (!parts || parts.key !== frameKey) renderFrame(result, hasTrace, frameKey);
+      const titleKey = `${index}\u0000${head.name}\u0000${head.summary.role}`;
+      if (parts.titleKey !== titleKey) {
+        parts.title.replaceChildren(swatch(index), ` ${head.name}: ${head.summary.role}`);
+        parts.titleKey = titleKey;
+      }
+      patchParagraphs(parts.evidence, evidence(result, head));
+      let view;
+      if (state.view === 'lines') view = lines.draw(result, [index]);
+      else if (state.view === 'table') view = matrix.draw(result, head);
+      else if (state.view === 'steps' && hasTrace) view = steps.draw(result, head, index);
+      else {
+        heatmap.update(result, state, head);
+        view = heatmap.root;
+      }
+      if (parts.view.firstChild !== view || parts.view.childNodes.length !== 1) parts.view.replaceChildren(view);
+      links.update(result, state, index);
+    },
+    clear() {
+      parts = null;
+      root.replaceChildren();
+    },
+    /** Focus the control matching `selector` inside the panel (after a redraw replaced it). */
+    focus(selector) {
+      root.querySelector(selector)?.focus();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Every head of every layer as a card (a small heatmap, its role and entropy);
+// a card selects its head, the layer menu picks the layer the panel shows,
+// and "All heads overlaid" switches the panel to the overlay.
+import { h, drawHeatmap } from '../draw.js';
+import { percent } from '../lab/format.js';
+import { setText, swatch } from '../lab/dom.js';
+
+export function createHeadGridView({ store, actions }) {
+  const title = h('h3', {}, 'Heads');
+  const layerSlot = h('span', { class: 'layer-slot' });
+  const overlayButton = h('button', { class: 'chip', type: 'button', 'aria-pressed': 'false', onclick: () => actions.toggleOverlay() }, 'All heads overlaid');
+  const groupsRoot = h('div', { class: 'head-groups', role: 'group', 'aria-label': 'Choose a head' });
+  const root = h('div', {}, h('div', { class: 'grid-head' }, title, layerSlot, overlayButton), groupsRoot);
+  let cards = null;
+
+  function pressedOf(head) {
+    const { overlay, selectedHead, layer } = store.state;
+    return String(!overlay && head.head === selectedHead && head.layer === layer);
+  }
+
+  function build(result) {
+    const { layers, seqLen, contextLen, numLayers } = result;
+    cards = new Map();
+    cards.shapeKey = layers.map((layer) => layer.heads.length).join(',');
+    const groups = layers.map((layer, layerIndex) => {
+      const buttons = layer.heads.map((head, index) => {
+        const canvas = h('canvas', { 'aria-hidden': 'true' });
+        drawHeatmap(canvas, head.weights, seqLen, contextLen, { fit: true });
+        const role = h('span', { class: 'role' }, head.summary.role);
+        const entropy = h('span', { class: 'role' }, `entropy ${percent(head.summary.normalisedEntropy)}`);
+        const button = h('button', {
+          type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex, 'aria-pressed': pressedOf(head),
+          onclick: () => actions.selectHead(index, layerIndex),
+        }, h('span', { class: 'name' }, swatch(index), head.name), canvas, role, entropy);
+        cards.set(`${layerIndex}:${index}`, { button, canvas, role, entropy });
+        return button;
+      });
+      return numLayers > 1
+        ? h('div', { class: 'layer-group', role: 'group', 'aria-label': `Layer ${layerIndex + 1}` },
+          h('h4', {}, `Layer ${layerIndex + 1}`), h('div', { class: 'heads' }, ...buttons))
+        : h('div', { class: 'heads' }, ...buttons);
+    });
+    title.textContent = numLayers > 1 ? `${numLayers} layers × ${result.numHeads} heads` : 'Heads';
+    groupsRoot.replaceChildren(...groups);
+    if (numLayers > 1) {
+      const select = h('select', { class: 'layer-select', 'aria-label': 'Layer shown in the panel' },
+        ...layers.map((_, l) => h('option', { value: l, selected: l === store.state.layer }, `Layer ${l + 1}`)));
+      select.addEventListener('change', () => {
+        actions.selectHead(store.state.selectedHead, Number(select.value));
+        select.focus();
+      });
+      layerSlot.replaceChildren(select);
+    } else {
+      layerSlot.replaceChildren();
+    }
+  }
+
+  return {
+    root,
+    update(result) {
+      overlayButton.setAttribute('aria-pressed', String(Boolean(store.state.overlay)));
+      const shapeKey = result.layers.map((layer) => layer.heads.length).join(',');
+      if (!cards || cards.shapeKey !== shapeKey) {
+        build(result);
+        return;
+      }
+      // Same layers and heads as last time (the learner is typing): redraw in place.
+      for (const layer of result.layers) {
+        for (const head of layer.heads) {
+          const card = cards.get(`${head.layer}:${head.head}`);
+          drawHeatmap(card.canvas, head.weights, result.seqLen, result.contextLen, { fit: true });
+          setText(card.role, head.summary.role);
+          setText(card.entropy, `entropy ${percent(head.summary.normalisedEntropy)}`);
+          const pressed = pressedOf(head);
+          if (card.button.getAttribute('aria-pressed') !== pressed) card.button.setAttribute('aria-pressed', pressed);
+        }
+      }
+      const select = layerSlot.querySelector('select');
+      if (select) select.value = String(store.state.layer);
+    },
+    clear() {
+      groupsRoot.replaceChildren();
+      cards = null;
+    },
+  };
+}

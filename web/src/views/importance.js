@@ -1,0 +1,81 @@
+// Head importance in the experiments panel: the table of measures (least
+// important first, by the chosen measure), the prune slider, and held-out
+// loss as heads are pruned in that order.
+import { h } from '../draw.js';
+import { percent } from '../lab/format.js';
+import { swatch } from '../lab/dom.js';
+
+// A small line chart of held-out loss against heads pruned, plus the numbers as a table.
+function curveChart(points, measureName) {
+  const width = 360;
+  const height = 160;
+  const pad = 34;
+  const losses = points.map((p) => p.loss);
+  const low = Math.min(...losses);
+  const high = Math.max(...losses);
+  const x = (k) => pad + (k / Math.max(1, points.length - 1)) * (width - 2 * pad);
+  const y = (loss) => height - pad + 10 - ((loss - low) / Math.max(1e-9, high - low)) * (height - 2 * pad);
+  const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
+    'aria-label': `Held-out loss from ${low.toFixed(2)} to ${high.toFixed(2)} nats as 0 to ${points.length - 1} heads are switched off` });
+  svg.append(h('svg:polyline', { points: points.map((p) => `${x(p.k)},${y(p.loss)}`).join(' '), fill: 'none', stroke: 'currentColor', 'stroke-width': '2' }));
+  for (const p of points) svg.append(h('svg:circle', { cx: x(p.k), cy: y(p.loss), r: '3', fill: 'currentColor' }));
+  svg.append(h('svg:text', { x: pad, y: height - 4, class: 'caption' }, 'heads switched off →'));
+  svg.append(h('svg:text', { x: 2, y: 12, class: 'caption' }, `loss (nats): ${low.toFixed(2)} to ${high.toFixed(2)}`));
+  const table = h('table', { class: 'compare' },
+    h('caption', {}, `Held-out masked-word loss, ${points[0].sentences} unseen sentences, heads removed least important first (${measureName.toLowerCase()})`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Heads off'), h('th', { scope: 'col' }, 'Loss (nats per word)'))),
+    h('tbody', {}, ...points.map((p) => h('tr', {}, h('td', {}, String(p.k)), h('td', {}, p.loss.toFixed(3))))));
+  return h('div', { class: 'lines' }, svg, table);
+}
+
+// Held-out loss as heads are pruned in the ranking's order, measured on
+// sentences the model never saw; computed in wasm a sentence at a time.
+function heldoutCurve(store, order, measureName) {
+  const wrap = h('div', { class: 'curve' });
+  const progress = h('progress', { max: '1', value: '0', 'aria-label': 'Measuring held-out loss' });
+  const output = h('div', { role: 'status' });
+  const button = h('button', { type: 'button', class: 'chip action', onclick: async () => {
+    button.disabled = true;
+    wrap.append(progress);
+    try {
+      const points = await store.heldoutCurve(order, (fraction) => { progress.value = fraction; });
+      output.replaceChildren(curveChart(points, measureName));
+    } catch (error) {
+      output.textContent = error.message;
+    }
+    progress.remove();
+    button.disabled = false;
+  } }, `Measure held-out loss as heads are pruned (ranked by ${measureName.toLowerCase()})`);
+  wrap.append(button, output);
+  return wrap;
+}
+
+export function importancePanel({ store, actions }) {
+  const e = store.state.experiment;
+  const { rows, hasGradients, measureName } = store.importance();
+  const header = (key, label) => h('th', { scope: 'col', 'aria-sort': e.sort === key ? 'ascending' : 'none' },
+    h('button', { type: 'button', 'data-sort': key, onclick: () => actions.rankBy(key) }, label));
+  const table = h('table', { class: 'importance' },
+    h('caption', {}, 'Head importance, least important first (click a heading to rank by it)'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Head'), header('entropy', 'Entropy'), header('norm', 'Weight magnitude'),
+      header('sensitivity', 'Output sensitivity'), hasGradients ? header('gradient', 'Gradient importance') : null)),
+    h('tbody', {}, ...rows.map((r) => h('tr', { 'data-key': r.key },
+      h('td', {}, swatch(r.head.head), ` ${r.head.name}${e.disabled.has(r.key) ? ' (off)' : ''}`),
+      h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), h('td', {}, percent(r.sensitivity)),
+      hasGradients ? h('td', {}, r.gradient.toFixed(4)) : null))));
+  // the slider prunes as it moves: the k least important heads by the chosen ranking
+  const k = h('input', { type: 'range', min: '0', max: String(rows.length), step: '1', value: String(e.disabled.size), 'aria-label': 'How many heads to switch off' });
+  const shownK = h('output', {}, String(e.disabled.size));
+  k.addEventListener('input', () => { shownK.textContent = k.value; });
+  k.addEventListener('change', () => {
+    const count = Math.max(0, Math.min(rows.length, Number(k.value) || 0));
+    store.setExperiment({ disabled: new Set(rows.slice(0, count).map((r) => r.key)) });
+  });
+  const reset = h('button', { type: 'button', class: 'chip', onclick: () => store.setExperiment({ disabled: new Set(), scaling: true, temperature: 1 }) }, 'Reset all');
+  const curve = store.result.experiment.heldoutCurve ? heldoutCurve(store, rows.map((r) => r.key), measureName) : null;
+  return h('div', { class: 'importance-wrap' }, table,
+    h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, shownK, `least important by ${measureName.toLowerCase()}`), reset),
+    curve,
+    h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.' +
+      (hasGradients ? ' Gradient importance (Michel et al. 2019): |Σ A_h · ∂L/∂A_h| for this sentence\'s masked-word loss, found as the slope of the loss when the head\'s output is scaled by 1 ± 0.01.' : '')));
+}
