@@ -1,0 +1,66 @@
+// The analysis core and the one tokenizer through the wasm engine: the rules
+// the widget shows, checked against hand-computed cases and independent
+// computations (not against their own code).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+const { loadEngine, loadTrainedModel } = await import('attention-lab');
+const engine = await loadEngine();
+const model = await loadTrainedModel();
+
+test('one tokenizer, two named rules: the seeded layer keeps hyphenated words, the model splits them', () => {
+  const seeded = engine.tokenize('The multi-head e-mail, don’t—stop 👍🏽!', { rules: 'seeded' });
+  assert.deepEqual(seeded.map((t) => t.surface), ['The', 'multi-head', 'e-mail', ',', "don't", '—', 'stop', '👍🏽', '!']);
+  assert.deepEqual(seeded.filter((t) => t.punctuation).map((t) => t.surface), [',', '—', '👍🏽', '!']);
+  const modelRule = engine.tokenize('The multi-head e-mail', { rules: 'model' });
+  assert.deepEqual(modelRule.map((t) => t.text), ['the', 'multi', '-', 'head', 'e', '-', 'mail']);
+  // the model's own tokenize is the same rule, with ids
+  assert.deepEqual(model.tokenize('The multi-head e-mail').map((t) => t.text), modelRule.map((t) => t.text));
+  assert.deepEqual(engine.tokenize(' \u00a0\u200b '), []);
+  assert.throws(() => engine.tokenize('x', { rules: 'bpe' }), /rules must be "model" or "seeded"/);
+});
+
+test('head summaries: shares, entropy and the label rule on a hand-computed head', () => {
+  // "the cat sat ." — head 0 peaks on the previous token (row 0 on itself); head 1 on the full stop
+  const previous = [0.7, 0.1, 0.1, 0.1, 0.6, 0.2, 0.1, 0.1, 0.1, 0.6, 0.2, 0.1, 0.1, 0.1, 0.7, 0.1];
+  const toStop = [0.1, 0.1, 0.1, 0.7, 0.1, 0.1, 0.1, 0.7, 0.1, 0.1, 0.1, 0.7, 0.1, 0.1, 0.1, 0.7];
+  const [a, b] = engine.headSummaries({ attention: Float32Array.from([...previous, ...toStop]), numLayers: 1, numHeads: 2,
+    seqLen: 4, punctuation: [false, false, false, true] });
+  assert.equal(a.shares.previous, 1);
+  assert.equal(a.shares.self, 0.25);
+  assert.ok(Math.abs(a.shares.first - 1 / 3) < 1e-12);
+  assert.deepEqual(a.role, { kind: 'relation', relation: 'previous', value: 1 });
+  const rowEntropy = (row) => -row.reduce((sum, w) => sum + w * Math.log(w), 0);
+  const expected = [0, 1, 2, 3].reduce((sum, r) => sum + rowEntropy(previous.slice(4 * r, 4 * r + 4)), 0) / 4;
+  assert.ok(Math.abs(a.meanEntropy - expected) < 1e-6);
+  assert.ok(Math.abs(a.normalisedEntropy - expected / Math.log(4)) < 1e-6);
+  assert.equal(b.shares.punctuation, 1);
+  assert.equal(b.role.kind, 'relation');
+  assert.equal(b.role.relation, 'punctuation');  // next (2 of 3 rows) and self (1 of 4) fall short
+  // held-out statistics decide the shown label; a share under the bar is "mixed", with the closest relation
+  const heldout = [[{ previous: 0.2, next: 0.89, self: 0.1, first: 0, punctuation: 0, normalised_entropy: 0.5 },
+    { previous: 0, next: 0, self: 0, first: 0, punctuation: 0, normalised_entropy: 0.95 }]];
+  const [c, d] = engine.headSummaries({ attention: Float32Array.from([...previous, ...toStop]), numLayers: 1, numHeads: 2,
+    seqLen: 4, punctuation: [false, false, false, true], heldout });
+  assert.deepEqual(c.heldoutRole, { kind: 'mixed', relation: 'next', value: 0.89 });
+  assert.equal(d.heldoutRole.kind, 'broad');
+  assert.throws(() => engine.headSummaries({ attention: new Float32Array(3), numLayers: 1, numHeads: 1, seqLen: 2, punctuation: [0, 0] }),
+    /attention must have numLayers × numHeads × seqLen × contextLen = 4 values/);
+});
+
+test('gradient importance (C++) equals central differences of the masked-word loss with head gates', () => {
+  const ids = model.tokenize('the old man poured a cup of tea because he was tired').map((t) => t.id);
+  const { numLayers, numHeads } = model.config;
+  const count = numLayers * numHeads;
+  const importance = model.gradientImportance(ids);
+  assert.equal(importance.length, count);
+  for (const h of [0, count - 1]) {
+    const gates = (value) => Array.from({ length: count }, (_, k) => (k === h ? value : 1));
+    const up = model.maskedLoss(ids, { headGate: gates(1.01) });
+    const down = model.maskedLoss(ids, { headGate: gates(0.99) });
+    const slope = Math.abs((up - down) / (Math.fround(1.01) - Math.fround(0.99)));
+    assert.ok(Math.abs(importance[h] - slope) <= 1e-4 * Math.max(1, slope), `head ${h}: ${importance[h]} vs ${slope}`);
+  }
+  assert.ok(importance.some((value) => value > 0));
+  assert.throws(() => model.gradientImportance(ids, { step: 2 }), /step must be a number between 0 and 0.5/);
+});
