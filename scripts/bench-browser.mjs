@@ -14,11 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { mhaModel } from './onnx-mha.mjs';
 import { problem } from './bench-problem.mjs';
 import { peakProbes, probesOf } from './bench-probes.mjs';
+import { recordConsole, writeReportSection } from './bench-report.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 8283;
 const BASE = `http://127.0.0.1:${PORT}`;
 const json = process.argv.includes('--json');
+const printed = recordConsole();
 
 const server = spawn(process.execPath, [`${ROOT}scripts/serve.mjs`, '--port', String(PORT)], { stdio: 'ignore' });
 await new Promise((resolve) => setTimeout(resolve, 600));
@@ -371,6 +373,7 @@ try {
       `pressing Train (step ${training.toTargetSteps}, ${training.trainingSeconds.toFixed(1)} s of training, ${training.stepMs.toFixed(1)} ms a step); ` +
       `page frames meanwhile: median ${training.frameMedianMs.toFixed(1)} ms, 95th percentile ${training.frameP95Ms.toFixed(1)} ms (medians of 3 runs)`);
     console.log(`${training.toTargetWallSeconds <= 30 ? 'PASS' : 'FAIL'} default task reaches its target within 30 s in Chromium`);
+    writeReportSection('Chromium', 'npm run bench:browser', printed());
   }
 } finally {
   await browser.close();

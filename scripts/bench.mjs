@@ -27,6 +27,7 @@ import { tfjsMha } from './tfjs-mha.mjs';
 import { problem } from './bench-problem.mjs';
 import { peakProbes, probesOf } from './bench-probes.mjs';
 import { nodeModuleLoader } from '../web/src/node-module.js';
+import { recordConsole, writeReportSection } from './bench-report.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -41,6 +42,7 @@ if (process.argv.includes('--s4-memory')) {
   process.exit(0);
 }
 
+const printed = recordConsole();
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const only = (() => {
@@ -337,3 +339,4 @@ if (json) {
   }
   if (size) console.log(`${size.gzip <= 200 * 1024 ? 'PASS' : 'FAIL'} widget bundle ${(size.gzip / 1024).toFixed(0)} KB gzip (target ≤ 200 KB)`);
 }
+if (!json && !process.argv.includes('--no-report')) writeReportSection('Node', `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, printed());
