@@ -17,8 +17,8 @@ using simd::f32x4;
 // the kernel walks just two pointers, one per operand, each bumped once a
 // depth step. Emscripten builds with loop strength reduction off, so indexed
 // forms (a[r][d], panel[d * 8]) cost V8 an address computation per load; with
-// 4 broadcasts, 2 loads and 16 mul/add a step, those extra integer ops were
-// what kept the kernel from the FP units' rate (S2: 2.40 -> 2.07 ms on one host).
+// 4 broadcasts, 2 loads and 16 mul/add a step, those extra integer ops would
+// keep the kernel from the FP units' rate.
 //
 // Five rows is the most V8 keeps in registers: 10 accumulators, 2 loads of b,
 // a broadcast and a product = 14 of x64's 15 allocatable vector registers

@@ -76,9 +76,9 @@ function cellPixelsOf(weights, rows, cols) {
 
 // Crisp heatmap: one canvas pixel per cell, written straight in as an
 // ImageData and scaled up by CSS without smoothing (image-rendering:
-// pixelated). A 64-token map is a 16 KB bitmap instead of a 768 x 768 one
-// drawn on every keystroke (that scaling pass and the big bitmap's hand-off
-// to the compositor cost more than computing the attention).
+// pixelated), so a 64-token map is a 16 KB bitmap: drawing a full-size
+// bitmap on every keystroke and handing it to the compositor costs more
+// than computing the attention.
 // cell: CSS pixels per cell; fit: no size set here, CSS sizes the canvas
 // (the head thumbnails).
 export function drawHeatmap(canvas, weights, rows, cols, { cell = 1, fit = false } = {}) {
