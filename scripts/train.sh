@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces a shipped model from scratch: corpus -> vocabulary -> masked-LM
 # training (fixed seed) -> float16 model file with measured head statistics,
-# then prints the held-out loss against the unigram and bigram baselines.
+# then prints the held-out loss against the unigram and bigram baselines and
+# measures the heads against word relations (scripts/analyse-heads.sh).
 #
 #   scripts/train.sh            the 2 layer x 4 head model (small corpus), about 15-20 min on 2 cores
 #   scripts/train.sh encoder    the 4 layer x 8 head encoder (large corpus), about 2 h on 2 cores;
@@ -21,6 +22,7 @@ case "$model" in
     # 100 short held-out sentences ship with the model: the widget's "loss as heads
     # are pruned" curve is measured on them (the model never trained on them).
     awk 'NF>=4 && NF<=14' build/corpus/heldout.txt | head -100 > web/model/heldout-sample.txt
+    bash scripts/analyse-heads.sh "$out"
     ;;
   encoder)
     out=${2:-build/train/encoder-4x8.bin}
@@ -30,6 +32,7 @@ case "$model" in
       --out "$out" --checkpoint build/train/encoder-4x8.ckpt --checkpoint-every 200 \
       --layers 4 --heads 8 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000 \
       --steps 12000 --warmup 500 --lr 0.002 --seed 20261130
+    bash scripts/analyse-heads.sh "$out"
     ;;
   *)
     echo "train.sh: unknown model '$model' (small or encoder)" >&2

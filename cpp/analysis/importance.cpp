@@ -41,4 +41,19 @@ std::vector<float> gradient_importance(const TransformerParams<float>& params, c
   return importance;
 }
 
+OutputChange output_change(const float* changed, const float* reference, std::size_t count) {
+  double difference = 0, norm = 0, changed_norm = 0, dot = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double c = changed[i], r = reference[i];
+    difference += (c - r) * (c - r);
+    norm += r * r;
+    changed_norm += c * c;
+    dot += c * r;
+  }
+  OutputChange change;
+  change.relative = norm > 0 ? std::sqrt(difference / norm) : 0.0;
+  change.cosine = norm > 0 && changed_norm > 0 ? dot / std::sqrt(norm * changed_norm) : 1.0;
+  return change;
+}
+
 }  // namespace attention_lab

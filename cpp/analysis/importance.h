@@ -2,6 +2,7 @@
 // here; output sensitivity and gradient importance run the model).
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "model/inference.h"
@@ -21,5 +22,14 @@ std::vector<float> head_weight_norms(int d_model, int num_heads, const float* w_
 // replaced (head_enabled, scale and temperature apply as given).
 std::vector<float> gradient_importance(const TransformerParams<float>& params, const PackedTransformer& packed,
                                        const std::vector<int>& ids, TransformerRunOptions options, double step = 1e-2);
+
+// How far an output moved from a reference output (the experiments' "changed
+// by"): the relative L2 distance |changed - reference| / |reference| (0 when
+// the reference is zero) and the cosine similarity (1 when either is zero).
+struct OutputChange {
+  double relative = 0;
+  double cosine = 1;
+};
+OutputChange output_change(const float* changed, const float* reference, std::size_t count);
 
 }  // namespace attention_lab

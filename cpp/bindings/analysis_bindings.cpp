@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/head_roles.h"
+#include "analysis/importance.h"
 #include "js_values.h"
 #include "text/tokenizer.h"
 
@@ -140,6 +141,23 @@ val head_summaries(const val& args) {
   return result;
 }
 
+// { changed, reference } (equal lengths) -> { relative, cosine }: how far an output moved.
+val output_change_of(const val& args) {
+  static std::vector<float> changed, reference;
+  std::string problem;
+  const val length = is_missing(args) ? val::undefined() : args["reference"]["length"];
+  if (!length.isNumber()) problem = "reference must be an array of numbers";
+  const std::size_t count = problem.empty() ? static_cast<std::size_t>(length.as<double>()) : 0;
+  if (problem.empty()) problem = copy_in(args, "reference", count, "its length", reference);
+  if (problem.empty()) problem = copy_in(args, "changed", count, "the reference's length", changed);
+  if (!problem.empty()) return error_result(problem);
+  const OutputChange change = output_change(changed.data(), reference.data(), count);
+  val result = val::object();
+  result.set("relative", change.relative);
+  result.set("cosine", change.cosine);
+  return result;
+}
+
 // The rule's names and thresholds, so the JavaScript side states them as C++ applies them.
 val analysis_rules() {
   std::string relations;
@@ -162,4 +180,5 @@ EMSCRIPTEN_BINDINGS(attention_analysis) {
   emscripten::function("tokenize", &attention_lab::tokenize_text);
   emscripten::function("headSummaries", &attention_lab::head_summaries);
   emscripten::function("analysisRules", &attention_lab::analysis_rules);
+  emscripten::function("outputChange", &attention_lab::output_change_of);
 }

@@ -83,7 +83,8 @@ Char char_at(const std::string& text, std::size_t i) {
   return {cp, length, classify(cp)};
 }
 
-// Replaces curly quotes with straight ones, keeping byte positions meaningful for surfaces.
+}  // namespace
+
 std::string straighten_quotes(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -98,6 +99,8 @@ std::string straighten_quotes(const std::string& text) {
   }
   return out;
 }
+
+namespace {
 
 std::string lower_ascii(std::string text) {
   for (char& ch : text) {
@@ -175,6 +178,8 @@ std::vector<Token> split_tokens(const std::string& utf8_text, TokenRules rules) 
     Token token;
     token.surface = text.substr(i, end - i);
     token.text = lower_ascii(token.surface);
+    token.begin = i;
+    token.end = end;
     tokens.push_back(std::move(token));
     i = end;
   }

@@ -30,8 +30,13 @@ namespace attention_lab {
 
 struct Token {
   std::string text;     // as the model sees it (lower-cased, normalised)
-  std::string surface;  // as typed
+  std::string surface;  // as typed (quotes straightened)
+  std::size_t begin = 0, end = 0;  // its bytes in straighten_quotes(input)
 };
+
+// The input with curly quotes made straight (’ ‘ -> ', “ ” -> "): what token
+// offsets refer to, and what a parser must be given to agree with them.
+std::string straighten_quotes(const std::string& utf8_text);
 
 enum class TokenRules { kModel, kSeeded };
 

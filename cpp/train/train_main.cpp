@@ -6,6 +6,9 @@
 //                   [--layers L --heads H --d-model D --d-ff F --max-len N --vocab V]
 //                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
+//   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
+//     measures every head against word relations (analysis/relations.h) and
+//     writes them into the model file's metadata (MODEL itself without --out)
 //
 // Masked LM, not causal LM: every word may look both ways, like BERT, whose
 // heads the head-analysis literature (Clark et al. 2019, Voita et al. 2019)
@@ -24,6 +27,7 @@
 #include "adam.h"
 #include "checkpoint.h"
 #include "corpus.h"
+#include "relations_report.h"
 
 using namespace attention_lab;
 using namespace attention_lab::train;
@@ -36,6 +40,7 @@ struct Options {
   std::string out_path = "web/model/attention-lab-model.bin";
   std::string evaluate_path;
   std::string probe_path;
+  std::string analyse_path, parses, coreference_path;
   std::string checkpoint_path;   // resume from it when it exists; write it every checkpoint_every steps
   int checkpoint_every = 250;
   int stop_after_seconds = 0;    // 0 = run to the end; else checkpoint and exit 75 after this long
@@ -65,6 +70,9 @@ Options parse(int argc, char** argv) {
                                          {"--checkpoint-every", &o.checkpoint_every},
                                          {"--stop-after-seconds", &o.stop_after_seconds}};
   text["--checkpoint"] = &o.checkpoint_path;
+  text["--analyse"] = &o.analyse_path;
+  text["--parses"] = &o.parses;
+  text["--coreference"] = &o.coreference_path;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) {
@@ -246,6 +254,27 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < run.logits.size(); ++i) std::printf("%s%.9g", i ? "," : "", run.logits[i]);
         std::printf("]}\n");
       }
+      return 0;
+    }
+    if (!o.analyse_path.empty()) {
+      LoadedModel loaded;
+      if (!load_model_file(o.analyse_path, loaded)) return 2;
+      std::vector<RelationKind> kinds;
+      std::stringstream list(o.parses);
+      std::string item;
+      while (std::getline(list, item, ',')) {
+        const std::size_t equals = item.find('=');
+        if (equals == std::string::npos) throw std::runtime_error("--parses takes KIND=PATH items");
+        kinds.push_back({item.substr(0, equals), read_parsed_sentences(item.substr(equals + 1), loaded.vocabulary)});
+      }
+      if (!o.coreference_path.empty()) kinds.push_back({"templates", read_coreference_sentences(o.coreference_path, loaded.vocabulary)});
+      const std::string relations = relations_json(loaded, kinds);
+      const std::string out_path = o.out_path.empty() || o.out_path == Options{}.out_path ? o.analyse_path : o.out_path;
+      const std::vector<std::uint8_t> bytes = save_model(loaded.params, loaded.vocabulary, with_relations(loaded.metadata_json, relations));
+      std::ofstream out(out_path, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      if (!out) throw std::runtime_error("cannot write " + out_path);
+      std::printf("wrote %s (%zu bytes)\n", out_path.c_str(), bytes.size());
       return 0;
     }
     const std::vector<std::string> train_lines = read_lines(o.train_path);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/head_roles.h"
+#include "analysis/importance.h"
 
 namespace attention_lab::analysis {
 namespace {
@@ -83,6 +84,18 @@ TEST(HeadRoles, PunctuationTokens) {
   EXPECT_TRUE(is_punctuation_token("."));
   EXPECT_TRUE(is_punctuation_token("—"));
   EXPECT_FALSE(is_punctuation_token("cat"));
+}
+
+// The experiments' "changed by": relative L2 distance and cosine similarity, by hand.
+TEST(OutputChange, ByHand) {
+  const float reference[3] = {3, 4, 0};
+  const float changed[3] = {3, 0, 0};
+  const OutputChange change = output_change(changed, reference, 3);
+  EXPECT_DOUBLE_EQ(change.relative, 4.0 / 5.0);  // |(0, -4, 0)| / |(3, 4, 0)|
+  EXPECT_DOUBLE_EQ(change.cosine, 9.0 / (5.0 * 3.0));
+  const float zeros[3] = {0, 0, 0};
+  EXPECT_DOUBLE_EQ(output_change(changed, zeros, 3).relative, 0.0);
+  EXPECT_DOUBLE_EQ(output_change(zeros, reference, 3).cosine, 1.0);
 }
 
 }  // namespace

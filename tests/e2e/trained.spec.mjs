@@ -2,6 +2,7 @@
 // tokens as the model sees them, and the switch to the untrained twin.
 import { test, expect } from '@playwright/test';
 import { failOnPageErrors, ready } from './helpers.mjs';
+import { percent } from '../../web/src/lab/format.js';
 
 const SENTENCE = 'The old man poured a cup of tea because he was tired.';
 
@@ -86,4 +87,29 @@ test('switching to random weights keeps the architecture and loses the learned r
   await expect(widget.locator('.evidence .heldout')).toHaveCount(0);
   await widget.locator('.source-switch button[data-source="trained"]').click();
   await expect(widget.locator('.badge')).toHaveText(/Trained model/);
+});
+
+test('each head shows the word relation it comes closest to, measured against a positional baseline, with held-out examples', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  const { loadTrainedModel } = await import('attention-lab');
+  const { metadata } = await loadTrainedModel();
+  const recorded = metadata.relations.heads.flat();
+  for (let k = 0; k < recorded.length; k++) {
+    const relation = recorded[k];
+    await widget.evaluate((el, [head, layer]) => el.selectHead(head, layer), [k % 4, Math.floor(k / 4)]);
+    const text = relation.earned ? widget.locator('.evidence .heldout') : widget.locator('.evidence .relation');
+    await expect(text).toContainText(`${relation.from} → ${relation.to}`);
+    for (const [kind, measured] of Object.entries(relation.kinds)) {
+      await expect(text).toContainText(`${percent(measured.accuracy)} of ${measured.pairs.toLocaleString('en-US')} pairs in ${kind} (positional baseline ${percent(measured.baseline)})`);
+    }
+    if (!relation.earned) await expect(widget.locator('.focus h3')).not.toContainText(`${relation.from} → ${relation.to}`);
+    // the examples: the marked word is the pair's first word, the underlined one where the head's row peaks
+    const examples = widget.locator('.examples li');
+    await expect(examples).toHaveCount(relation.examples.length);
+    for (let e = 0; e < relation.examples.length; e++) {
+      await expect(examples.nth(e).locator('mark')).toHaveCount(1);
+    }
+  }
 });

@@ -237,6 +237,12 @@ export function createEngine(Module) {
      * attention (numLayers, numHeads, seqLen, contextLen); punctuation: a flag per attended token.
      */
     headSummaries: (params) => headSummaries(Module, rules, params),
+    /** How far `changed` moved from `reference` (same lengths): { relative (L2), cosine }. */
+    outputChange(changed, reference) {
+      const result = Module.outputChange({ changed: Float32Array.from(changed), reference: Float32Array.from(reference) });
+      if (result.error) throw new Error(result.error);
+      return { relative: result.relative, cosine: result.cosine };
+    },
     /**
      * The seeded random (untrained) layer for dModel: { wq, wk, wv, wo } as
      * Float32Arrays, the same numbers natively and in wasm (see cpp/model/seeded_model.h).

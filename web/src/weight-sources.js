@@ -10,6 +10,7 @@
 //       entropy in nats (without it the widget computes them from the weights),
 //     architecture: { layers, dFF, vocab, parameters } (multi-layer models), message?,
 //     heldout?: per layer, per head { previous, next, self, first, punctuation, normalised_entropy }
+//     relations?: per layer, per head { relation, from, to, earned, margin, kinds, examples }
 //   }
 // Register more with registerWeightSource (designed heads, other models).
 import { loadTrainedModel, heldoutSample } from './trained-model.js';
@@ -148,6 +149,16 @@ function transformerSource(twinSeed) {
           return Array.from({ length: numLayers }, (_, l) => values.slice(l * numHeads, (l + 1) * numHeads));
         },
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
+        // another sentence's tokens and where one head's row for word `from` peaks (its examples)
+        attendedWord: (text, layer, head, from) => {
+          const exampleTokens = model.tokenize(text).slice(0, maxLen);
+          const n = exampleTokens.length;
+          const { attention } = model.run(exampleTokens.map((t) => t.id), { hidden: false });
+          const row = attention.subarray(((layer * numHeads + head) * n + from) * n, ((layer * numHeads + head) * n + from + 1) * n);
+          let strongest = 0;
+          for (let j = 1; j < n; j++) if (row[j] > row[strongest]) strongest = j;
+          return { tokens: exampleTokens.map((t) => t.text), strongest, weight: row[strongest] };
+        },
         // Held-out masked-word loss with the first k heads of `order` switched off, k = 0..order.length.
         // Yields to the page between sentences; onProgress(fraction) reports how far it is.
         heldoutCurve: twinSeed === null && heldoutSample().length ? async (order, options, onProgress) => {
@@ -179,6 +190,9 @@ function transformerSource(twinSeed) {
       architecture: { layers: numLayers, dFF, vocab: vocabSize, parameters: model.metadata?.parameters },
       heldout: twinSeed === null ? model.metadata.heads : undefined,
       heldoutInfo: twinSeed === null ? model.metadata.heldout : undefined,
+      // per layer, per head: the word relation it comes closest to on held-out text, with its
+      // measured accuracy, baseline and examples (cpp/train/relations_report.cpp), when the model has them
+      relations: twinSeed === null ? model.metadata.relations?.heads : undefined,
       criterion: model.metadata.head_criterion ?? 0.9,
       message: capped(all.length, tokens.length, maxLen, 'the model reads at most'),
     };

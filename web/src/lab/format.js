@@ -56,3 +56,20 @@ export function describeRole(decision, rules, where) {
         : `${where}: no relation reaches ${bar}% of rows` };
   }
 }
+
+const RELATION_KINDS = { 'link-grammar': 'syntactic', templates: 'coreference', tokens: 'rare pattern' };
+
+/** "syntactic: determiner → noun": the label of a word relation a head earned. */
+export function relationLabel(relation) {
+  return `${RELATION_KINDS[relation.source] ?? 'relation'}: ${relation.from} → ${relation.to}`;
+}
+
+/** The evidence for a head's word relation: each kind of held-out text's accuracy against its baseline. */
+export function relationEvidence(relation) {
+  const kinds = Object.entries(relation.kinds).map(([kind, k]) =>
+    `${percent(k.accuracy)} of ${grouped(k.pairs)} pairs in ${kind} (positional baseline ${percent(k.baseline)})`).join('; ');
+  const rule = 'the label needs ≥ 50% and ≥ 10 points above the baseline, over ≥ 30 pairs, on every kind of text';
+  return relation.earned
+    ? `${relationLabel(relation)}: ${kinds}; ${rule}, met by ${Math.round(relation.margin * 100)} points.`
+    : `Closest word relation: ${relation.from} → ${relation.to}: ${kinds}; ${rule}${relation.margin <= -1 ? ': too few pairs' : `, missed by ${Math.round(-relation.margin * 100)} points`}.`;
+}

@@ -6,7 +6,7 @@
 // -> engine.headSummaries -> store.result -> host.render() -> views.
 import { loadEngine } from '../engine.js';
 import { allLinks } from './links.js';
-import { describeRole } from './format.js';
+import { describeRole, relationEvidence, relationLabel } from './format.js';
 
 const DEBOUNCE_MS = 120;
 const CHEAP_WORK_MS = 12;  // recomputes at most this long run on every keystroke
@@ -30,6 +30,7 @@ const CHEAP_WORK_MS = 12;  // recomputes at most this long run on every keystrok
  * @property {number} head
  * @property {Float32Array} weights      (seqLen, contextLen), rows sum to 1
  * @property {object|null} heldout
+ * @property {object|null} relation    the word relation it comes closest to on held-out text (trained models)
  * @property {HeadSummary} summary
  * @property {{length: number, strongest(count: number, minimum?: number): object[]}} links  (built on first use)
  *
@@ -59,21 +60,6 @@ export function initialState() {
     sort: { key: 'strength', direction: 'descending' }, topK: null, threshold: 0,
     experiment: { scaling: true, temperature: 1, disabled: new Set(), open: false, position: null, sort: 'sensitivity', shapeKey: null },
   };
-}
-
-// How far `changed` moved from `reference`: relative L2 distance and cosine similarity.
-function relativeChange(changed, reference) {
-  let difference = 0;
-  let norm = 0;
-  let dot = 0;
-  let changedNorm = 0;
-  for (let i = 0; i < reference.length; i++) {
-    difference += (changed[i] - reference[i]) ** 2;
-    norm += reference[i] ** 2;
-    changedNorm += changed[i] ** 2;
-    dot += changed[i] * reference[i];
-  }
-  return { relative: norm ? Math.sqrt(difference / norm) : 0, cosine: norm && changedNorm ? dot / Math.sqrt(norm * changedNorm) : 1 };
 }
 
 export class LabStore {
@@ -140,6 +126,7 @@ export class LabStore {
     let view;
     try {
       engine = await loadEngine();
+      this._engine = engine;
       if (ticket !== this._ticket) return;
       view = await config.source.compute(engine, {
         text: this.host.text(), context: config.context, heads: config.heads, dModel: config.dModel, seed: config.seed, causal: config.causal,
@@ -195,12 +182,15 @@ export class LabStore {
         const offset = index * seqLen * contextLen;
         const weights = view.attention.subarray(offset, offset + seqLen * contextLen);
         const heldout = view.heldout ? view.heldout[layer][head] : null;
+        const relation = view.relations?.[layer]?.[head] ?? null;
         const measured = summaries[index];
         const sentence = describeRole(measured.role, rules, cross ? 'Cross-attention' : 'This sentence');
-        const shown = measured.heldoutRole ? describeRole(measured.heldoutRole, rules, 'Held-out text') : sentence;
+        // a word relation earned on held-out text names the head; else its positional role does
+        const shown = relation?.earned ? { role: relationLabel(relation), evidence: relationEvidence(relation).replace(/\.$/, '') }
+          : measured.heldoutRole ? describeRole(measured.heldoutRole, rules, 'Held-out text') : sentence;
         const entry = {
           name: numLayers > 1 ? `L${layer + 1} Head ${head + 1}` : `Head ${head + 1}`,
-          layer, head, weights, heldout,
+          layer, head, weights, heldout, relation,
           summary: { shares: measured.shares, meanEntropy: measured.meanEntropy, normalisedEntropy: measured.normalisedEntropy,
             role: shown.role, evidence: shown.evidence, sentenceRole: sentence.role, sentenceEvidence: sentence.evidence,
             heldout, ...(cross ? { cross: true } : {}) },
@@ -291,7 +281,7 @@ export class LabStore {
     const baseline = this._measure('run', {}, () => experiment.run({}));
     // sources that skip the output while typing compute it here, once per computation
     const current = this.result.output ?? this._measure('output', {}, () => experiment.output());
-    return relativeChange(current, baseline);
+    return this._engine.outputChange(current, baseline);
   }
 
   /** The seeds' comparison: this layer computed with one head of width d_model. */
@@ -331,13 +321,20 @@ export class LabStore {
       const aloneOptions = { ...options, headEnabled: flags };
       const alone = this._measure('run', aloneOptions, () => experiment.run(aloneOptions));
       return { head, key: `${head.layer}:${head.head}`, entropy: head.summary.normalisedEntropy, norm: norms[head.layer][head.head],
-        sensitivity: relativeChange(alone, current).relative, gradient: gradients ? gradients[head.layer][head.head] : null };
+        sensitivity: this._engine.outputChange(alone, current).relative, gradient: gradients ? gradients[head.layer][head.head] : null };
     });
     const measures = { sensitivity: ['Output sensitivity', (r) => r.sensitivity], norm: ['Weight magnitude', (r) => r.norm], entropy: ['Entropy (high = unimportant)', (r) => -r.entropy] };
     if (gradients) measures.gradient = ['Gradient importance', (r) => r.gradient];
     if (!measures[e.sort]) e.sort = 'sensitivity';
     rows.sort((a, b) => measures[e.sort][1](a) - measures[e.sort][1](b));  // least important first
     return { rows, hasGradients: Boolean(gradients), measureName: measures[e.sort][0] };
+  }
+
+  /** A head's example sentences for its word relation, as tokens with the pair marked: [{ tokens, from, to, strongest }]. */
+  relationExamples(head) {
+    const examples = head.relation?.examples ?? [];
+    return this._measure(`examples ${head.layer}:${head.head}`, {}, () => examples.map((example) =>
+      ({ ...this.result.experiment.attendedWord(example.text, head.layer, head.head, example.from), from: example.from, to: example.to })));
   }
 
   /** Every step of one head for one word (float64, from the engine). */

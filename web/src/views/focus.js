@@ -8,7 +8,7 @@
 // numbers that changed (rebuilding it all cost more layout and paint than
 // computing the attention).
 import { h } from '../draw.js';
-import { percent } from '../lab/format.js';
+import { percent, relationEvidence } from '../lab/format.js';
 import { patchParagraphs, swatch } from '../lab/dom.js';
 import { createHeatmapView } from './heatmap.js';
 import { createLinesView } from './lines.js';
@@ -21,6 +21,7 @@ const TABS = [['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']];
 
 // The evidence under the title: [class, text] per paragraph.
 function evidence(result, head) {
+  // an earned relation is the head's label, its evidence the summary's
   const s = head.summary.shares;
   const paragraphs = [];
   if (head.heldout) {
@@ -29,12 +30,26 @@ function evidence(result, head) {
       `Held-out text (${result.heldoutInfo?.predictions ? 'sentences the model never trained on' : 'unseen sentences'}): strongest link per word is the previous token ${percent(t.previous)} · itself ${percent(t.self)} · the next token ${percent(t.next)} · the first token ${percent(t.first)} · punctuation ${percent(t.punctuation)}; ` +
       `entropy ${percent(t.normalised_entropy)} of uniform. ${head.summary.evidence}.`]);
   }
+  if (head.relation && !head.relation.earned) paragraphs.push(['relation', relationEvidence(head.relation)]);
   paragraphs.push(['', head.summary.cross
     ? `Strongest link is punctuation in ${percent(s.punctuation)} of rows. Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ${head.summary.evidence}.`
     : `This sentence: previous ${percent(s.previous)} · itself ${percent(s.self)} · next ${percent(s.next)} · first ${percent(s.first)} · punctuation ${percent(s.punctuation)}. ` +
     `Mean entropy ${head.summary.meanEntropy.toFixed(2)} nats (${percent(head.summary.normalisedEntropy)} of uniform). ` +
     `${head.heldout ? `On its own this sentence would say: ${head.summary.sentenceRole}` : head.summary.sentenceEvidence}.`]);
   return paragraphs;
+}
+
+// Held-out sentences where the head does its relation: the pair's words
+// marked, and the word the head's row really peaks on.
+function relationExamples(store, head) {
+  const examples = store.relationExamples(head);
+  if (!examples.length) return null;
+  return h('div', { class: 'examples' },
+    h('p', { class: 'note' }, `Where ${head.name} does it (held-out sentences; the marked word attends most to the underlined one):`),
+    h('ul', {}, ...examples.map((example) => h('li', {}, ...example.tokens.flatMap((token, i) => [
+      i ? ' ' : '',
+      i === example.from ? h('mark', {}, token) : i === example.strongest ? h('u', {}, token) : token,
+    ])))));
 }
 
 export function createFocusView(context) {
@@ -55,8 +70,9 @@ export function createFocusView(context) {
         type: 'button', role: 'tab', 'aria-selected': String(state.view === view), 'data-view': view,
         onclick: () => actions.showView(view),
       }, label)));
-    parts = { key: frameKey, title: h('h3'), titleKey: null, evidence: h('div', { class: 'evidence' }), view: h('div', { class: 'view-slot' }) };
-    root.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs), parts.evidence, parts.view, tableControls(context), links.root);
+    parts = { key: frameKey, title: h('h3'), titleKey: null, evidence: h('div', { class: 'evidence' }), examples: h('div'), examplesKey: null,
+      view: h('div', { class: 'view-slot' }) };
+    root.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs), parts.evidence, parts.examples, parts.view, tableControls(context), links.root);
   }
 
   return {
@@ -79,6 +95,11 @@ export function createFocusView(context) {
         parts.titleKey = titleKey;
       }
       patchParagraphs(parts.evidence, evidence(result, head));
+      const examplesKey = head.relation ? `${head.layer}:${head.head}` : '';
+      if (parts.examplesKey !== examplesKey) {
+        parts.examplesKey = examplesKey;
+        parts.examples.replaceChildren(...[head.relation ? relationExamples(store, head) : null].filter(Boolean));
+      }
       let view;
       if (state.view === 'lines') view = lines.draw(result, [index]);
       else if (state.view === 'table') view = matrix.draw(result, head);

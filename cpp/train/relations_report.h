@@ -1,0 +1,33 @@
+// Syntactic, coreference and rare-pattern heads of a trained model, measured
+// on held-out text (analysis/relations.h) and written into the model file's
+// metadata. Native only: reads the parses scripts/parse-relations.py wrote.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/relations.h"
+#include "model/model_file.h"
+
+namespace attention_lab::train {
+
+// Parsed sentences (JSON lines) as relation sentences for this vocabulary.
+std::vector<analysis::RelationSentence> read_parsed_sentences(const std::string& path, const Vocabulary& vocabulary);
+
+// data/coreference.txt: {pronoun}, [antecedent], <other noun> markers.
+std::vector<analysis::RelationSentence> read_coreference_sentences(const std::string& path, const Vocabulary& vocabulary);
+
+struct RelationKind {
+  std::string name;  // "definitions", "quotations", "templates"
+  std::vector<analysis::RelationSentence> sentences;
+};
+
+// Measures every head on every kind and returns the metadata's "relations"
+// object (JSON text); prints a summary (each head's best relation against its
+// baseline) to stdout.
+std::string relations_json(const LoadedModel& model, const std::vector<RelationKind>& kinds);
+
+// The metadata JSON with "relations" replaced by (or added as) `relations`.
+std::string with_relations(const std::string& metadata_json, const std::string& relations);
+
+}  // namespace attention_lab::train
