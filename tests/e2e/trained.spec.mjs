@@ -105,6 +105,10 @@ test('each head shows the word relation it comes closest to, measured against a 
       await expect(text).toContainText(`${percent(measured.accuracy)} of ${measured.pairs.toLocaleString('en-US')} pairs in ${kind} (positional baseline ${percent(measured.baseline)})`);
     }
     if (!relation.earned) await expect(widget.locator('.focus h3')).not.toContainText(`${relation.from} → ${relation.to}`);
+    // and as data: el.getHeads() gives the same relation, label and evidence
+    const heads = await widget.evaluate((el) => el.getHeads());
+    expect(heads[Math.floor(k / 4)][k % 4].relation).toEqual(relation);
+    expect(heads[Math.floor(k / 4)][k % 4].role).toBe(await widget.evaluate((el, i) => el.getAttention().roles.flat()[i], k));
     // the examples: the marked word is the pair's first word, the underlined one where the head's row peaks
     const examples = widget.locator('.examples li');
     await expect(examples).toHaveCount(relation.examples.length);

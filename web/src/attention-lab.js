@@ -5,7 +5,7 @@
 // Attributes: sentence, heads (default 8), d-model (64), seed (0),
 //             source ("seeded-random"), causal (boolean), context, top-k (8).
 // JS API:     el.sentence, el.selectHead(i, layer), el.selectedHead, el.selectedLayer,
-//             el.getTables(), el.getAttention(), el.recompute(), el.ready (Promise),
+//             el.getTables(), el.getAttention(), el.getHeads(), el.recompute(), el.ready (Promise),
 //             'attention-lab-update' event.
 //
 // This file keeps attributes, mounting and the public API. The state and
@@ -103,6 +103,23 @@ export class AttentionLabElement extends HTMLElement {
       role: head.summary.role,
       rows: this._store.tableRows(index).map(({ from, to, fromIndex, toIndex, strength }) => ({ from, to, fromIndex, toIndex, strength })),
     }));
+  }
+  /**
+   * Every head of every layer as data: its label, the criterion behind it and
+   * the evidence (shares and entropy on this sentence, held-out statistics and
+   * the closest word relation when the model has them).
+   */
+  getHeads() {
+    const result = this._store.result;
+    if (!result) return [];
+    return result.layers.map((layer) => layer.heads.map((head) => ({
+      layer: head.layer, head: head.head, name: head.name,
+      role: head.summary.role, evidence: head.summary.evidence,
+      sentence: { role: head.summary.sentenceRole, evidence: head.summary.sentenceEvidence, shares: { ...head.summary.shares },
+        meanEntropy: head.summary.meanEntropy, normalisedEntropy: head.summary.normalisedEntropy },
+      heldout: head.heldout ? { ...head.heldout } : null,
+      relation: head.relation ? structuredClone(head.relation) : null,
+    })));
   }
   /** The numbers behind the pictures: tokens and a copy of every head's weights (numLayers, numHeads, seqLen, seqLen). */
   getAttention() {
