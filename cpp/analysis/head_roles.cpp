@@ -109,4 +109,33 @@ RoleDecision decide_role(const HeadStatistics& s, double criterion) {
   return decision;
 }
 
+CombinedRole decide_role_on_all(const std::vector<HeadStatistics>& per_kind, double criterion) {
+  CombinedRole combined;
+  combined.decision.kind = "mixed";
+  if (per_kind.empty()) return combined;
+  // 1. Each kind's own decision: they must agree on a relation, or all be broad
+  std::vector<RoleDecision> decisions;
+  for (const HeadStatistics& s : per_kind) decisions.push_back(decide_role(s, criterion));
+  const RoleDecision& first = decisions.front();
+  bool agree = first.kind == "relation" || first.kind == "broad";
+  for (const RoleDecision& d : decisions) {
+    agree = agree && d.kind == first.kind && (d.kind != "relation" || d.relation == first.relation);
+  }
+  // 2. The margin: for the first kind's relation (or its entropy), the
+  //    smallest distance to the threshold over every kind
+  double margin = 1e9;
+  for (const HeadStatistics& s : per_kind) {
+    const double distance = first.kind == "broad" ? s.normalised_entropy - kBroadEntropy
+                                                  : s.share(first.relation) - criterion;
+    margin = margin < distance ? margin : distance;
+  }
+  combined.margin = margin;
+  combined.decision = first;
+  if (!agree || margin < kEdge) {
+    combined.on_edge = agree && margin >= 0;
+    combined.decision.kind = "mixed";
+  }
+  return combined;
+}
+
 }  // namespace attention_lab::analysis

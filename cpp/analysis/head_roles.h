@@ -79,4 +79,16 @@ struct RoleDecision {
 };
 RoleDecision decide_role(const HeadStatistics& statistics, double criterion = kRoleThreshold);
 
+// A label that must hold on several kinds of held-out text (definitions and
+// quotations, say): the same relation (or "broad") decided on every kind, and
+// clear of its threshold by at least kEdge on each, else "mixed". margin: the
+// smallest distance to the threshold over the kinds (negative when missed).
+constexpr double kEdge = 0.02;
+struct CombinedRole {
+  RoleDecision decision;  // kind "relation", "broad" or "mixed"
+  double margin = 0;
+  bool on_edge = false;   // met everywhere, but within kEdge of the threshold somewhere
+};
+CombinedRole decide_role_on_all(const std::vector<HeadStatistics>& per_kind, double criterion = kRoleThreshold);
+
 }  // namespace attention_lab::analysis

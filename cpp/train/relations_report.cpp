@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "analysis/head_roles.h"
+
 namespace attention_lab::train {
 
 using analysis::RelationSentence;
@@ -191,9 +193,69 @@ std::string relations_json(const LoadedModel& model, const std::vector<RelationK
   return out.dump();
 }
 
-std::string with_relations(const std::string& metadata_json, const std::string& relations) {
+std::string positional_json(const LoadedModel& model, const std::vector<RelationKind>& kinds) {
+  PackedTransformer packed;
+  pack_transformer(model.params, packed);
+  const TransformerConfig& c = model.params.config;
+  const int heads = c.num_layers * c.num_heads;
+  std::vector<bool> punctuation_of_id(static_cast<std::size_t>(model.vocabulary.size()));
+  for (int id = 0; id < model.vocabulary.size(); ++id) {
+    punctuation_of_id[static_cast<std::size_t>(id)] = analysis::is_punctuation_token(model.vocabulary.word(id));
+  }
+  json out = {{"criterion", analysis::kRoleThreshold}, {"broadEntropy", analysis::kBroadEntropy}, {"edge", analysis::kEdge},
+              {"kinds", json::object()}};
+  std::vector<std::vector<analysis::HeadStatistics>> per_head(static_cast<std::size_t>(heads));
+  TransformerRun run;
+  std::vector<bool> punctuation;
+  for (const RelationKind& kind : kinds) {
+    if (kind.name == "templates") continue;  // made-up sentences: not a kind of text
+    std::vector<analysis::HeadTally> tallies(static_cast<std::size_t>(heads));
+    for (const analysis::RelationSentence& sentence : kind.sentences) {
+      const int n = static_cast<int>(sentence.ids.size());
+      if (n < 2 || n > c.max_len) continue;
+      run_transformer(model.params, packed, sentence.ids, false, run);
+      punctuation.assign(sentence.ids.size(), false);
+      for (int i = 0; i < n; ++i) punctuation[static_cast<std::size_t>(i)] = punctuation_of_id[static_cast<std::size_t>(sentence.ids[i])];
+      for (int h = 0; h < heads; ++h) {
+        tallies[static_cast<std::size_t>(h)].add(run.attention.data() + static_cast<std::size_t>(h) * n * n, n, n, punctuation,
+                                                 false, run.row_entropy.data() + static_cast<std::size_t>(h) * n);
+      }
+    }
+    json layers = json::array();
+    for (int l = 0; l < c.num_layers; ++l) {
+      json layer = json::array();
+      for (int h = 0; h < c.num_heads; ++h) {
+        const analysis::HeadStatistics s = tallies[static_cast<std::size_t>(l * c.num_heads + h)].statistics();
+        per_head[static_cast<std::size_t>(l * c.num_heads + h)].push_back(s);
+        json entry = json::object();
+        for (int r = 0; r < analysis::kRelationCount; ++r) entry[analysis::relation_key(static_cast<analysis::Relation>(r))] = rounded(s.shares[r]);
+        entry["normalised_entropy"] = rounded(s.normalised_entropy);
+        entry["rows"] = s.rows;
+        layer.push_back(entry);
+      }
+      layers.push_back(layer);
+    }
+    out["kinds"][kind.name] = layers;
+  }
+  json labels = json::array();
+  for (int l = 0; l < c.num_layers; ++l) {
+    json layer = json::array();
+    for (int h = 0; h < c.num_heads; ++h) {
+      const analysis::CombinedRole role = analysis::decide_role_on_all(per_head[static_cast<std::size_t>(l * c.num_heads + h)]);
+      layer.push_back({{"kind", role.decision.kind}, {"relation", analysis::relation_key(role.decision.relation)},
+                       {"margin", rounded(role.margin)}, {"onEdge", role.on_edge}});
+      std::printf("positional  L%d H%d %-8s %-12s margin %+.3f%s\n", l + 1, h + 1, role.decision.kind.c_str(),
+                  analysis::relation_key(role.decision.relation), role.margin, role.on_edge ? " (on the edge: dropped)" : "");
+    }
+    labels.push_back(layer);
+  }
+  out["heads"] = labels;
+  return out.dump();
+}
+
+std::string with_metadata(const std::string& metadata_json, const std::string& key, const std::string& value) {
   json metadata = metadata_json.empty() ? json::object() : json::parse(metadata_json);
-  metadata["relations"] = json::parse(relations);
+  metadata[key] = json::parse(value);
   return metadata.dump();
 }
 

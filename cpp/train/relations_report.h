@@ -27,7 +27,12 @@ struct RelationKind {
 // baseline) to stdout.
 std::string relations_json(const LoadedModel& model, const std::vector<RelationKind>& kinds);
 
-// The metadata JSON with "relations" replaced by (or added as) `relations`.
-std::string with_relations(const std::string& metadata_json, const std::string& relations);
+// The positional statistics of every head on each kind of held-out text, and
+// each head's label decided on all of them (analysis::decide_role_on_all):
+// the metadata's "positional" object (JSON text).
+std::string positional_json(const LoadedModel& model, const std::vector<RelationKind>& kinds);
+
+// The metadata JSON with `key` replaced by (or added as) `value` (JSON text).
+std::string with_metadata(const std::string& metadata_json, const std::string& key, const std::string& value);
 
 }  // namespace attention_lab::train

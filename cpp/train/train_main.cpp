@@ -269,8 +269,10 @@ int main(int argc, char** argv) {
       }
       if (!o.coreference_path.empty()) kinds.push_back({"templates", read_coreference_sentences(o.coreference_path, loaded.vocabulary)});
       const std::string relations = relations_json(loaded, kinds);
+      const std::string positional = positional_json(loaded, kinds);
       const std::string out_path = o.out_path.empty() || o.out_path == Options{}.out_path ? o.analyse_path : o.out_path;
-      const std::vector<std::uint8_t> bytes = save_model(loaded.params, loaded.vocabulary, with_relations(loaded.metadata_json, relations));
+      const std::vector<std::uint8_t> bytes = save_model(loaded.params, loaded.vocabulary,
+                                                    with_metadata(with_metadata(loaded.metadata_json, "relations", relations), "positional", positional));
       std::ofstream out(out_path, std::ios::binary);
       out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
       if (!out) throw std::runtime_error("cannot write " + out_path);

@@ -86,6 +86,36 @@ TEST(HeadRoles, PunctuationTokens) {
   EXPECT_FALSE(is_punctuation_token("cat"));
 }
 
+// A label on held-out text must hold on every kind of text, clear of the bar.
+TEST(HeadRoles, RolesMustHoldOnEveryKindOfText) {
+  HeadStatistics definitions, quotations;
+  definitions.rows = quotations.rows = 100;
+  definitions.shares[static_cast<int>(Relation::kPrevious)] = 0.97;
+  quotations.shares[static_cast<int>(Relation::kPrevious)] = 0.95;
+  CombinedRole both = decide_role_on_all({definitions, quotations});
+  EXPECT_EQ(both.decision.kind, "relation");
+  EXPECT_EQ(both.decision.relation, Relation::kPrevious);
+  EXPECT_NEAR(both.margin, 0.05, 1e-12);
+  quotations.shares[static_cast<int>(Relation::kPrevious)] = 0.91;  // met, but within 2 points of the bar
+  both = decide_role_on_all({definitions, quotations});
+  EXPECT_EQ(both.decision.kind, "mixed");
+  EXPECT_TRUE(both.on_edge);
+  quotations.shares[static_cast<int>(Relation::kPrevious)] = 0.6;  // holds on one kind only
+  both = decide_role_on_all({definitions, quotations});
+  EXPECT_EQ(both.decision.kind, "mixed");
+  EXPECT_FALSE(both.on_edge);
+  EXPECT_NEAR(both.margin, -0.3, 1e-12);
+  // broad on one kind, mixed on the other: mixed
+  definitions = HeadStatistics{};
+  definitions.rows = 100;
+  definitions.normalised_entropy = 0.93;
+  quotations = definitions;
+  quotations.normalised_entropy = 0.88;
+  EXPECT_EQ(decide_role_on_all({definitions, quotations}).decision.kind, "mixed");
+  quotations.normalised_entropy = 0.95;
+  EXPECT_EQ(decide_role_on_all({definitions, quotations}).decision.kind, "broad");
+}
+
 // The experiments' "changed by": relative L2 distance and cosine similarity, by hand.
 TEST(OutputChange, ByHand) {
   const float reference[3] = {3, 4, 0};

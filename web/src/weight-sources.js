@@ -193,6 +193,8 @@ function transformerSource(twinSeed) {
       // per layer, per head: the word relation it comes closest to on held-out text, with its
       // measured accuracy, baseline and examples (cpp/train/relations_report.cpp), when the model has them
       relations: twinSeed === null ? model.metadata.relations?.heads : undefined,
+      // positional statistics on each kind of held-out text and the label decided on all of them
+      positional: twinSeed === null ? model.metadata.positional : undefined,
       criterion: model.metadata.head_criterion ?? 0.9,
       message: capped(all.length, tokens.length, maxLen, 'the model reads at most'),
     };

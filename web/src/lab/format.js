@@ -57,6 +57,30 @@ export function describeRole(decision, rules, where) {
   }
 }
 
+/**
+ * The held-out label decided on every kind of text (metadata "positional",
+ * cpp/analysis/head_roles.h decide_role_on_all) and the sentence behind it.
+ * label: { kind, relation, margin, onEdge }; kinds: { name: per-head statistics }.
+ */
+export function describeHeldoutRole(label, kinds, criterion, broadEntropy) {
+  const names = Object.keys(kinds);
+  const where = `Held-out ${names.join(' and ')}`;
+  const values = (pick) => names.map((name) => `${Math.round(pick(kinds[name]) * 100)}%`).join(' and ');
+  const bar = `on every kind of text, clear of the bar by ≥ 2 points`;
+  if (label.kind === 'relation') {
+    return { role: `attends to ${RELATION_NAMES[label.relation]}`,
+      evidence: `${where}: ${values((k) => k[label.relation])} of rows peak on ${RELATION_NAMES[label.relation]} (label needs ≥ ${Math.round(criterion * 100)}% ${bar})` };
+  }
+  if (label.kind === 'broad') {
+    return { role: 'broad (near-uniform)',
+      evidence: `${where}: mean entropy ${values((k) => k.normalised_entropy)} of the maximum (label needs ≥ ${Math.round(broadEntropy * 100)}% ${bar})` };
+  }
+  const closest = `closest: ${RELATION_NAMES[label.relation]}, ${values((k) => k[label.relation])} of rows`;
+  return { role: 'mixed', evidence: label.onEdge
+    ? `${where}: ${closest}, within 2 points of the ${Math.round(criterion * 100)}% bar on some kind of text: too close to call`
+    : `${where}: no relation reaches ${Math.round(criterion * 100)}% of rows on every kind of text (${closest})` };
+}
+
 const RELATION_KINDS = { 'link-grammar': 'syntactic', templates: 'coreference', tokens: 'rare pattern' };
 
 /** "syntactic: determiner → noun": the label of a word relation a head earned. */

@@ -6,7 +6,7 @@
 // -> engine.headSummaries -> store.result -> host.render() -> views.
 import { loadEngine } from '../engine.js';
 import { allLinks } from './links.js';
-import { describeRole, relationEvidence, relationLabel } from './format.js';
+import { describeHeldoutRole, describeRole, relationEvidence, relationLabel } from './format.js';
 
 const DEBOUNCE_MS = 120;
 const CHEAP_WORK_MS = 12;  // recomputes at most this long run on every keystroke
@@ -186,8 +186,11 @@ export class LabStore {
         const measured = summaries[index];
         const sentence = describeRole(measured.role, rules, cross ? 'Cross-attention' : 'This sentence');
         // a word relation earned on held-out text names the head; else its positional role does
+        const positional = view.positional?.heads?.[layer]?.[head];
         const shown = relation?.earned ? { role: relationLabel(relation), evidence: relationEvidence(relation).replace(/\.$/, '') }
-          : measured.heldoutRole ? describeRole(measured.heldoutRole, rules, 'Held-out text') : sentence;
+          : positional ? describeHeldoutRole(positional, Object.fromEntries(Object.entries(view.positional.kinds).map(([name, k]) => [name, k[layer][head]])),
+            view.positional.criterion, view.positional.broadEntropy)
+            : measured.heldoutRole ? describeRole(measured.heldoutRole, rules, 'Held-out text') : sentence;
         const entry = {
           name: numLayers > 1 ? `L${layer + 1} Head ${head + 1}` : `Head ${head + 1}`,
           layer, head, weights, heldout, relation,
