@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "model/transformer.h"
+#include "model/inference.h"
 #include "model/model_file.h"
 
 #include <vector>
