@@ -9,10 +9,20 @@ export function isNested(value) {
   return Array.isArray(value) && value.length > 0 && Array.isArray(value[0]);
 }
 
-// Nested rows -> one flat typed array; a typed array or flat list passes through.
+// Nested rows or a flat list -> one flat typed array of ArrayType; a typed
+// array of that type passes through, one of another type is converted. Every
+// value is read here, in JavaScript: an argument that throws when read (a
+// getter, a BigInt) throws before the call enters WebAssembly, whose stack
+// a JavaScript exception would not unwind.
 export function flatten(name, value, ArrayType) {
   if (value === undefined || value === null) return value;
-  if (ArrayBuffer.isView(value)) return value;
+  if (value instanceof ArrayType) return value;
+  if (ArrayBuffer.isView(value)) {
+    if (value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array) {
+      throw new Error(`${name} must be an array of numbers (got a ${value.constructor.name})`);
+    }
+    return new ArrayType(value);
+  }
   if (!Array.isArray(value)) throw new Error(`${name} must be an array of numbers or of rows`);
   if (!isNested(value)) return ArrayType.from(value, Number);
   const cols = value[0].length;

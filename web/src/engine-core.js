@@ -101,7 +101,9 @@ function modelHandle(Module, described) {
     return result;
   };
   const alive = () => { if (released) throw new Error('this model was released'); };
-  const call = (ids, options) => ({ ids: Int32Array.from(ids), headEnabled: options.headEnabled,
+  // every array is copied here, in JavaScript (see flatten in engine-args.js)
+  const flags = (headEnabled) => (headEnabled === undefined || headEnabled === null ? undefined : Uint8Array.from(headEnabled, (on) => (on ? 1 : 0)));
+  const call = (ids, options) => ({ ids: Int32Array.from(ids), headEnabled: flags(options.headEnabled),
     headGate: options.headGate ? Float32Array.from(options.headGate) : undefined, scale: options.scale, temperature: options.temperature });
   const handle = Object.freeze({
     config: Object.freeze(config),
@@ -125,7 +127,7 @@ function modelHandle(Module, described) {
      */
     run(ids, { logits = false, hidden = true, headEnabled, scale, temperature } = {}) {
       alive();
-      const result = checked(Module.modelRun(id, { ids: Int32Array.from(ids), wantLogits: logits, wantHidden: hidden, headEnabled, scale, temperature }));
+      const result = checked(Module.modelRun(id, { ...call(ids, { headEnabled, scale, temperature }), wantLogits: Boolean(logits), wantHidden: Boolean(hidden) }));
       return {
         seqLen: result.seqLen,
         attention: result.attention.slice(),
@@ -187,7 +189,8 @@ function headSummaries(Module, rules, { attention, rowEntropy, numLayers, numHea
   const count = numLayers * numHeads;
   const heldoutValues = heldout ? Float64Array.from(heldout.flat().flatMap((s) =>
     [...rules.relations.map((key) => s[key] ?? 0), s.normalised_entropy ?? 0])) : undefined;
-  const result = Module.headSummaries({ attention, rowEntropy, numLayers, numHeads, seqLen, contextLen,
+  const result = Module.headSummaries({ attention: flatten('attention', attention, Float32Array),
+    rowEntropy: flatten('rowEntropy', rowEntropy, Float32Array), numLayers, numHeads, seqLen, contextLen,
     punctuation: Uint8Array.from(punctuation, (flag) => (flag ? 1 : 0)), cross, heldout: heldoutValues, criterion });
   if (result.error) throw new Error(result.error);
   const shares = result.shares.slice();
@@ -269,7 +272,7 @@ export function createEngine(Module) {
      */
     loadModel(bytes) {
       if (!(bytes instanceof Uint8Array)) throw new Error('loadModel needs the model file as a Uint8Array');
-      return modelHandle(Module, Module.loadModel(bytes));
+      return modelHandle(Module, Module.loadModel(new Uint8Array(bytes)));  // a plain copy: nothing of the caller's is read in wasm
     },
     /** Weight magnitude of each head of one layer: { wq, wk, wv, wo, dModel, numHeads } -> Float32Array(numHeads). */
     headWeightNorms(params) {
