@@ -57,18 +57,28 @@ function capped(total, shown, limit, why) {
 // Each (dModel, seed) layer is made once and its weights packed once for the
 // kernels (engine.prepareLayer): typing then runs the packed layer, instead
 // of copying and packing four d_model² matrices on every keystroke.
+// The cache keeps the layers used last, at most MAX_CACHED_FLOATS of weights
+// in all (about 64 MB with their packed copies), so a page cycling through
+// seeds or widths keeps its memory bounded.
 const layerCache = new Map();
+const MAX_CACHED_FLOATS = 8 * 1024 * 1024;
 function seededLayer(engine, dModel, seed) {
   const key = `${dModel}:${seed}`;
   let entry = layerCache.get(key);
-  if (!entry) {
-    if (layerCache.size > 8) {
-      for (const old of layerCache.values()) old.prepared.release();
-      layerCache.clear();
-    }
+  if (entry) {
+    layerCache.delete(key);  // most recently used last
+  } else {
     const weights = engine.seededLayer(dModel, seed);
-    entry = { weights, prepared: engine.prepareLayer({ ...weights, dModel }) };
-    layerCache.set(key, entry);
+    entry = { weights, prepared: engine.prepareLayer({ ...weights, dModel }), floats: 4 * dModel * dModel };
+  }
+  layerCache.set(key, entry);
+  let total = 0;
+  for (const cached of layerCache.values()) total += cached.floats;
+  for (const [oldKey, old] of layerCache) {
+    if (total <= MAX_CACHED_FLOATS || old === entry) break;
+    old.prepared.release();
+    layerCache.delete(oldKey);
+    total -= old.floats;
   }
   return entry;
 }
@@ -201,10 +211,21 @@ function transformerSource(twinSeed) {
   };
 }
 
+// Untrained twins, the MAX_TWINS used last (each holds a whole model in the
+// engine's memory); an older one is released and made again if asked for.
 const twins = new Map();
+const MAX_TWINS = 4;
 function twinOf(model, seed) {
-  if (!twins.has(seed)) twins.set(seed, model.randomTwin(seed));
-  return twins.get(seed);
+  let twin = twins.get(seed);
+  if (twin) twins.delete(seed);  // most recently used last
+  else twin = model.randomTwin(seed);
+  twins.set(seed, twin);
+  for (const [oldSeed, old] of twins) {
+    if (twins.size <= MAX_TWINS) break;
+    old.release();
+    twins.delete(oldSeed);
+  }
+  return twin;
 }
 
 registerWeightSource('trained', {
