@@ -106,6 +106,13 @@ std::string validate_shape(const MhaShape& shape, const MhaOptions& options);
 template <typename Real>
 std::string validate_values(const MhaShape& shape, const MhaInputs<Real>& inputs);
 
+// After a kernel ran: "" when every value of `values` is finite, else a
+// message saying the computation overflowed (finite inputs whose products or
+// scaled scores exceed what Real holds, e.g. |x| = 1e20 in float32, or a huge
+// scale / tiny temperature). what: "the output", "the attention weights", ...
+template <typename Real>
+std::string check_finite_result(const Real* values, std::size_t count, const char* what);
+
 // The oracle: plain loops in Real (use double). No validation; call validate_* first.
 template <typename Real>
 void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& options,

@@ -115,11 +115,23 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
       if (key_padding_mask[j] != 0) row[j] = minus_infinity;
     }
   }
-  // 2. Row maximum.
+  // 2. Row maximum. A maximum of +inf or NaN, or -inf where some key is
+  //    visible, means the scores overflowed float32 (finite inputs whose
+  //    products are too large): the row becomes NaN, so the result says so
+  //    (check_finite_result) instead of showing weights that are silently wrong.
   const float row_max = row_maximum(row, visible_len);
-  if (row_max == minus_infinity) {  // every visible key is padded: no attention at all
-    std::fill(row, row + visible_len, 0.0f);
-    if (entropy != nullptr) *entropy = 0.0f;
+  bool overflowed = !(row_max < INFINITY);  // +inf or NaN
+  if (row_max == minus_infinity) {
+    for (j = 0; j < visible_len && !overflowed; ++j) overflowed = key_padding_mask == nullptr || key_padding_mask[j] == 0;
+    if (!overflowed) {  // every visible key is padded: no attention at all
+      std::fill(row, row + visible_len, 0.0f);
+      if (entropy != nullptr) *entropy = 0.0f;
+      return;
+    }
+  }
+  if (overflowed) {
+    std::fill(row, row + visible_len, NAN);
+    if (entropy != nullptr) *entropy = NAN;
     return;
   }
   // 3. exp(logit - max) and the row total (and, when asked, the entropy:
@@ -187,6 +199,11 @@ void streaming_head(const float* q, int seq_len, int context_len, int head_dim, 
           }
         }
         const float tile_max = row_maximum(row, visible);
+        if (!(tile_max < INFINITY)) {  // overflowed scores (see scaled_softmax_row): make the output NaN
+          std::fill(row, row + cols, NAN);
+          work.rescale[r] = NAN;
+          continue;
+        }
         const float old_max = work.row_max[r];
         const float new_max = std::max(old_max, tile_max);
         if (new_max == minus_infinity) {  // nothing seen yet

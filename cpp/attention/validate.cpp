@@ -119,6 +119,20 @@ std::string validate_values(const MhaShape& shape, const MhaInputs<Real>& inputs
   return "";
 }
 
+template <typename Real>
+std::string check_finite_result(const Real* values, std::size_t count, const char* what) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!std::isfinite(values[i])) {
+      return std::string("the computation overflowed: ") + what + " would hold " + format_number(values[i]) +
+             (sizeof(Real) == 4 ? " in float32" : "") +
+             " (inputs this large, or scale / temperature this extreme, exceed what the numbers can hold); scale them down";
+    }
+  }
+  return "";
+}
+
+template std::string check_finite_result<float>(const float*, std::size_t, const char*);
+template std::string check_finite_result<double>(const double*, std::size_t, const char*);
 template std::string validate_values<float>(const MhaShape&, const MhaInputs<float>&);
 template std::string validate_values<double>(const MhaShape&, const MhaInputs<double>&);
 

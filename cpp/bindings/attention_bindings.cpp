@@ -136,6 +136,9 @@ val run(const val& args) {
   } else {
     reference_multi_head_attention(shape, options, inputs, outputs);
   }
+  std::string overflow = check_finite_result(b.output.data(), b.output.size(), "the output");
+  if (overflow.empty()) overflow = check_finite_result(b.attention.data(), b.attention.size(), "the attention weights");
+  if (!overflow.empty()) return error_result(overflow);
 
   val result = val::object();
   result.set("output", view_of(b.output));
@@ -342,6 +345,9 @@ val run_prepared_layer(int id, const val& args) {
   outputs.attention = want_attention ? attention.data() : nullptr;
   outputs.row_entropy = want_attention ? row_entropy.data() : nullptr;
   multi_head_attention(shape, options, *layer, inputs, outputs);
+  std::string overflow = check_finite_result(output.data(), output.size(), "the output");
+  if (overflow.empty()) overflow = check_finite_result(attention.data(), attention.size(), "the attention weights");
+  if (!overflow.empty()) return error_result(overflow);
   val result = val::object();
   result.set("output", view_of(output));
   if (want_attention) {

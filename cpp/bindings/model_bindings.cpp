@@ -158,6 +158,10 @@ val model_run(int id, const val& args) {
   call.options.want_hidden = read_bool(args, "wantHidden", true);
   static TransformerRun run;
   run_transformer(model->params, model->packed, call.ids, want_logits, run, call.options);
+  std::string overflow = check_finite_result(run.attention.data(), run.attention.size(), "the attention weights");
+  if (overflow.empty()) overflow = check_finite_result(run.hidden.data(), run.hidden.size(), "the hidden states");
+  if (overflow.empty()) overflow = check_finite_result(run.logits.data(), run.logits.size(), "the logits");
+  if (!overflow.empty()) return error_result(overflow);
   val result = val::object();
   result.set("seqLen", run.seq_len);
   result.set("attention", view_of(run.attention));
@@ -176,8 +180,11 @@ val model_masked_loss(int id, const val& args) {
   ModelCall call;
   const std::string problem = read_model_call(*model, args, call);
   if (!problem.empty()) return error_result(problem);
+  const double loss = masked_sentence_loss(model->params, call.ids, call.options, &model->packed);
+  const std::string overflow = check_finite_result(&loss, 1, "the loss");
+  if (!overflow.empty()) return error_result(overflow);
   val result = val::object();
-  result.set("loss", masked_sentence_loss(model->params, call.ids, call.options, &model->packed));
+  result.set("loss", loss);
   return result;
 }
 
@@ -200,6 +207,8 @@ val model_predict(int id, const val& args) {
     ids.push_back(word);
     probabilities.push_back(p);
   }
+  const std::string overflow = check_finite_result(probabilities.data(), probabilities.size(), "the probabilities");
+  if (!overflow.empty()) return error_result(overflow);
   val result = val::object();
   result.set("ids", view_of(ids));
   result.set("probabilities", view_of(probabilities));
@@ -225,6 +234,8 @@ val model_gradient_importance(int id, const val& args) {
   if (!problem.empty()) return error_result(problem);
   static std::vector<float> importance;
   importance = gradient_importance(model->params, model->packed, call.ids, call.options, step);
+  const std::string overflow = check_finite_result(importance.data(), importance.size(), "the importance");
+  if (!overflow.empty()) return error_result(overflow);
   val result = val::object();
   result.set("importance", view_of(importance));
   return result;

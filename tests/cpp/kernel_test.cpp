@@ -103,6 +103,31 @@ TEST(FastKernel, ExtremeLogitsGiveNoNaN) {
   expect_agrees(problem);
 }
 
+// Finite inputs whose scores overflow float32 (the oracle, in double, is
+// finite): the fast kernel's rows turn NaN rather than silently wrong weights
+// (a row of zeros), and check_finite_result names the overflow.
+TEST(FastKernel, OverflowingScoresAreReportedNotHidden) {
+  for (const double huge : {1e20, -1e20}) {
+    Problem problem = random_problem(5, 5, 8, 2, false, 4);
+    for (double& v : problem.x) v = huge;
+    const Result<double> oracle = run_reference(problem);
+    for (double v : oracle.output) ASSERT_TRUE(std::isfinite(v));
+    for (const auto softmax : {MhaOptions::Softmax::full_rows, MhaOptions::Softmax::streaming}) {
+      problem.options.softmax = softmax;
+      const Result<float> fast = run_fast(problem);
+      const std::string message = check_finite_result(fast.output.data(), fast.output.size(), "the output");
+      EXPECT_NE(message.find("the computation overflowed"), std::string::npos) << huge;
+    }
+  }
+  // and a fully padded row is still all zeros, not an overflow
+  Problem padded = random_problem(3, 3, 4, 1, false, 2);
+  padded.key_padding_mask.assign(3, 1);
+  padded.options.key_padding_mask = padded.key_padding_mask.data();
+  const Result<float> fast = run_fast(padded);
+  EXPECT_EQ(check_finite_result(fast.output.data(), fast.output.size(), "the output"), "");
+  for (float v : fast.attention) EXPECT_EQ(v, 0.0f);
+}
+
 TEST(FastKernel, ScaleAndTemperatureMatchReference) {
   Problem problem = random_problem(9, 9, 24, 3, false, 21);
   problem.options.has_scale = true;

@@ -27,3 +27,32 @@ test('20,000 calls whose arguments throw when read leave the engine and the mode
   assert.deepEqual(engine.multiHeadAttention(problem).output, expected.output);
   assert.equal(engine.heapBytesInUse(), inUse);
 });
+
+test('finite inputs that overflow float32 are refused with a named error, never a silent NaN', () => {
+  const problem = randomProblem({ seqLen: 4, dModel: 8, numHeads: 2, seed: 9 });
+  const cases = {
+    'x all 1e20': { ...problem, x: new Float32Array(32).fill(1e20) },
+    'scale 1e300': { ...problem, scale: 1e300 },
+    'temperature 1e-300': { ...problem, temperature: 1e-300 },
+    'x = wq = 3e38': { ...problem, x: new Float32Array(32).fill(3e38), wq: new Float32Array(64).fill(3e38) },
+  };
+  for (const [name, params] of Object.entries(cases)) {
+    let result = null;
+    try {
+      result = engine.multiHeadAttention(params);
+    } catch (error) {
+      assert.match(error.message, /the computation overflowed/, name);
+      continue;
+    }
+    // computed: then every number is finite and every attention row sums to 1
+    for (const value of result.output) assert.ok(Number.isFinite(value), name);
+    for (let row = 0; row < result.attention.length / 4; row++) {
+      const sum = result.attention.slice(row * 4, row * 4 + 4).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-5, `${name}: row ${row} sums to ${sum}`);
+    }
+  }
+  const ids = model.tokenize('the cat sat').map((t) => t.id);
+  assert.throws(() => model.run(ids, { temperature: 1e-300 }), /the computation overflowed/);
+  assert.throws(() => model.maskedLoss(ids, { temperature: 1e-300 }), /the computation overflowed/);
+  assert.ok(Number.isFinite(model.maskedLoss(ids)));  // and the model still works
+});

@@ -107,7 +107,10 @@ test('the training loop: step, start, pause, reset and the 1-head comparison', a
   assert.equal(snapshots.at(-1).runs[0].losses.length, 1);
 
   loop.handle({ type: 'start' });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // a busy machine trains slower: wait for a few steps (a generous limit), not a fixed time
+  for (let waited = 0; waited < 20000 && (snapshots.at(-1).runs[0].evaluation.step ?? 0) <= 5; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   loop.handle({ type: 'pause' });
   const paused = snapshots.at(-1);
   assert.equal(paused.running, false);
