@@ -224,3 +224,42 @@ test('usable at 360 px: nothing but the heatmap scroller overflows sideways', as
   await widget.locator('.chip[data-index="1"]').click();
   await expect(widget.locator('.chip[data-index="1"]')).toHaveClass(/locked/);
 });
+
+test('a misbehaving weight source gives a message in the widget, resolves ready, and cannot replace a built-in', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const outcomes = await page.evaluate(async () => {
+    const bad = {
+      'returns-null': () => null,
+      'returns-undefined': () => undefined,
+      'bad-tokens': () => ({ tokens: 'not a list' }),
+      'throws-a-string': () => { throw 'boom'; },
+      'throws-null': () => { throw null; },
+      'no-attention': () => ({ tokens: [{ text: 'a' }], numLayers: 1, numHeads: 1, seqLen: 1 }),
+    };
+    const results = {};
+    for (const [id, compute] of Object.entries(bad)) {
+      AttentionLab.registerWeightSource(id, { label: id, trained: false, note: '', compute });
+      const el = document.createElement('attention-lab');
+      el.setAttribute('source', id);
+      document.body.append(el);
+      await el.ready;
+      results[id] = el.shadowRoot.querySelector('.status').textContent;
+      el.remove();
+    }
+    try {
+      AttentionLab.registerWeightSource('seeded-random', { label: 'x', trained: false, note: '', compute: () => null });
+      results.replaced = 'replaced';
+    } catch (error) {
+      results.replaced = error.message;
+    }
+    return results;
+  });
+  expect(outcomes['returns-null']).toBe("weight source 'returns-null' returned nothing to show");
+  expect(outcomes['returns-undefined']).toBe("weight source 'returns-undefined' returned nothing to show");
+  expect(outcomes['bad-tokens']).toBe("weight source 'bad-tokens' returned no tokens");
+  expect(outcomes['throws-a-string']).toBe('the weight source failed: boom');
+  expect(outcomes['throws-null']).toBe('the weight source failed: null');
+  expect(outcomes['no-attention']).toMatch(/must return attention as a Float32Array/);
+  expect(outcomes.replaced).toBe("'seeded-random' is a built-in weight source; register yours under another id");
+});

@@ -16,6 +16,8 @@
 import { loadTrainedModel, heldoutSample } from './trained-model.js';
 
 const sources = new Map();
+const BUILT_IN = new Set(['seeded-random', 'trained', 'trained-random']);
+let registeringBuiltIns = true;
 
 /**
  * @param {string} id
@@ -24,8 +26,29 @@ const sources = new Map();
  */
 export function registerWeightSource(id, source) {
   if (typeof id !== 'string' || !id) throw new Error('a weight source needs an id');
+  if (BUILT_IN.has(id) && !registeringBuiltIns) throw new Error(`'${id}' is a built-in weight source; register yours under another id`);
   if (!source || typeof source.compute !== 'function') throw new Error(`weight source '${id}' needs a compute function`);
   sources.set(id, Object.freeze({ id, ...source }));
+}
+
+// What a source's compute must return; "" or what is wrong, in words.
+export function checkComputed(id, view) {
+  if (!view || typeof view !== 'object') return `weight source '${id}' returned nothing to show`;
+  if (!Array.isArray(view.tokens)) return `weight source '${id}' returned no tokens`;
+  if (view.tokens.length === 0) return '';
+  if (view.tokens.some((t) => !t || typeof t.text !== 'string')) return `weight source '${id}' returned a token without text`;
+  const { numLayers, numHeads, seqLen } = view;
+  if (![numLayers, numHeads, seqLen].every((n) => Number.isInteger(n) && n > 0) || seqLen !== view.tokens.length) {
+    return `weight source '${id}' returned sizes that do not match its tokens`;
+  }
+  const contextLen = view.contextTokens ? view.contextLen : seqLen;
+  if (!(view.attention instanceof Float32Array) || view.attention.length !== numLayers * numHeads * seqLen * contextLen) {
+    return `weight source '${id}' must return attention as a Float32Array of numLayers × numHeads × seqLen × contextLen values`;
+  }
+  if (view.experiment && ['run', 'weightNorms'].some((name) => typeof view.experiment[name] !== 'function')) {
+    return `weight source '${id}': an experiment needs run and weightNorms functions`;
+  }
+  return '';
 }
 
 export function getWeightSource(id) {
@@ -243,3 +266,4 @@ registerWeightSource('trained-random', {
   note: 'The trained model\'s architecture and vocabulary with seeded random weights: compare with the trained heads to see that roles come from training.',
   compute: transformerSource(0),
 });
+registeringBuiltIns = false;

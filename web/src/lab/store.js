@@ -5,6 +5,7 @@
 // Data path: attributes/typing -> store.schedule() -> source.compute(engine)
 // -> engine.headSummaries -> store.result -> host.render() -> views.
 import { loadEngine } from '../engine.js';
+import { checkComputed } from '../weight-sources.js';
 import { allLinks } from './links.js';
 import { describeHeldoutRole, describeRole, relationEvidence, relationLabel } from './format.js';
 
@@ -133,6 +134,8 @@ export class LabStore {
         ...this.experimentOptions(),
       });
       if (ticket !== this._ticket) return;  // a newer edit is on its way
+      const problem = checkComputed(config.source.id, view);
+      if (problem) throw new Error(problem);
       if (view.tokens.length === 0) {
         this.result = null;
         this.host.showStatus('Type a sentence to see its attention.', 'empty');
@@ -142,7 +145,9 @@ export class LabStore {
       }
       this.result = this._resultOf(engine, view, config);
     } catch (error) {
-      if (ticket === this._ticket) this.fail(error.message);
+      // a source may throw anything (a string, null): say what happened in words
+      const message = error instanceof Error ? error.message : `the weight source failed: ${String(error)}`;
+      if (ticket === this._ticket) this.fail(message);
       return;
     }
     const { numHeads, numLayers, seqLen } = this.result;
