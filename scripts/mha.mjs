@@ -62,21 +62,56 @@ function readInput(path) {
   }
   if (!Number.isInteger(spec.num_heads)) throw new InputError("'num_heads' must be a whole number");
   for (const key of Object.keys(spec)) {
-    if (checkNumbers(spec[key]) === false) throw new InputError(`'${key}' contains something that is not a number`);
+    if (checkNumbers(spec[key]) === false) throw new InputError(`'${key}' contains something that is not a number, or is nested deeper than a matrix`);
   }
   return spec;
 }
 
-// false when a leaf is not a number (JSON has no NaN, so strings/null/objects are the risk)
+// false when a leaf is not a number (JSON has no NaN, so strings/null/objects
+// are the risk) or the value is nested deeper than a matrix. A loop, not
+// recursion: hostile input may nest arrays 200,000 deep.
 function checkNumbers(value) {
-  if (Array.isArray(value)) return value.every((item) => checkNumbers(item) !== false);
-  return typeof value === 'number' || typeof value === 'boolean';
+  const pending = [[value, 0]];
+  while (pending.length) {
+    const [item, depth] = pending.pop();
+    if (Array.isArray(item)) {
+      if (depth >= 2) return false;
+      for (const inner of item) pending.push([inner, depth + 1]);
+    } else if (typeof item !== 'number' && typeof item !== 'boolean') {
+      return false;
+    }
+  }
+  return true;
 }
 
-function rows(flat, count, width) {
-  const out = new Array(count);
-  for (let r = 0; r < count; r++) out[r] = Array.from(flat.subarray(r * width, (r + 1) * width));
-  return out;
+// Writes the result as JSON a piece at a time: a large result (seq_len 2500,
+// d_model 768, 12 heads is 75 million weights) is more text than one string holds.
+function writeResult(out, { output, attention, seqLen, contextLen, numHeads, dModel }) {
+  let buffer = '';
+  const put = (text) => {
+    buffer += text;
+    if (buffer.length > 1 << 20) {
+      out.write(buffer);
+      buffer = '';
+    }
+  };
+  const matrix = (flat, start, count, width) => {
+    put('[');
+    for (let r = 0; r < count; r++) {
+      const row = flat.subarray(start + r * width, start + (r + 1) * width);
+      put(`${r ? ',' : ''}[${Array.prototype.join.call(row, ',')}]`);
+    }
+    put(']');
+  };
+  put('{"output":');
+  matrix(output, 0, seqLen, dModel);
+  put(',"attention":[');
+  for (let h = 0; h < numHeads; h++) {
+    if (h) put(',');
+    matrix(attention, h * seqLen * contextLen, seqLen, contextLen);
+  }
+  put(']}\n');
+  out.write(buffer);
 }
 
 async function main() {
@@ -96,13 +131,7 @@ async function main() {
   } catch (error) {
     throw new InputError(error.message);
   }
-  const { seqLen, contextLen, numHeads } = result;
-  const attention = [];
-  for (let h = 0; h < numHeads; h++) {
-    attention.push(rows(result.attention.subarray(h * seqLen * contextLen, (h + 1) * seqLen * contextLen), seqLen, contextLen));
-  }
-  process.stdout.write(JSON.stringify({ output: rows(result.output, seqLen, result.dModel), attention }));
-  process.stdout.write('\n');
+  writeResult(process.stdout, result);
 }
 
 main().catch((error) => {

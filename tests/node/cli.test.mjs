@@ -108,3 +108,17 @@ test('bad input: exit code 2, one line on stderr, nothing on stdout', () => {
   assert.equal(badFlag.status, 2);
   assert.match(badFlag.stderr, /unknown argument/);
 });
+
+test('hostile input: 200,000-deep nesting and overflowing numbers exit 2 with one line', () => {
+  const deep = `{"x":${'['.repeat(200000)}1${']'.repeat(200000)},"wq":[[1]],"wk":[[1]],"wv":[[1]],"wo":[[1]],"num_heads":1}`;
+  const nested = runCli([], deep);
+  assert.equal(nested.status, 2);
+  assert.equal(nested.stdout, '');
+  assert.equal(nested.stderr.trim().split('\n').length, 1);
+  assert.match(nested.stderr, /nested deeper than a matrix|not valid JSON/);
+  const huge = runCli([], JSON.stringify({ x: [[1e20, 1e20], [1, 2]], wq: [[1e20, 0], [0, 1]], wk: [[1e20, 0], [0, 1]],
+    wv: [[1, 0], [0, 1]], wo: [[1, 0], [0, 1]], num_heads: 1 }));
+  assert.equal(huge.status, 2);
+  assert.equal(huge.stdout, '');
+  assert.match(huge.stderr, /^mha: the computation overflowed/);
+});
