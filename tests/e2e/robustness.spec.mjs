@@ -263,3 +263,57 @@ test('a misbehaving weight source gives a message in the widget, resolves ready,
   expect(outcomes['no-attention']).toMatch(/must return attention as a Float32Array/);
   expect(outcomes.replaced).toBe("'seeded-random' is a built-in weight source; register yours under another id");
 });
+
+test('a damaged model script fails once, clearly: one download, one message, however much the learner types', async ({ page }) => {
+  let downloads = 0;
+  await page.route('**/attention-lab-model.js', (route) => {
+    downloads++;
+    route.fulfill({ contentType: 'text/javascript', body: 'globalThis.AttentionLabModelData = "@@@ not base64 @@@";' });
+  });
+  await page.goto('/index.html');
+  await ready(page);
+  const widget = page.locator('attention-lab#trained');
+  await expect(widget.locator('.status')).toContainText('attention-lab-model.js is damaged');
+  await widget.locator('input').first().click();
+  await page.keyboard.type('twelve keys!', { delay: 30 });
+  await widget.evaluate((el) => el.recompute());
+  await expect(widget.locator('.status')).toContainText('attention-lab-model.js is damaged');
+  expect(downloads).toBe(1);
+  expect(await page.locator('head script[src*="attention-lab-model"]').count()).toBeLessThanOrEqual(1);
+  // the rest of the page keeps working
+  await expect(page.locator('attention-lab#intro .head-card')).toHaveCount(8);
+  page.errors = page.errors.filter((e) => !/Failed to load resource/.test(e));
+});
+
+test('seeds outside the range JavaScript numbers can tell apart are refused, not aliased', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const messages = await page.evaluate(async () => {
+    const out = [];
+    for (const seed of ['9223372036854775807', '1e20', '1e300']) {
+      const el = document.createElement('attention-lab');
+      el.setAttribute('seed', seed);
+      document.body.append(el);
+      await el.ready;
+      out.push(el.shadowRoot.querySelector('.status').textContent);
+      el.remove();
+    }
+    return out;
+  });
+  for (const message of messages) expect(message).toMatch(/seed must be a whole number from 0 to 9007199254740991/);
+});
+
+test('moved into an iframe with document.adoptNode, the widget keeps its look', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const display = await page.evaluate(async () => {
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const el = document.querySelector('attention-lab#causal');
+    const moved = frame.contentDocument.adoptNode(el);
+    frame.contentDocument.body.append(moved);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return frame.contentWindow.getComputedStyle(moved.shadowRoot.querySelector('.tokens')).display;
+  });
+  expect(display).toBe('flex');
+});

@@ -64,3 +64,12 @@ test('gradient importance (C++) equals central differences of the masked-word lo
   assert.ok(importance.some((value) => value > 0));
   assert.throws(() => model.gradientImportance(ids, { step: 2 }), /step must be a number between 0 and 0.5/);
 });
+
+test('the tokenizer never corrupts text: lone surrogates become U+FFFD, bidi controls separate tokens', () => {
+  for (const rules of ['model', 'seeded']) {
+    assert.deepEqual(engine.tokenize('x\uD800abc', { rules }).map((t) => t.surface), ['x\uFFFDabc'], rules);
+    assert.deepEqual(engine.tokenize('abc\uD800', { rules }).map((t) => t.surface), ['abc\uFFFD'], rules);
+    assert.deepEqual(engine.tokenize('a\u202Eb\u2066c\u2069d', { rules }).map((t) => t.surface), ['a', 'b', 'c', 'd'], rules);
+  }
+  assert.deepEqual(model.tokenize('x\uD800abc').map((t) => t.surface), ['x\uFFFDabc']);
+});

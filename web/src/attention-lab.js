@@ -13,7 +13,7 @@
 // in views/ (one file each); hover and lock are lab/highlight.js.
 // User text only ever reaches the DOM as text nodes (never as markup).
 import { h } from './draw.js';
-import { STYLES } from './styles.js';
+import { STYLES, adoptStyles } from './styles.js';
 import { DEFAULTS, OBSERVED_ATTRIBUTES, readConfig } from './lab/config.js';
 import { HighlightController } from './lab/highlight.js';
 import { LabStore } from './lab/store.js';
@@ -27,15 +27,6 @@ import { createExperimentsView } from './views/experiments.js';
 
 export { headColour } from './lab/format.js';
 
-let sharedSheet;
-function styleSheet() {
-  if (!sharedSheet && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
-    sharedSheet = new CSSStyleSheet();
-    sharedSheet.replaceSync(STYLES);
-  }
-  return sharedSheet;
-}
-
 export class AttentionLabElement extends HTMLElement {
   static get observedAttributes() {
     return OBSERVED_ATTRIBUTES;
@@ -44,8 +35,7 @@ export class AttentionLabElement extends HTMLElement {
   constructor() {
     super();
     this._shadow = this.attachShadow({ mode: 'open' });
-    const sheet = styleSheet();
-    if (sheet) this._shadow.adoptedStyleSheets = [sheet];
+    this._adoptStyles();
     this._store = new LabStore({
       readConfig: (state) => readConfig(this, state),
       text: () => this._input.value,
@@ -66,6 +56,14 @@ export class AttentionLabElement extends HTMLElement {
 
   disconnectedCallback() {
     this._store.cancel();
+  }
+
+  adoptedCallback() {
+    this._adoptStyles();
+  }
+
+  _adoptStyles() {
+    adoptStyles(this._shadow, this.ownerDocument.defaultView ?? globalThis, STYLES);
   }
 
   attributeChangedCallback(name, oldValue, newValue) {

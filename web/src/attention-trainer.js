@@ -11,7 +11,7 @@
 //             el.state, 'attention-trainer-update' event after every snapshot.
 import { h, legend, drawHeatmap, shortened } from './draw.js';
 import { headColour, nats, wholePercent as percent } from './lab/format.js';
-import { STYLES, TRAINER_STYLES } from './styles.js';
+import { STYLES, TRAINER_STYLES, adoptStyles } from './styles.js';
 import { connectTrainer } from './trainer-client.js';
 import { MAX_STEPS } from './training-loop.js';
 
@@ -24,18 +24,6 @@ const WIDTHS = [16, 32, 64];
 const RATES = [0.001, 0.003, 0.01, 0.03];
 const RUN_COLOURS = [headColour(0), headColour(1)];
 const SMOOTHING = 0.05;  // exponential moving average of the batch losses
-
-let sheets = null;
-function styleSheets() {
-  if (!sheets && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
-    sheets = [STYLES, TRAINER_STYLES].map((text) => {
-      const sheet = new CSSStyleSheet();
-      sheet.replaceSync(text);
-      return sheet;
-    });
-  }
-  return sheets;
-}
 
 function whole(value, fallback) {
   if (value === null || value === undefined || value === '') return fallback;
@@ -51,11 +39,14 @@ function select(name, label, values, describe = String) {
 export class AttentionTrainerElement extends HTMLElement {
   static get observedAttributes() { return ['task', 'heads', 'd-model', 'layers', 'learning-rate', 'seed', 'compare']; }
 
+  adoptedCallback() {
+    adoptStyles(this.shadowRoot, this.ownerDocument.defaultView ?? globalThis, STYLES, TRAINER_STYLES);
+  }
+
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    const adopted = styleSheets();
-    if (adopted) root.adoptedStyleSheets = adopted;
+    adoptStyles(root, this.ownerDocument.defaultView ?? globalThis, STYLES, TRAINER_STYLES);
     this._history = [];  // per run: { smoothed: [[step, loss]], evaluations: [[step, loss]], last }
     this._snapshot = null;
     this._tasks = [];

@@ -8,6 +8,12 @@ import { checkSize, flatten, normalise } from './engine-args.js';
 
 const SOFTMAX_MODES = { auto: 0, full: 1, streaming: 2 };
 
+// Text as the engine may read it: a lone UTF-16 surrogate becomes U+FFFD (the
+// conversion to UTF-8 would otherwise pair it with the next character).
+function wellFormed(text) {
+  return String(text ?? '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 function splitLines(text) {
   return text ? text.split('\n') : [];
 }
@@ -111,7 +117,7 @@ function modelHandle(Module, described) {
     /** Tokens as the model sees them: [{ text, surface, id, unknown, punctuation }]. */
     tokenize(text) {
       alive();
-      const result = checked(Module.modelTokenize(id, String(text ?? '')));
+      const result = checked(Module.modelTokenize(id, wellFormed(text)));
       const ids = result.ids.slice();
       const punctuation = result.punctuation.slice();
       const texts = splitLines(result.tokens);
@@ -223,7 +229,7 @@ export function createEngine(Module) {
      * 'seeded' (the seeded layer's: inner hyphens join, "multi-head" stays whole).
      */
     tokenize(text, { rules = 'model' } = {}) {
-      const result = Module.tokenize(String(text ?? ''), rules);
+      const result = Module.tokenize(wellFormed(text), String(rules));
       if (result.error) throw new Error(result.error);
       const punctuation = result.punctuation.slice();
       const texts = splitLines(result.tokens);

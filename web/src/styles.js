@@ -220,3 +220,23 @@ export const TRAINER_STYLES = `
   .trainer .roles li.met .mark { color: #3fb950; }
 }
 `;
+
+// Constructed style sheets belong to one document's window: they are made once
+// per window and set of texts, so an element moved into an iframe
+// (document.adoptNode) adopts that window's sheets and keeps its look.
+const sheetsByWindow = new WeakMap();
+export function adoptStyles(root, view, ...texts) {
+  const Sheet = view?.CSSStyleSheet;
+  if (typeof Sheet !== 'function' || !('replaceSync' in Sheet.prototype)) return;
+  const key = texts.join('\u0000');
+  if (!sheetsByWindow.has(view)) sheetsByWindow.set(view, new Map());
+  const made = sheetsByWindow.get(view);
+  if (!made.has(key)) {
+    made.set(key, texts.map((text) => {
+      const sheet = new Sheet();
+      sheet.replaceSync(text);
+      return sheet;
+    }));
+  }
+  root.adoptedStyleSheets = made.get(key);
+}

@@ -11,7 +11,12 @@ const MODEL_SCRIPT = 'attention-lab-model.js';
 let loading = null;
 
 function decodeBase64(text) {
-  const binary = atob(text);
+  let binary;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new Error(`${MODEL_SCRIPT} is damaged: its model data is not valid base64 (copy the file again from the build)`);
+  }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -25,7 +30,8 @@ export function loadTrainedModel(engine) {
       if (typeof globalThis.AttentionLabModelData !== 'string') throw new Error(`${MODEL_SCRIPT} did not provide the model`);
       return engine.loadModel(decodeBase64(globalThis.AttentionLabModelData));
     })();
-    loading.catch(() => { loading = null; });  // let a later attempt retry
+    // A failure is kept: every widget and keystroke gets the same message
+    // instead of loading the script again (a reload of the page tries again).
   }
   return loading;
 }

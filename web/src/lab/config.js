@@ -30,7 +30,8 @@ export function readConfig(element, state) {
     if (!(heads >= 1 && heads <= 64)) problems.push(`heads must be a whole number from 1 to 64 (got "${element.getAttribute('heads')}")`);
     else if (dModel >= 1 && dModel % heads !== 0) problems.push(`heads (${heads}) must divide d-model (${dModel}) so each head gets d-model / heads dimensions`);
   }
-  if (!Number.isInteger(seed) || seed < 0) problems.push(`seed must be a whole number ≥ 0 (got "${element.getAttribute('seed')}")`);
+  // seeds above 2^53 - 1 cannot be told apart as JavaScript numbers: refuse them rather than alias
+  if (!Number.isSafeInteger(seed) || seed < 0) problems.push(`seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER} (got "${element.getAttribute('seed')}")`);
   if (!source) problems.push(`unknown weight source "${sourceId}"`);
   // cross-attention: queries from the sentence, keys and values from `context` (single-layer sources)
   const context = source && !source.fixedArchitecture ? (element.getAttribute('context') || '').trim() : '';

@@ -125,6 +125,8 @@ export class LabStore {
     }
     let engine;
     let view;
+    // a first load (the engine, a model file) can take a moment: say so
+    const slow = setTimeout(() => { if (ticket === this._ticket) this.host.showStatus(`Loading ${config.source.label}…`, 'info'); }, 300);
     try {
       engine = await loadEngine();
       this._engine = engine;
@@ -149,6 +151,8 @@ export class LabStore {
       const message = error instanceof Error ? error.message : `the weight source failed: ${String(error)}`;
       if (ticket === this._ticket) this.fail(message);
       return;
+    } finally {
+      clearTimeout(slow);
     }
     const { numHeads, numLayers, seqLen } = this.result;
     const state = this.state;
