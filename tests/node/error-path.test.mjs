@@ -10,22 +10,30 @@ const { loadEngine, loadTrainedModel } = await import('attention-lab');
 const engine = await loadEngine();
 const model = await loadTrainedModel();
 
-test('20,000 calls whose arguments throw when read leave the engine and the model working', () => {
+test('soak: 50,000 mixed good and throwing calls, then exact results and an unchanged heap', () => {
   const ids = model.tokenize('the cat sat on the mat').map((t) => t.id);
   const before = model.run(ids);
   const problem = randomProblem({ seqLen: 3, dModel: 8, numHeads: 2, seed: 4 });
   const expected = engine.multiHeadAttention(problem);
+  const layer = engine.prepareLayer(problem);
+  const prepared = layer.run(problem);
   const inUse = engine.heapBytesInUse();
   const throwing = { length: model.config.numLayers * model.config.numHeads, get 0() { throw new Error('a getter'); } };
-  for (let i = 0; i < 20000; i++) {
-    assert.throws(() => model.run(ids, { headEnabled: throwing }));
-    assert.throws(() => model.maskedLoss(ids, { headEnabled: throwing }));
-    assert.throws(() => engine.multiHeadAttention({ ...problem, x: new BigInt64Array(24) }), /x must be an array of numbers/);
-    assert.throws(() => engine.multiHeadAttention({ ...problem, keyPaddingMask: new BigUint64Array(3) }));
-  }
+  const calls = [
+    () => assert.throws(() => model.run(ids, { headEnabled: throwing })),
+    () => assert.throws(() => model.maskedLoss(ids, { headEnabled: throwing })),
+    () => assert.throws(() => engine.multiHeadAttention({ ...problem, x: new BigInt64Array(24) }), /x must be an array of numbers/),
+    () => assert.throws(() => engine.multiHeadAttention({ ...problem, keyPaddingMask: new BigUint64Array(3) })),
+    () => assert.throws(() => layer.run({ ...problem, x: { length: 24, get 0() { throw 1; } } })),
+    () => assert.throws(() => engine.multiHeadAttention({ ...problem, scale: 1e300 }), /overflowed/),
+    () => assert.deepEqual(engine.multiHeadAttention(problem).output, expected.output),
+    () => assert.deepEqual(layer.run(problem).output, prepared.output),
+  ];
+  for (let i = 0; i < 50000; i++) calls[i % calls.length]();
   assert.deepEqual(model.run(ids).attention, before.attention);
   assert.deepEqual(engine.multiHeadAttention(problem).output, expected.output);
   assert.equal(engine.heapBytesInUse(), inUse);
+  layer.release();
 });
 
 test('finite inputs that overflow float32 are refused with a named error, never a silent NaN', () => {
