@@ -6,8 +6,9 @@
 #
 #   scripts/train.sh            the 2 layer x 4 head model (small corpus), about 15-20 min on 2 cores
 #   scripts/train.sh encoder    the 4 layer x 8 head encoder (large corpus), about 2 h on 2 cores;
-#                               it checkpoints to build/train/ every 200 steps and resumes from
-#                               there when run again, so it may span several sittings
+#                               it checkpoints every 200 steps to $ATTENTION_LAB_CHECKPOINTS
+#                               (default build/train/) and resumes from there when run again,
+#                               so it may span several sittings
 #
 # `npm run train` runs setup (with the training packages) first.
 set -euo pipefail
@@ -27,9 +28,10 @@ case "$model" in
   encoder)
     out=${2:-build/train/encoder-4x8.bin}
     node scripts/prepare-corpus.mjs --corpus large
-    mkdir -p build/train "$(dirname "$out")"
+    checkpoints=${ATTENTION_LAB_CHECKPOINTS:-build/train}
+    mkdir -p "$checkpoints" "$(dirname "$out")"
     ./build/native/attention_train --train build/corpus-large/train.txt --heldout build/corpus-large/heldout.txt \
-      --out "$out" --checkpoint build/train/encoder-4x8.ckpt --checkpoint-every 200 \
+      --out "$out" --checkpoint "$checkpoints/encoder-4x8.ckpt" --checkpoint-every 200 \
       --layers 4 --heads 8 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000 \
       --steps 12000 --warmup 500 --lr 0.002 --seed 20261130
     bash scripts/analyse-heads.sh "$out"
