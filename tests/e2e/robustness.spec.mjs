@@ -317,3 +317,19 @@ test('moved into an iframe with document.adoptNode, the widget keeps its look', 
   });
   expect(display).toBe('flex');
 });
+
+test('while the trained model is still loading, the widget says so', async ({ page }) => {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/attention-lab-model.js', async (route) => {
+    await held;  // the model arrives only when the test says so
+    await route.continue();
+  });
+  await page.goto('/index.html', { waitUntil: 'domcontentloaded' });  // the load event would wait for the held script
+  const widget = page.locator('attention-lab#trained');
+  await expect(widget.locator('.status')).toHaveText(/^Loading Trained model/);
+  release();
+  await ready(page, '#trained');
+  await expect(widget.locator('.head-card')).toHaveCount(8);
+  await expect(widget.locator('.status')).not.toHaveText(/Loading/);
+});
