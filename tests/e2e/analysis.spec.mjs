@@ -149,3 +149,10 @@ test('importance rankings are deterministic: the same sentence ranks the heads t
   // every head card shows its entropy
   await expect(widget.locator('.head-card').first()).toContainText(/entropy \d+(\.\d)?%/);
 });
+
+test('the temperature reads as a short number, not a long fraction', async ({ page }) => {
+  const widget = await openExperiments(page, 'intro');
+  const slider = widget.locator('input[aria-label="Temperature"]');
+  await slider.evaluate((el) => { el.value = '0.25'; el.dispatchEvent(new Event('input')); });
+  await expect(widget.locator('details.experiments output').first()).toHaveText('T = 1.19');  // 2^0.25 = 1.189207…
+});

@@ -2,7 +2,7 @@
 // temperature, and see the measured effect (output change, masked-word loss
 // and guesses, each head's importance). Every number comes from the store.
 import { h } from '../draw.js';
-import { percent } from '../lab/format.js';
+import { percent, shortNumber } from '../lab/format.js';
 import { swatch } from '../lab/dom.js';
 import { importancePanel } from './importance.js';
 
@@ -105,8 +105,8 @@ export function createExperimentsView(context) {
     const scaling = h('input', { type: 'checkbox', checked: e.scaling });
     scaling.addEventListener('change', () => store.setExperiment({ scaling: scaling.checked }));
     const slider = h('input', { type: 'range', min: '-2', max: '2', step: '0.25', value: String(Math.log2(e.temperature)), 'aria-label': 'Temperature' });
-    const shownTemperature = h('output', {}, `T = ${e.temperature}`);
-    slider.addEventListener('input', () => { shownTemperature.textContent = `T = ${2 ** Number(slider.value)}`; });
+    const shownTemperature = h('output', {}, `T = ${shortNumber(e.temperature)}`);
+    slider.addEventListener('input', () => { shownTemperature.textContent = `T = ${shortNumber(2 ** Number(slider.value))}`; });
     slider.addEventListener('change', () => store.setExperiment({ temperature: 2 ** Number(slider.value) }));
     details.append(h('div', { class: 'controls' },
       h('label', {}, scaling, `Scale scores by 1/√d_k = 1/√${result.headDim}`),
