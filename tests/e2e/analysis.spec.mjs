@@ -156,3 +156,8 @@ test('the temperature reads as a short number, not a long fraction', async ({ pa
   await slider.evaluate((el) => { el.value = '0.25'; el.dispatchEvent(new Event('input')); });
   await expect(widget.locator('details.experiments output').first()).toHaveText('T = 1.19');  // 2^0.25 = 1.189207…
 });
+
+test('the importance measures say why they can disagree', async ({ page }) => {
+  const widget = await openExperiments(page, 'trained');
+  await expect(widget.locator('.importance-wrap > .note')).toContainText('They answer different questions');
+});

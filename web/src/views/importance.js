@@ -77,5 +77,6 @@ export function importancePanel({ store, actions }) {
     h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, shownK, `least important by ${measureName.toLowerCase()}`), reset),
     curve,
     h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.' +
-      (hasGradients ? ' Gradient importance (Michel et al. 2019): |Σ A_h · ∂L/∂A_h| for this sentence\'s masked-word loss, found as the slope of the loss when the head\'s output is scaled by 1 ± 0.01.' : '')));
+      (hasGradients ? ' Gradient importance (Michel et al. 2019): |Σ A_h · ∂L/∂A_h| for this sentence\'s masked-word loss, found as the slope of the loss when the head\'s output is scaled by 1 ± 0.01.' : '') +
+      ' They answer different questions (the weights alone; this sentence\'s output; this sentence\'s loss; how spread the attention is), so they disagree when a head is large but redundant with another, or sharp but unimportant for this sentence.'));
 }
