@@ -24,7 +24,7 @@ if [ "${1:-}" = "--training" ]; then
   APT_PACKAGES+=(
     diatheke sword-text-web   # the World English Bible and Debian's reader for it
     dict-gcide                # GCIDE's literary quotations
-    link-grammar link-grammar-dictionaries-en liblink-grammar-dev  # the parser for syntactic relations
+    link-grammar link-grammar-dictionaries-en python3-link-grammar  # the parser for syntactic relations (scripts/parse-relations.py)
   )
 fi
 
