@@ -115,7 +115,7 @@ test('hostile configuration shows a clear message inside the widget; the rest of
   await widget.evaluate(async (el) => { el.setAttribute('source', 'broken'); await el.recompute(); });
   await expect(widget.locator('.status.error')).toHaveText(/wq contains a non-finite value \(nan\) at row 0, column 5/);
   // and back to a good configuration
-  await widget.evaluate(async (el) => { el.removeAttribute('source'); el.setAttribute('heads', '4'); el.setAttribute('d-model', '64'); el.setAttribute('seed', '1'); await el.recompute(); });
+  await widget.evaluate(async (el) => { el.setAttribute('source', 'seeded-random'); el.setAttribute('heads', '4'); el.setAttribute('d-model', '64'); el.setAttribute('seed', '1'); await el.recompute(); });
   await expect(widget.locator('.head-card')).toHaveCount(4);
   await expect(widget.locator('.status')).toHaveText('');
 });

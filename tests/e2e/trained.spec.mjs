@@ -46,11 +46,12 @@ test('the table top row equals the maximum of the trained head computed in Node'
   const tokens = model.tokenize(SENTENCE);
   const { attention } = model.run(tokens.map((t) => t.id));
   const n = tokens.length;
-  for (const layer of [0, 1]) {
+  const { numLayers, numHeads } = model.config;
+  for (let layer = 0; layer < numLayers; layer++) {
     await widget.evaluate((el, l) => el.selectHead(0, l), layer);
     const tables = await widget.evaluate((el) => el.getTables());
-    for (let head = 0; head < 4; head++) {
-      const base = (layer * 4 + head) * n * n;
+    for (let head = 0; head < numHeads; head++) {
+      const base = (layer * numHeads + head) * n * n;
       let best = 0;
       for (let k = 1; k < n * n; k++) if (attention[base + k] > attention[base + best]) best = k;
       expect(tables[head].rows[0].strength).toBeCloseTo(attention[base + best], 6);
@@ -116,5 +117,19 @@ test('each head shows the word relation it comes closest to, measured against a 
     for (let e = 0; e < relation.examples.length; e++) {
       await expect(examples.nth(e).locator('mark')).toHaveCount(1);
     }
+  }
+});
+
+test("the demo page's lesson text names only roles the shipped model's heads really have", async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const heads = await page.locator('attention-lab#trained').evaluate((el) => el.getHeads());
+  const claims = await page.locator('[data-claim-role]').evaluateAll((spans) => spans.map((span) => ({
+    layer: Number(span.dataset.claimLayer), head: Number(span.dataset.claimHead), role: span.dataset.claimRole, text: span.textContent })));
+  expect(claims.length).toBeGreaterThanOrEqual(1);
+  for (const claim of claims) {
+    const head = heads[claim.layer - 1]?.[claim.head - 1];
+    expect(head, `the page speaks of layer ${claim.layer} head ${claim.head}`).toBeTruthy();
+    expect(head.role, `lesson text: "${claim.text}"`).toBe(claim.role);
   }
 });

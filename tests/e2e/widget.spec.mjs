@@ -22,23 +22,51 @@ async function nodeAttention(sentence, { dModel = 64, numHeads = 8, seed = 0, ca
 
 failOnPageErrors();
 
-test('default view: tokens, a panel per head, tables; screenshot baseline', async ({ page }) => {
+test('a widget without `source` shows the trained model, with its measured roles; screenshot baseline', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
+  // the first widget on the demo page is written exactly as a course author would: no source attribute
   const widget = page.locator('attention-lab').first();
+  expect(await widget.evaluate((el) => el.hasAttribute('source'))).toBe(false);
+  await expect(widget.locator('.badge')).toHaveText(/Trained model/);
+  await expect(widget.locator('.badge')).not.toHaveClass(/untrained/);
+  // every head of every layer, each with the label or the verdict its measurements give
+  const heads = await widget.evaluate((el) => el.getHeads());
+  const count = heads.reduce((sum, layer) => sum + layer.length, 0);
+  await expect(widget.locator('.head-card')).toHaveCount(count);
+  const cards = await widget.locator('.head-card').allTextContents();
+  heads.flat().forEach((head, i) => expect(cards[i]).toContain(head.role));
+  await expect(widget).toHaveScreenshot('default-widget.png');
+});
+
+test('source="seeded-random": one layer of any shape, untrained, with the parameter count', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const widget = page.locator('attention-lab#intro');
   await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
   await expect(widget.locator('.head-card')).toHaveCount(8);
   await expect(widget.locator('table.links tbody tr')).toHaveCount(8);
   await expect(widget.locator('.badge')).toHaveText(/untrained/);
   await expect(widget.locator('.arch-facts')).toContainText('parameters 4·d_model² + 4·d_model = 16,640');
-  await expect(widget).toHaveScreenshot('default-widget.png');
+});
+
+test('shape attributes on a trained widget are named as ignored, not silently dropped', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page);
+  const widget = page.locator('attention-lab#trained');
+  await widget.evaluate((el) => { el.setAttribute('heads', '3'); return el.ready; });
+  await expect(widget.locator('.status')).toHaveText(/heads attribute is for source="seeded-random" and ignored here/);
+  const heads = await widget.evaluate((el) => el.getHeads());
+  await expect(widget.locator('.head-card')).toHaveCount(heads.reduce((sum, layer) => sum + layer.length, 0));
+  await widget.evaluate((el) => { el.removeAttribute('heads'); return el.ready; });
+  await expect(widget.locator('.status')).not.toHaveText(/ignored/);
 });
 
 test("each head's table top row is the maximum of that head's matrix computed in Node", async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
   const expected = await nodeAttention(SEED_SENTENCE);
-  const tables = await page.locator('attention-lab').first().evaluate((el) => el.getTables());
+  const tables = await page.locator('attention-lab#intro').evaluate((el) => el.getTables());
   expect(tables).toHaveLength(8);
   const n = expected.seqLen;
   for (let head = 0; head < 8; head++) {
@@ -52,7 +80,7 @@ test("each head's table top row is the maximum of that head's matrix computed in
     expect(top.from).toBe(expected.tokens[top.fromIndex]);
   }
   // and what the learner reads in the first row of the shown head
-  const firstRow = page.locator('attention-lab').first().locator('table.links tbody tr').first();
+  const firstRow = page.locator('attention-lab#intro').locator('table.links tbody tr').first();
   const shown = (await firstRow.locator('.pct').textContent()).trim();
   expect(shown).toBe(`${(tables[0].rows[0].strength * 100).toFixed(1)}%`);
 });
@@ -60,7 +88,7 @@ test("each head's table top row is the maximum of that head's matrix computed in
 test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
-  const widget = page.locator('attention-lab').first();
+  const widget = page.locator('attention-lab#intro');
   const before = await widget.evaluate((el) => el.getAttention().attention.slice(0, 4).join());
   const input = widget.locator('input[type="text"]');
   await input.fill('');
@@ -161,7 +189,7 @@ test('typing updates the panel in place and never leaves stale words or numbers'
 test('hover highlights a word everywhere; click locks it; clicking again releases', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
-  const widget = page.locator('attention-lab').first();
+  const widget = page.locator('attention-lab#intro');
   const chip = widget.locator('.chip[data-index="2"]');  // "model"
   await chip.hover();
   await expect(chip).toHaveClass(/hot/);
@@ -213,6 +241,7 @@ test('heatmap axes shorten long words and name them in full on hover', async ({ 
   await expect(widget.locator('.chip[data-index]')).toHaveCount(3);
   const rows = widget.locator('.row-labels');
   expect((await rows.textContent()).split('\n')).toEqual(['internation…', 'matters', 'here']);
+  await widget.locator('.heat').scrollIntoViewIfNeeded();  // the mouse only hovers what is on screen
   const box = await rows.boundingBox();
   // the first line (row 0) is the long word; the third is "here"
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 6);
@@ -230,7 +259,7 @@ test('heatmap axes shorten long words and name them in full on hover', async ({ 
 test('keyboard reaches tokens, heads and sorting', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
-  const widget = page.locator('attention-lab').first();
+  const widget = page.locator('attention-lab#intro');
   await widget.locator('input[type="text"]').focus();
   await page.keyboard.press('Tab');
   const chip = widget.locator('.chip[data-index="0"]');
@@ -257,7 +286,7 @@ test('keyboard reaches tokens, heads and sorting', async ({ page }) => {
 test('top-k control and the all-heads overlay with head toggles', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
-  const widget = page.locator('attention-lab').first();
+  const widget = page.locator('attention-lab#intro');
   await widget.locator('.controls select.top-k').selectOption('20');
   await expect(widget.locator('table.links tbody tr')).toHaveCount(20);
   await widget.locator('.controls select.threshold').selectOption('0.25');
@@ -305,7 +334,7 @@ test('two widgets on one page stay independent and share one engine', async ({ p
 test('user text is shown as text, never as markup', async ({ page }) => {
   await page.goto('/index.html');
   await ready(page);
-  const widget = page.locator('attention-lab').first();
+  const widget = page.locator('attention-lab#intro');
   await widget.locator('input[type="text"]').fill('<img src=x onerror="window.pwned=1"> <b>bold</b>');
   await expect(widget.locator('.chip[data-index]').first()).toHaveText(/</);
   await expect(widget.locator('img')).toHaveCount(0);
@@ -320,7 +349,7 @@ test('the same build works opened from file:// with nothing fetched from the net
   page.on('request', (request) => requests.push(request.url()));
   await page.goto(pathToFileURL(`${ROOT}dist/index.html`).href);
   await ready(page);
-  const widget = page.locator('attention-lab').first();
+  const widget = page.locator('attention-lab#intro');
   await expect(widget.locator('.chip[data-index]')).toHaveCount(12);
   await expect(widget.locator('table.links tbody tr')).toHaveCount(8);
   expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
@@ -328,7 +357,9 @@ test('the same build works opened from file:// with nothing fetched from the net
 
 test('copied into another site with hostile CSS: the widget keeps its look and the page keeps its own', async ({ page }) => {
   const folder = mkdtempSync(join(tmpdir(), 'course-site-'));
+  // what the README says to copy for the default (trained) widget: the widget and the model script
   copyFileSync(`${ROOT}dist/attention-lab.js`, join(folder, 'attention-lab.js'));
+  copyFileSync(`${ROOT}dist/attention-lab-model.js`, join(folder, 'attention-lab-model.js'));
   writeFileSync(join(folder, 'style.css'), `
     * { font-size: 40px !important; letter-spacing: 3px; }
     button, li, table, td { display: inline !important; color: red !important; background: lime !important; }
@@ -337,7 +368,7 @@ test('copied into another site with hostile CSS: the widget keeps its look and t
   writeFileSync(join(folder, 'lesson.html'), `<!doctype html><html><head><meta charset="utf-8">
     <link rel="stylesheet" href="style.css"><script src="attention-lab.js" defer></script></head>
     <body><p id="own">The course's own paragraph.</p>
-    <attention-lab sentence="Heads attend in parallel." heads="4" d-model="32"></attention-lab></body></html>`);
+    <attention-lab sentence="Heads attend in parallel."></attention-lab></body></html>`);
   await page.goto(pathToFileURL(join(folder, 'lesson.html')).href);
   await ready(page);
   const widget = page.locator('attention-lab');

@@ -3,7 +3,9 @@
 // drawn head by head.
 //
 // Attributes: sentence, heads (default 8), d-model (64), seed (0),
-//             source ("seeded-random"), causal (boolean), context, top-k (8).
+//             source ("trained"; "seeded-random" for one random layer of any shape),
+//             causal (boolean), context, top-k (8). heads, d-model, causal and
+//             context shape the seeded-random layer; a trained model has its own.
 // JS API:     el.sentence, el.selectHead(i, layer), el.selectedHead, el.selectedLayer,
 //             el.getTables(), el.getAttention(), el.getHeads(), el.recompute(), el.ready (Promise),
 //             'attention-lab-update' event.

@@ -26,7 +26,7 @@ function decodeBase64(text) {
 export function loadTrainedModel(engine) {
   if (!loading) {
     loading = (async () => {
-      if (typeof globalThis.AttentionLabModelData !== 'string') await loadScript(besideBundle(MODEL_SCRIPT), `the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js`);
+      if (typeof globalThis.AttentionLabModelData !== 'string') await loadScript(besideBundle(MODEL_SCRIPT), `the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js (or give the widget source="seeded-random")`);
       if (typeof globalThis.AttentionLabModelData !== 'string') throw new Error(`${MODEL_SCRIPT} did not provide the model`);
       return engine.loadModel(decodeBase64(globalThis.AttentionLabModelData));
     })();

@@ -162,7 +162,8 @@ export class LabStore {
     state.hover = null;
     if (state.overlay) state.overlay = new Set([...state.overlay].filter((h) => h < numHeads));
     this.result.heads = this.result.layers[state.layer].heads;
-    this.host.showStatus(view.message || '', view.message ? 'info' : null);
+    const message = [...config.notes, view.message].filter(Boolean).join('. ');
+    this.host.showStatus(message, message ? 'info' : null);
     this.host.render();
     // the last two: one slow run (a garbage collection, say) must not switch
     // typing to the pause for as long as the learner keeps typing
