@@ -8,6 +8,9 @@
 #   quotes, brackets  matched on the tokens of the same held-out text
 # Build time only (the parser never runs in the browser). Needs the training
 # packages (scripts/setup.sh --training). Usage: scripts/analyse-heads.sh MODEL
+# Beside MODEL.bin it writes MODEL-pairs.jsonl.gz: the token pairs measured,
+# from which tests/node/relations-wasm.test.mjs recomputes every recorded
+# accuracy in the wasm engine (shipped with the model, about 150 KB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?usage: scripts/analyse-heads.sh MODEL}
@@ -21,4 +24,6 @@ for kind in definitions quotations; do
   fi
 done
 ./build/native/attention_train --analyse "$model" --coreference data/coreference.txt \
-  --parses definitions=build/relations/parses-definitions.jsonl,quotations=build/relations/parses-quotations.jsonl
+  --parses definitions=build/relations/parses-definitions.jsonl,quotations=build/relations/parses-quotations.jsonl \
+  --pairs-out "${model%.bin}-pairs.jsonl"
+gzip -n -9 -f "${model%.bin}-pairs.jsonl"

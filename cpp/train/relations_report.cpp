@@ -83,6 +83,24 @@ std::vector<RelationSentence> read_coreference_sentences(const std::string& path
   return out;
 }
 
+std::string relation_pairs_jsonl(const std::vector<RelationKind>& kinds) {
+  std::string out;
+  for (const RelationKind& kind : kinds) {
+    for (const RelationSentence& sentence : kind.sentences) {
+      if (sentence.relations.empty()) continue;
+      json relations = json::object();
+      for (const auto& [key, pairs] : sentence.relations) {
+        json list = json::array();
+        for (const analysis::RelationPair& pair : pairs) list.push_back({pair.dependent, pair.head});
+        relations[key] = list;
+      }
+      out += json{{"kind", kind.name}, {"text", sentence.text}, {"ids", sentence.ids}, {"relations", relations}}.dump();
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 std::string relations_json(const LoadedModel& model, const std::vector<RelationKind>& kinds) {
   PackedTransformer packed;
   pack_transformer(model.params, packed);

@@ -32,6 +32,12 @@ std::string relations_json(const LoadedModel& model, const std::vector<RelationK
 // the metadata's "positional" object (JSON text).
 std::string positional_json(const LoadedModel& model, const std::vector<RelationKind>& kinds);
 
+// Every kind's sentences as JSON lines, one per sentence: {"kind", "text",
+// "ids", "relations": {key: [[dependent, head], ...]}}, token positions as
+// measured. The wasm test (tests/node/relations-wasm.test.mjs) recomputes the
+// recorded accuracies from them in the browser's engine.
+std::string relation_pairs_jsonl(const std::vector<RelationKind>& kinds);
+
 // The metadata JSON with `key` replaced by (or added as) `value` (JSON text).
 std::string with_metadata(const std::string& metadata_json, const std::string& key, const std::string& value);
 

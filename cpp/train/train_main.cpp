@@ -7,6 +7,7 @@
 //                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
+//                   [--pairs-out PATH]  (the measured token pairs, for the wasm reproduction test)
 //     measures every head against word relations (analysis/relations.h) and
 //     writes them into the model file's metadata (MODEL itself without --out)
 //
@@ -40,7 +41,7 @@ struct Options {
   std::string out_path = "web/model/attention-lab-model.bin";
   std::string evaluate_path;
   std::string probe_path;
-  std::string analyse_path, parses, coreference_path;
+  std::string analyse_path, parses, coreference_path, pairs_out;
   std::string checkpoint_path;   // resume from it when it exists; write it every checkpoint_every steps
   int checkpoint_every = 250;
   int stop_after_seconds = 0;    // 0 = run to the end; else checkpoint and exit 75 after this long
@@ -73,6 +74,7 @@ Options parse(int argc, char** argv) {
   text["--analyse"] = &o.analyse_path;
   text["--parses"] = &o.parses;
   text["--coreference"] = &o.coreference_path;
+  text["--pairs-out"] = &o.pairs_out;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) {
@@ -269,6 +271,11 @@ int main(int argc, char** argv) {
       }
       if (!o.coreference_path.empty()) kinds.push_back({"templates", read_coreference_sentences(o.coreference_path, loaded.vocabulary)});
       const std::string relations = relations_json(loaded, kinds);
+      if (!o.pairs_out.empty()) {
+        std::ofstream pairs(o.pairs_out, std::ios::binary);
+        pairs << relation_pairs_jsonl(kinds);
+        if (!pairs) throw std::runtime_error("cannot write " + o.pairs_out);
+      }
       const std::string positional = positional_json(loaded, kinds);
       const std::string out_path = o.out_path.empty() || o.out_path == Options{}.out_path ? o.analyse_path : o.out_path;
       const std::vector<std::uint8_t> bytes = save_model(loaded.params, loaded.vocabulary,

@@ -1,0 +1,11 @@
+import { loadEngine } from '../web/src/engine-node.js';
+import { readFileSync } from 'node:fs';
+const engine = await loadEngine();
+const model = engine.loadModel(new Uint8Array(readFileSync('web/model/attention-lab-model.bin')));
+const r = model.metadata.relations;
+console.log(Object.keys(r));
+console.log(JSON.stringify(r.relations[0]).slice(0, 1500));
+console.log(JSON.stringify(r.heads[0][0]).slice(0, 800));
+console.log(model.config);
+const t = model.tokenize('the oceans are teeming with life');
+console.log(t.slice(0,2), Object.keys(model.run(t.map(x=>x.id))));
