@@ -14,8 +14,17 @@ namespace attention_lab {
 
 namespace {
 
-// rows (n, d): out = (x - mean) / sqrt(var + eps) * gain + bias
-void layer_norm(const float* x, int n, int d, const float* gain, const float* bias, float* out) {
+// 0.5·x·(1 + tanh(u)) written as x·sigmoid(2u), the same function: one expf
+// instead of tanhf (which calls expm1f and branches); tanhf was a quarter of
+// a 64-word model run in the widget.
+float gelu(float x) {
+  const float u = kGeluSqrt2OverPi * (x + 0.044715f * x * x * x);
+  return x / (1.0f + std::exp(-2.0f * u));
+}
+
+}  // namespace
+
+void layer_norm_rows(const float* x, int n, int d, const float* gain, const float* bias, float* out) {
   for (int r = 0; r < n; ++r) {
     const float* row = x + static_cast<std::size_t>(r) * d;
     float* dst = out + static_cast<std::size_t>(r) * d;
@@ -28,16 +37,6 @@ void layer_norm(const float* x, int n, int d, const float* gain, const float* bi
     for (int c = 0; c < d; ++c) dst[c] = (row[c] - static_cast<float>(mean)) * inverse * gain[c] + bias[c];
   }
 }
-
-// 0.5·x·(1 + tanh(u)) written as x·sigmoid(2u), the same function: one expf
-// instead of tanhf (which calls expm1f and branches); tanhf was a quarter of
-// a 64-word model run in the widget.
-float gelu(float x) {
-  const float u = kGeluSqrt2OverPi * (x + 0.044715f * x * x * x);
-  return x / (1.0f + std::exp(-2.0f * u));
-}
-
-}  // namespace
 
 // The same function as gelu() on whole vectors: x / (1 + e^(-2u)) with the
 // vector exp, clamped so e^(-2u) stays finite (x very negative gives -0 as
@@ -108,9 +107,10 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
   for (int l = 0; l < c.num_layers; ++l) {
     const TransformerLayer<float>& layer = params.layers[static_cast<std::size_t>(l)];
     // 2. x = x + MHA(LN_1(x)), the same kernel the widget uses for a single layer.
-    layer_norm(x.data(), n, d, layer.ln1_gain.data(), layer.ln1_bias.data(), normed.data());
+    layer_norm_rows(x.data(), n, d, layer.ln1_gain.data(), layer.ln1_bias.data(), normed.data());
     MhaShape shape{n, n, d, c.num_heads};
     MhaOptions options;
+    options.causal = c.causal;  // a decoder never sees later words, in training and here
     if (run_options.head_enabled != nullptr) {
       options.head_enabled = run_options.head_enabled + static_cast<std::size_t>(l) * c.num_heads;
     }
@@ -132,7 +132,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     }
     for (std::size_t k = 0; k < x.size(); ++k) x[k] += attended[k];
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2
-    layer_norm(x.data(), n, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());
+    layer_norm_rows(x.data(), n, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());
     gemm_packed(n, normed.data(), d, packed.mlp_in[static_cast<std::size_t>(l)], layer.b_1.data(), hidden.data(), c.d_ff);
     gelu_in_place(hidden.data(), hidden.size());
     gemm_packed(n, hidden.data(), c.d_ff, packed.mlp_out[static_cast<std::size_t>(l)], layer.b_2.data(), mlp_out.data(), d);
@@ -140,7 +140,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
   }
   // 4. Final LayerNorm, then (optionally) logits against the tied embedding.
   run.hidden.resize(x.size());
-  layer_norm(x.data(), n, d, params.final_gain.data(), params.final_bias.data(), run.hidden.data());
+  layer_norm_rows(x.data(), n, d, params.final_gain.data(), params.final_bias.data(), run.hidden.data());
   if (want_logits) {
     const bool one_row = logits_row >= 0 && logits_row < n;
     const int rows = one_row ? 1 : n;

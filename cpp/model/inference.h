@@ -16,6 +16,9 @@ namespace attention_lab {
 constexpr float kLayerNormEpsilon = 1e-5f;
 constexpr float kGeluSqrt2OverPi = 0.7978845608028654f;
 
+// rows (n, d): out = (x - mean) / sqrt(var + eps) * gain + bias
+void layer_norm_rows(const float* x, int n, int d, const float* gain, const float* bias, float* out);
+
 // values[i] = GELU(values[i]) (the tanh form, as the trainer uses), four
 // lanes at a time with the kernels' vector exp.
 void gelu_in_place(float* values, std::size_t count);

@@ -110,11 +110,12 @@ class Reader {
 std::vector<std::uint8_t> save_model(TransformerParams<float>& params, const Vocabulary& vocabulary,
                                      const std::string& metadata_json) {
   std::vector<std::uint8_t> out(kMagic, kMagic + 8);
-  put_u32(out, kModelFormatVersion);
   const TransformerConfig& c = params.config;
+  put_u32(out, c.causal ? 2u : 1u);
   for (int field : {c.vocab_size, c.d_model, c.num_heads, c.num_layers, c.d_ff, c.max_len}) {
     put_u32(out, static_cast<std::uint32_t>(field));
   }
+  if (c.causal) put_u32(out, kModelFlagCausal);
   std::string joined;
   for (int i = 0; i < vocabulary.size(); ++i) {
     if (i) joined += '\n';
@@ -145,8 +146,8 @@ std::string load_model(const std::uint8_t* bytes, std::size_t size, LoadedModel&
   reader.take(8, skip);
   std::uint32_t version = 0;
   reader.u32(version);
-  if (version != kModelFormatVersion) {
-    return "model file format version " + std::to_string(version) + " is not supported (this engine reads version " +
+  if (version != 1 && version != kModelFormatVersion) {
+    return "model file format version " + std::to_string(version) + " is not supported (this engine reads versions 1 to " +
            std::to_string(kModelFormatVersion) + ")";
   }
   if (size < 16) return "model file is truncated (no checksum)";
@@ -156,8 +157,12 @@ std::string load_model(const std::uint8_t* bytes, std::size_t size, LoadedModel&
   for (std::uint32_t& field : fields) {
     if (!reader.u32(field)) return "model file is truncated in its header";
   }
+  std::uint32_t flags = 0;
+  if (version >= 2 && !reader.u32(flags)) return "model file is truncated in its header";
+  if ((flags & ~kModelFlagCausal) != 0) return "model file has flags this engine does not know (" + std::to_string(flags) + ")";
   TransformerConfig c{static_cast<int>(fields[0]), static_cast<int>(fields[1]), static_cast<int>(fields[2]),
                       static_cast<int>(fields[3]), static_cast<int>(fields[4]), static_cast<int>(fields[5])};
+  c.causal = (flags & kModelFlagCausal) != 0;
   const bool sane = fields[0] >= 4 && fields[0] <= 100000 && fields[1] >= 1 && fields[1] <= 2048 &&
                     fields[2] >= 1 && fields[2] <= 64 && fields[1] % fields[2] == 0 && fields[3] >= 1 &&
                     fields[3] <= 48 && fields[4] >= 1 && fields[4] <= 16384 && fields[5] >= 1 && fields[5] <= 8192;

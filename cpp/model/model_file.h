@@ -12,10 +12,14 @@
 namespace attention_lab {
 
 // Little-endian: "ATTNLAB1" magic, u32 format version, six u32 config fields,
-// u32 + vocabulary (words joined by '\n'), u32 + metadata JSON, u32 tensor count,
-// then per tensor u32 element count + float16 values, then a CRC-32 of all
-// preceding bytes.
-constexpr std::uint32_t kModelFormatVersion = 1;
+// (version 2 only) u32 flags, u32 + vocabulary (words joined by '\n'), u32 +
+// metadata JSON, u32 tensor count, then per tensor u32 element count + float16
+// values, then a CRC-32 of all preceding bytes.
+// Version 1: encoders (bidirectional attention). Version 2 adds the flags word,
+// bit 0 = causal (a decoder); an encoder is still written as version 1, so
+// its file is unchanged.
+constexpr std::uint32_t kModelFormatVersion = 2;
+constexpr std::uint32_t kModelFlagCausal = 1;
 
 struct LoadedModel {
   TransformerParams<float> params;

@@ -24,6 +24,9 @@ struct TransformerConfig {
   int num_layers = 0;
   int d_ff = 0;
   int max_len = 0;
+  // A decoder (GPT-style): position i attends only to positions <= i, in
+  // training and in every run. Not a parameter: the model file keeps it as a flag.
+  bool causal = false;
   int head_dim() const { return d_model / num_heads; }
 };
 
