@@ -9,6 +9,8 @@
 #                               it checkpoints every 200 steps to $ATTENTION_LAB_CHECKPOINTS
 #                               (default build/train/) and resumes from there when run again,
 #                               so it may span several sittings
+#   scripts/train.sh writer     the 4 layer x 4 head writer (a causal model predicting the next word,
+#                               large corpus), about 2 h on 2 cores, checkpointed the same way
 #
 # `npm run train` runs setup (with the training packages) first.
 set -euo pipefail
@@ -36,8 +38,19 @@ case "$model" in
       --steps 12000 --warmup 500 --lr 0.002 --seed 20261130
     bash scripts/analyse-heads.sh "$out"
     ;;
+  writer)
+    out=${2:-build/train/writer-4x4.bin}
+    node scripts/prepare-corpus.mjs --corpus large
+    checkpoints=${ATTENTION_LAB_CHECKPOINTS:-build/train}
+    mkdir -p "$checkpoints" "$(dirname "$out")"
+    ./build/native/attention_train --objective causal \
+      --train build/corpus-large/train.txt --heldout build/corpus-large/heldout.txt \
+      --out "$out" --checkpoint "$checkpoints/writer-4x4.ckpt" --checkpoint-every 200 \
+      --layers 4 --heads 4 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000 \
+      --steps 10000 --warmup 500 --lr 0.002 --seed 20261130
+    ;;
   *)
-    echo "train.sh: unknown model '$model' (small or encoder)" >&2
+    echo "train.sh: unknown model '$model' (small, encoder or writer)" >&2
     exit 2
     ;;
 esac

@@ -40,7 +40,7 @@ void count_keyed(const float* weights, int seq_len, int context_len, const int* 
 }
 
 void HeadTally::add(const float* weights, int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross,
-                    const float* row_entropy) {
+                    const float* row_entropy, bool causal) {
   // 1. Where each relation exists: "previous" and "first" on rows 1.., "next"
   //    on rows ..n-2, "self" and "punctuation" on every row.
   cross_ = cross_ || cross;
@@ -64,7 +64,15 @@ void HeadTally::add(const float* weights, int seq_len, int context_len, const st
     // 3. Its entropy, raw and as a share of a uniform row's
     const double h = row_entropy != nullptr ? row_entropy[i] : entropy_of_row(row, context_len);
     entropy_ += h;
-    if (max_entropy > 0) normalised_ += h / max_entropy;
+    if (causal) {
+      if (i > 0) {
+        normalised_ += h / std::log(static_cast<double>(std::min(i + 1, context_len)));
+        normalised_rows_ += 1;
+      }
+    } else {
+      if (max_entropy > 0) normalised_ += h / max_entropy;
+      normalised_rows_ += 1;
+    }
   }
 }
 
@@ -76,7 +84,7 @@ HeadStatistics HeadTally::statistics() const {
                                        : hits_[r] / std::max(1.0, rows_with_[r]);
   }
   s.entropy = rows_ > 0 ? entropy_ / rows_ : 0;
-  s.normalised_entropy = rows_ > 0 ? normalised_ / rows_ : 0;
+  s.normalised_entropy = normalised_rows_ > 0 ? normalised_ / normalised_rows_ : 0;
   s.rows = rows_;
   s.cross = cross_;
   return s;

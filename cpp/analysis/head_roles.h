@@ -48,15 +48,17 @@ class HeadTally {
  public:
   // punctuation: (context_len) flags of the attended tokens. row_entropy:
   // (seq_len) entropies already known (the softmax's own sums), or null.
-  // cross: queries and keys come from different sentences.
+  // cross: queries and keys come from different sentences. causal: row i
+  // sees keys 0..i only, so its entropy is measured against log(i + 1) and
+  // row 0 (one key, no choice) is left out of the normalised mean.
   void add(const float* weights, int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross = false,
-           const float* row_entropy = nullptr);
+           const float* row_entropy = nullptr, bool causal = false);
   HeadStatistics statistics() const;
 
  private:
   double hits_[kRelationCount] = {0, 0, 0, 0, 0};
   double rows_with_[kRelationCount] = {0, 0, 0, 0, 0};
-  double rows_ = 0, entropy_ = 0, normalised_ = 0;
+  double rows_ = 0, entropy_ = 0, normalised_ = 0, normalised_rows_ = 0;
   bool cross_ = false;
 };
 

@@ -54,6 +54,25 @@ Batch make_batch(const std::vector<const Sentence*>& sentences, SeededGenerator&
   return batch;
 }
 
+Batch make_next_word_batch(const std::vector<const Sentence*>& sentences) {
+  Batch batch;
+  batch.offsets.push_back(0);
+  for (const Sentence* sentence : sentences) {
+    const int start = batch.num_rows();
+    const int n = static_cast<int>(sentence->size());
+    for (int i = 0; i < n; ++i) {
+      batch.ids.push_back((*sentence)[static_cast<std::size_t>(i)]);
+      batch.original_ids.push_back((*sentence)[static_cast<std::size_t>(i)]);
+      if (i + 1 < n) {
+        batch.masked_rows.push_back(start + i);
+        batch.targets.push_back((*sentence)[static_cast<std::size_t>(i + 1)]);
+      }
+    }
+    batch.offsets.push_back(batch.num_rows());
+  }
+  return batch;
+}
+
 void quantise_to_half(TransformerParams<float>& params) {
   params.for_each([](const std::string&, std::vector<float>& tensor) {
     for (float& value : tensor) value = half_to_float(float_to_half(value));
@@ -139,6 +158,14 @@ double NgramBaselines::bigram(const Batch& batch) const {
   return batch.targets.empty() ? 0 : total / static_cast<double>(batch.targets.size());
 }
 
+double NgramBaselines::next_word_bigram(const Batch& batch) const {
+  double total = 0;
+  for (std::size_t m = 0; m < batch.targets.size(); ++m) {
+    total -= std::log(p_bigram(batch.original_ids[static_cast<std::size_t>(batch.masked_rows[m])], batch.targets[m]));
+  }
+  return batch.targets.empty() ? 0 : total / static_cast<double>(batch.targets.size());
+}
+
 double NgramBaselines::bigram_both_sides(const Batch& batch) const {
   double total = 0;
   for (std::size_t m = 0; m < batch.targets.size(); ++m) {
@@ -177,7 +204,8 @@ std::vector<analysis::HeadStatistics> head_statistics(const TransformerParams<fl
     for (int lh = 0; lh < layers * heads; ++lh) {
       tallies[static_cast<std::size_t>(lh)].add(run.attention.data() + static_cast<std::size_t>(lh) * n * n, n, n,
                                                  punctuation, false,
-                                                 run.row_entropy.data() + static_cast<std::size_t>(lh) * n);
+                                                 run.row_entropy.data() + static_cast<std::size_t>(lh) * n,
+                                                 params.config.causal);
     }
   }
   std::vector<analysis::HeadStatistics> stats;

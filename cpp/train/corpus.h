@@ -25,6 +25,10 @@ std::vector<std::string> read_lines(const std::string& path);
 Batch make_batch(const std::vector<const Sentence*>& sentences, SeededGenerator& random, double mask_rate,
                  int vocab_size);
 
+// Next-word prediction (a causal model): inputs unchanged, row i predicts the
+// word at i + 1 (the last word of a sequence predicts nothing).
+Batch make_next_word_batch(const std::vector<const Sentence*>& sentences);
+
 // Rounds every parameter to float16 and back (what the shipped file holds).
 void quantise_to_half(TransformerParams<float>& params);
 
@@ -36,6 +40,7 @@ class NgramBaselines {
   double unigram(const Batch& batch) const;           // mean -log P(w)
   double bigram(const Batch& batch) const;            // mean -log P(w | previous word)
   double bigram_both_sides(const Batch& batch) const; // mean -log P(w | previous, next) ∝ P(w|prev) P(next|w)
+  double next_word_bigram(const Batch& batch) const;  // next-word batches: mean -log P(target | the row's own word)
 
  private:
   double p_unigram(int w) const;

@@ -5,15 +5,18 @@
 //                   --out web/model/attention-lab-model.bin [--steps N] [--seed S]
 //                   [--layers L --heads H --d-model D --d-ff F --max-len N --vocab V]
 //                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
+//                   [--objective masked|causal]
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
 //                   [--pairs-out PATH]  (the measured token pairs, for the wasm reproduction test)
 //     measures every head against word relations (analysis/relations.h) and
 //     writes them into the model file's metadata (MODEL itself without --out)
 //
-// Masked LM, not causal LM: every word may look both ways, like BERT, whose
-// heads the head-analysis literature (Clark et al. 2019, Voita et al. 2019)
-// studies, and the From/To tables read naturally in both directions.
+// The default objective is the masked LM: every word may look both ways, like
+// BERT, whose heads the head-analysis literature (Clark et al. 2019, Voita et
+// al. 2019) studies, and the From/To tables read naturally in both directions.
+// --objective causal trains the writer instead: a decoder (causal mask) that
+// predicts each next word, scored against unigram and next-word bigram baselines.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -55,6 +58,9 @@ struct Options {
   TransformerConfig config{0, 64, 4, 2, 256, 64};
   float peak_learning_rate = 2e-3f;
   int warmup_steps = 300;
+  // "masked": a bidirectional encoder filling in hidden words (BERT-style);
+  // "causal": a decoder predicting the next word (GPT-style), which can write
+  std::string objective = "masked";
 };
 
 Options parse(int argc, char** argv) {
@@ -75,6 +81,7 @@ Options parse(int argc, char** argv) {
   text["--parses"] = &o.parses;
   text["--coreference"] = &o.coreference_path;
   text["--pairs-out"] = &o.pairs_out;
+  text["--objective"] = &o.objective;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) {
@@ -94,6 +101,11 @@ Options parse(int argc, char** argv) {
       std::exit(2);
     }
   }
+  if (o.objective != "masked" && o.objective != "causal") {
+    std::fprintf(stderr, "attention_train: --objective is masked or causal (got %s)\n", o.objective.c_str());
+    std::exit(2);
+  }
+  o.config.causal = o.objective == "causal";
   return o;
 }
 
@@ -134,6 +146,7 @@ std::uint64_t setup_hash(const Options& o, const TransformerConfig& c, const std
   key << o.seed << ' ' << o.steps << ' ' << o.batch_tokens << ' ' << o.peak_learning_rate << ' ' << o.warmup_steps << ' '
       << o.pack_tokens << ' ' << c.vocab_size << ' ' << c.d_model << ' ' << c.num_heads << ' ' << c.num_layers << ' '
       << c.d_ff << ' ' << c.max_len << ' ' << train.size();
+  if (c.causal) key << " causal";  // (encoder checkpoints from before the flag keep their hash)
   std::uint64_t hash = fnv1a_hash(key.str());
   for (const Sentence& s : train) {
     for (int id : s) hash = (hash ^ static_cast<std::uint64_t>(id)) * 0x100000001B3ull;
@@ -156,12 +169,15 @@ Evaluation evaluate(const TransformerParams<float>& params, const std::vector<Se
   for (std::size_t start = 0; start < heldout.size(); start += 256) {
     std::vector<const Sentence*> group;
     for (std::size_t i = start; i < std::min(heldout.size(), start + 256); ++i) group.push_back(&heldout[i]);
-    const Batch batch = make_batch(group, random, 0.15, params.config.vocab_size);
+    const bool causal = params.config.causal;
+    model.causal = causal;
+    const Batch batch = causal ? make_next_word_batch(group) : make_batch(group, random, 0.15, params.config.vocab_size);
     const double count = static_cast<double>(batch.targets.size());
     model_total += model.loss(params, batch) * count;
     unigram_total += baselines.unigram(batch) * count;
-    bigram_total += baselines.bigram(batch) * count;
-    both_total += baselines.bigram_both_sides(batch) * count;
+    // a next word has one side to go on: the word before it
+    bigram_total += (causal ? baselines.next_word_bigram(batch) : baselines.bigram(batch)) * count;
+    both_total += (causal ? baselines.next_word_bigram(batch) : baselines.bigram_both_sides(batch)) * count;
     result.predictions += batch.targets.size();
   }
   const double n = static_cast<double>(std::max<std::size_t>(1, result.predictions));
@@ -172,8 +188,8 @@ Evaluation evaluate(const TransformerParams<float>& params, const std::vector<Se
   return result;
 }
 
-void print_evaluation(const Evaluation& e) {
-  std::printf("held-out masked-token loss (nats, %zu predictions):\n", e.predictions);
+void print_evaluation(const Evaluation& e, bool causal) {
+  std::printf("held-out %s loss (nats, %zu predictions):\n", causal ? "next-word" : "masked-token", e.predictions);
   std::printf("  model                      %.4f  (perplexity %.1f)\n", e.model, std::exp(e.model));
   std::printf("  unigram baseline           %.4f  (perplexity %.1f)\n", e.unigram, std::exp(e.unigram));
   std::printf("  bigram baseline (previous) %.4f  (perplexity %.1f)\n", e.bigram, std::exp(e.bigram));
@@ -190,13 +206,17 @@ std::string json_number(double value) {
 std::string metadata(const Options& o, const TransformerConfig& c, std::size_t parameters, const Evaluation& e,
                      const std::vector<analysis::HeadStatistics>& heads, int steps, double seconds, std::size_t tokens_seen) {
   std::ostringstream json;
-  json << "{\"name\":\"attention-lab masked LM\",\"objective\":\"masked language model (15% of tokens; 80/10/10)\","
+  const bool large = o.train_path.find("corpus-large") != std::string::npos;
+  json << (c.causal ? "{\"name\":\"attention-lab writer\",\"objective\":\"causal language model (next word)\","
+                    : "{\"name\":\"attention-lab masked LM\",\"objective\":\"masked language model (15% of tokens; 80/10/10)\",")
+       << "\"causal\":" << (c.causal ? "true" : "false") << ","
        << "\"parameters\":" << parameters << ","
        << "\"config\":{\"vocab\":" << c.vocab_size << ",\"d_model\":" << c.d_model << ",\"heads\":" << c.num_heads
        << ",\"layers\":" << c.num_layers << ",\"d_ff\":" << c.d_ff << ",\"max_len\":" << c.max_len << "},"
        << "\"training\":{\"seed\":" << o.seed << ",\"steps\":" << steps << ",\"batch_tokens\":" << o.batch_tokens
        << ",\"tokens_seen\":" << tokens_seen << ",\"seconds\":" << json_number(seconds)
-       << ",\"corpus\":\"wordnet-base glosses and examples + fortunes (scripts/prepare-corpus.mjs)\"},"
+       << ",\"corpus\":\"" << (large ? "large: wordnet-base glosses and examples, fortunes, World English Bible, GCIDE quotations (scripts/prepare-corpus.mjs --corpus large)"
+                                      : "wordnet-base glosses and examples + fortunes (scripts/prepare-corpus.mjs)") << "\"},"
        << "\"heldout\":{\"predictions\":" << e.predictions << ",\"model\":" << json_number(e.model)
        << ",\"unigram\":" << json_number(e.unigram) << ",\"bigram\":" << json_number(e.bigram)
        << ",\"bigram_both\":" << json_number(e.bigram_both) << "},"
@@ -298,7 +318,7 @@ int main(int argc, char** argv) {
       const auto train = encode_all(train_lines, loaded.vocabulary, loaded.params.config.max_len);
       const auto heldout = encode_all(heldout_lines, loaded.vocabulary, loaded.params.config.max_len);
       const Evaluation e = evaluate(loaded.params, heldout, NgramBaselines(train, loaded.vocabulary.size()));
-      print_evaluation(e);
+      print_evaluation(e, loaded.params.config.causal);
       return e.model < std::min(e.bigram, e.bigram_both) ? 0 : 1;
     }
 
@@ -328,6 +348,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
     std::size_t cursor = order.size();
     MaskedLanguageModel<float> model;
+    model.causal = config.causal;
     double smoothed = 0;
     std::size_t tokens_seen = 0;
     int first_step = 1;
@@ -367,7 +388,7 @@ int main(int argc, char** argv) {
         tokens += static_cast<int>(group.back()->size());
       }
       tokens_seen += static_cast<std::size_t>(tokens);
-      const Batch batch = make_batch(group, random, 0.15, config.vocab_size);
+      const Batch batch = config.causal ? make_next_word_batch(group) : make_batch(group, random, 0.15, config.vocab_size);
       const float loss = model.loss(params, batch, &grads);
       smoothed = step == 1 ? loss : 0.98 * smoothed + 0.02 * loss;
       if (!std::isfinite(loss)) throw std::runtime_error("the loss is not finite at step " + std::to_string(step));
@@ -395,7 +416,7 @@ int main(int argc, char** argv) {
     quantise_to_half(params);
     const double training_seconds = earlier_seconds + seconds();
     const Evaluation e = evaluate(params, heldout, NgramBaselines(train, vocabulary.size()));
-    print_evaluation(e);
+    print_evaluation(e, config.causal);
     const std::vector<analysis::HeadStatistics> heads = head_statistics(params, vocabulary, heldout);
     for (int l = 0; l < config.num_layers; ++l) {
       for (int h = 0; h < config.num_heads; ++h) {

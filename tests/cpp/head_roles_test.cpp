@@ -49,6 +49,17 @@ TEST(HeadRoles, BroadMixedTooShortAndCross) {
   first.add(uniform.data(), 3, 3, {false, false, false});
   EXPECT_EQ(decide_role(first.statistics()).relation, Relation::kFirst);
 
+  // a causal head spreading evenly over what it may see is broad, not "half
+  // uniform": row i is measured against log(i + 1), and row 0 has no choice
+  std::vector<float> causal_uniform(16, 0.0f);
+  for (int i = 0; i < 4; ++i) for (int j = 0; j <= i; ++j) causal_uniform[static_cast<std::size_t>(i * 4 + j)] = 1.0f / (i + 1);
+  HeadTally causal;
+  causal.add(causal_uniform.data(), 4, 4, {false, false, false, false}, false, nullptr, true);
+  EXPECT_NEAR(causal.statistics().normalised_entropy, 1.0, 1e-6);
+  HeadTally as_if_bidirectional;
+  as_if_bidirectional.add(causal_uniform.data(), 4, 4, {false, false, false, false});
+  EXPECT_LT(as_if_bidirectional.statistics().normalised_entropy, 0.6);
+
   HeadTally two;
   two.add(kPreviousHead.data(), 2, 4, {false, false, false, false});
   EXPECT_EQ(decide_role(two.statistics()).kind, "too-short");

@@ -107,6 +107,39 @@ TEST(Training, TrainerForwardEqualsInferencePath) {
   EXPECT_NEAR(trainer_loss, inference_loss / 7, 1e-4);
 }
 
+// The writer's objective: row i predicts word i + 1 under the causal mask, and
+// the trainer's loss is the inference path's next-word loss (the path the
+// browser's writer uses, causal because the config says so).
+TEST(Training, NextWordBatchAndCausalLossEqualTheInferencePath) {
+  TransformerParams<float> params;
+  TransformerConfig config{20, 16, 4, 2, 24, 12};
+  config.causal = true;
+  params.allocate(config);
+  initialise_transformer(params, 5, 0.3f);
+  const Sentence first = {3, 7, 9, 4, 15}, second = {2 + 9, 6, 8};
+  const Batch batch = make_next_word_batch({&first, &second});
+  EXPECT_EQ(batch.ids, (std::vector<int>{3, 7, 9, 4, 15, 11, 6, 8}));
+  EXPECT_EQ(batch.offsets, (std::vector<int>{0, 5, 8}));
+  EXPECT_EQ(batch.masked_rows, (std::vector<int>{0, 1, 2, 3, 5, 6}));  // each sentence's last word predicts nothing
+  EXPECT_EQ(batch.targets, (std::vector<int>{7, 9, 4, 15, 6, 8}));
+  MaskedLanguageModel<float> model;
+  model.causal = true;
+  const float trainer_loss = model.loss(params, batch);
+  double inference_loss = 0;
+  for (const Sentence* sentence : {&first, &second}) {
+    TransformerRun run;
+    run_transformer(params, *sentence, true, run);
+    for (std::size_t r = 0; r + 1 < sentence->size(); ++r) {
+      const float* row = run.logits.data() + r * 20;
+      double max = row[0], total = 0;
+      for (int k = 1; k < 20; ++k) max = std::max<double>(max, row[k]);
+      for (int k = 0; k < 20; ++k) total += std::exp(row[k] - max);
+      inference_loss -= row[(*sentence)[r + 1]] - max - std::log(total);
+    }
+  }
+  EXPECT_NEAR(trainer_loss, inference_loss / 6, 1e-4);
+}
+
 TEST(Training, AFewStepsLearnARepeatedPattern) {
   TransformerParams<float> params, grads;
   params.allocate({10, 16, 2, 1, 32, 8});
