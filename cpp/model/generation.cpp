@@ -131,6 +131,16 @@ std::vector<std::pair<int, float>> top_next_words(const float* logits, int vocab
   return out;
 }
 
+double next_word_probability(const float* logits, int vocab, int token, double temperature) {
+  if (token < kFirstWritableId || token >= vocab) return 0.0;
+  const double t = temperature > 0 ? temperature : 1.0;
+  double top = -std::numeric_limits<double>::infinity();
+  for (int id = kFirstWritableId; id < vocab; ++id) top = std::max(top, logits[id] / t);
+  double total = 0;
+  for (int id = kFirstWritableId; id < vocab; ++id) total += std::exp(logits[id] / t - top);
+  return std::exp(logits[token] / t - top) / total;
+}
+
 int choose_next_word(const float* logits, int vocab, const SampleOptions& options, SplitMix64& random) {
   if (!(options.temperature > 0)) return ranked(logits, vocab, 1).front();
   const std::vector<int> candidates = ranked(logits, vocab, options.top_k);

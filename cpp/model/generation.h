@@ -65,6 +65,10 @@ constexpr int kFirstWritableId = 3;
 // T = the temperature, 1 when greedy), best first; ties keep the lower id.
 std::vector<std::pair<int, float>> top_next_words(const float* logits, int vocab, int k, double temperature = 1.0);
 
+// The probability of `token` under softmax(logits / T) over the writable ids
+// (T = the temperature, 1 when greedy): what its bar shows.
+double next_word_probability(const float* logits, int vocab, int token, double temperature = 1.0);
+
 // Picks the next id: the argmax when temperature is 0, else a draw from
 // softmax(logits / temperature) restricted to the top_k most likely words.
 int choose_next_word(const float* logits, int vocab, const SampleOptions& options, SplitMix64& random);

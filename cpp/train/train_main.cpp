@@ -9,6 +9,9 @@
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
 //                   [--pairs-out PATH]  (the measured token pairs, for the wasm reproduction test)
+//   attention_train --write MODEL --prompt TEXT [--words N] [--temperature T] [--top-k K] [--seed S]
+//     a causal model writes N words after the prompt; prints {"ids":[...]} (the
+//     wasm writer must write the same, tests/node/writer.test.mjs)
 //     measures every head against word relations (analysis/relations.h) and
 //     writes them into the model file's metadata (MODEL itself without --out)
 //
@@ -31,6 +34,7 @@
 #include "adam.h"
 #include "checkpoint.h"
 #include "corpus.h"
+#include "model/generation.h"
 #include "relations_report.h"
 
 using namespace attention_lab;
@@ -61,6 +65,9 @@ struct Options {
   // "masked": a bidirectional encoder filling in hidden words (BERT-style);
   // "causal": a decoder predicting the next word (GPT-style), which can write
   std::string objective = "masked";
+  std::string write_path, prompt;
+  int words = 20, top_k = 0;
+  double temperature = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -82,6 +89,10 @@ Options parse(int argc, char** argv) {
   text["--coreference"] = &o.coreference_path;
   text["--pairs-out"] = &o.pairs_out;
   text["--objective"] = &o.objective;
+  text["--write"] = &o.write_path;
+  text["--prompt"] = &o.prompt;
+  numbers["--words"] = &o.words;
+  numbers["--top-k"] = &o.top_k;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) {
@@ -94,6 +105,8 @@ Options parse(int argc, char** argv) {
       *numbers[flag] = std::atoi(argv[++i]);
     } else if (flag == "--lr") {
       o.peak_learning_rate = std::strtof(argv[++i], nullptr);
+    } else if (flag == "--temperature") {
+      o.temperature = std::strtod(argv[++i], nullptr);
     } else if (flag == "--seed") {
       o.seed = std::strtoull(argv[++i], nullptr, 10);
     } else {
@@ -276,6 +289,30 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < run.logits.size(); ++i) std::printf("%s%.9g", i ? "," : "", run.logits[i]);
         std::printf("]}\n");
       }
+      return 0;
+    }
+    if (!o.write_path.empty()) {
+      LoadedModel loaded;
+      if (!load_model_file(o.write_path, loaded)) return 2;
+      PackedTransformer packed;
+      pack_transformer(loaded.params, packed);
+      DecoderCache cache;
+      DecoderStep step;
+      SplitMix64 random(o.seed);
+      std::vector<int> written;
+      for (int id : loaded.vocabulary.encode(o.prompt)) {
+        const std::string problem = decoder_step(loaded.params, packed, cache, id, step);
+        if (!problem.empty()) throw std::runtime_error(problem);
+      }
+      for (int w = 0; w < o.words && cache.length < loaded.params.config.max_len; ++w) {
+        const int next = choose_next_word(step.logits.data(), loaded.params.config.vocab_size, {o.temperature, o.top_k}, random);
+        written.push_back(next);
+        const std::string problem = decoder_step(loaded.params, packed, cache, next, step);
+        if (!problem.empty()) throw std::runtime_error(problem);
+      }
+      std::printf("{\"ids\":[");
+      for (std::size_t i = 0; i < written.size(); ++i) std::printf("%s%d", i ? "," : "", written[i]);
+      std::printf("]}\n");
       return 0;
     }
     if (!o.analyse_path.empty()) {

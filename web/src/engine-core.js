@@ -168,6 +168,60 @@ function modelHandle(Module, described) {
       alive();
       return checked(Module.modelHeadNorms(id)).norms.slice();
     },
+    /**
+     * A causal model writing word by word (C++ key/value cache: a step costs
+     * O(prefix)). Returns { length, promptAttention: [position p's rows
+     * (numLayers, numHeads, p + 1)], step({ temperature = 0, topK = 0, k = 10, token }),
+     * next({ k, temperature }), rewind(length), release() }. step() chooses the
+     * next word (greedy at temperature 0, else seeded sampling) or writes `token`,
+     * and returns { token, word, position, probability, attention (numLayers,
+     * numHeads, position + 1), next: the k likeliest words it was chosen from }.
+     * Release the writer (or the model) when done.
+     */
+    startWriting(ids, { seed = 0 } = {}) {
+      alive();
+      const started = checked(Module.writerStart(id, { ...call(ids, {}), seed }));
+      const writerId = started.id;
+      const layerHeads = config.numLayers * config.numHeads;
+      const all = started.attention.slice();
+      const promptAttention = [];
+      for (let p = 0, offset = 0; p < started.length; offset += layerHeads * (p + 1), p++) {
+        promptAttention.push(all.subarray(offset, offset + layerHeads * (p + 1)));
+      }
+      let length = started.length;
+      let writerReleased = false;
+      const live = () => { alive(); if (writerReleased) throw new Error('this writer was released'); };
+      const nextWords = (result) => {
+        const words = splitLines(result.nextWords);
+        const probabilities = result.nextProbabilities.slice();
+        return Array.from(result.nextIds.slice(), (wordId, i) => ({ id: wordId, word: words[i], probability: probabilities[i] }));
+      };
+      return {
+        get length() { return length; },
+        promptAttention,
+        step({ temperature = 0, topK = 0, k = 10, token } = {}) {
+          live();
+          const result = checked(Module.writerStep(writerId, { temperature, topK, k, token }));
+          length = result.position + 1;
+          return { token: result.token, word: result.word, position: result.position, probability: result.probability,
+            attention: result.attention.slice(), next: nextWords(result) };
+        },
+        next({ k = 10, temperature = 0 } = {}) {
+          live();
+          return nextWords(checked(Module.writerNext(writerId, { k, temperature })));
+        },
+        rewind(to) {
+          live();
+          if (!Number.isInteger(to)) throw new Error('rewind takes a whole number of tokens to keep');
+          checked(Module.writerRewind(writerId, to));
+          length = to;
+        },
+        release() {
+          if (!writerReleased && !released) Module.writerRelease(writerId);
+          writerReleased = true;
+        },
+      };
+    },
     /** The same architecture and vocabulary with seeded random weights. */
     randomTwin(seed = 0) {
       alive();
