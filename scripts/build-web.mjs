@@ -52,4 +52,11 @@ if (existsSync(model)) {
 } else {
   console.warn('build-web: web/model/attention-lab-model.bin is missing; the trained views will say so (npm run train)');
 }
+// The writer (a causal model) the same way, for <attention-writer>.
+const writer = `${root}web/model/attention-lab-writer.bin`;
+if (existsSync(writer)) {
+  writeFileSync(`${dist}/attention-lab-writer.js`, `globalThis.AttentionLabWriterData=${JSON.stringify(readFileSync(writer).toString('base64'))};\n`);
+} else {
+  console.warn('build-web: web/model/attention-lab-writer.bin is missing; <attention-writer> will say so (npm run train -- writer)');
+}
 console.log('build-web: wrote dist/ (open dist/index.html or run npm start)');

@@ -173,6 +173,31 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (prefers-reduced-motion: no-preference) { .chip, .head-card { transition: box-shadow 120ms, border-color 120ms; } }
+/* <attention-writer> */
+.writer-controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 10px 0 4px; font-size: 0.9em; }
+.writer-controls button.action { border: 1px solid var(--al-accent); background: var(--al-accent); color: var(--al-bg); border-radius: 6px; padding: 4px 12px; cursor: pointer; }
+.writer-controls button.action:disabled { opacity: 0.5; cursor: default; }
+.writer-controls input.seed { width: 6em; }
+.writer-text { display: flex; flex-wrap: wrap; gap: 5px; margin: 10px 0; padding: 0; list-style: none; }
+.writer-text .chip.prompt { background: var(--al-bg); }
+.writer-text .chip.written { border-color: var(--al-accent); }
+.writer-text .chip.selected { outline: 2px solid var(--al-accent); outline-offset: 1px; font-weight: 600; }
+.writer-panels { display: grid; grid-template-columns: minmax(220px, 1fr) minmax(300px, 1.6fr); gap: 18px; align-items: start; }
+@media (max-width: 720px) { .writer-panels { grid-template-columns: 1fr; } }
+.writer-bars h4, .writer-attention h4 { margin: 4px 0; font-size: 0.95em; }
+.writer-bars ol.bars { list-style: none; margin: 8px 0 0; padding: 0; }
+.writer-bars ol.bars li button { display: grid; grid-template-columns: 7.5em 1fr 4em auto; gap: 6px; align-items: center; width: 100%;
+  border: 0; background: none; padding: 2px 0; cursor: pointer; text-align: left; }
+.writer-bars ol.bars li button:disabled { cursor: default; }
+.writer-bars .word { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.writer-bars .track { height: 0.8em; background: var(--al-panel); border: 1px solid var(--al-border); border-radius: 3px; overflow: hidden; }
+.writer-bars .fill { display: block; height: 100%; background: var(--al-accent); }
+.writer-bars li.chosen .fill { background: var(--al-highlight); }
+.writer-bars li.chosen .word { font-weight: 700; }
+.writer-bars .pct { font-variant-numeric: tabular-nums; text-align: right; font-size: 0.85em; }
+.writer-bars .tag { font-size: 0.75em; color: var(--al-highlight); }
+.writer-attention .head-row { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin-top: 12px; }
+.writer-attention .heat { margin-top: 6px; }
 `;
 
 // <attention-trainer>'s own rules, adopted after STYLES.

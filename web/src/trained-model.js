@@ -7,34 +7,44 @@
 import { besideBundle, loadScript } from './bundle-location.js';
 
 const MODEL_SCRIPT = 'attention-lab-model.js';
+const WRITER_SCRIPT = 'attention-lab-writer.js';
 
-let loading = null;
-
-function decodeBase64(text) {
+function decodeBase64(text, script) {
   let binary;
   try {
     binary = atob(text);
   } catch {
-    throw new Error(`${MODEL_SCRIPT} is damaged: its model data is not valid base64 (copy the file again from the build)`);
+    throw new Error(`${script} is damaged: its model data is not valid base64 (copy the file again from the build)`);
   }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
 
-/** Resolves to the engine's handle of the trained model (loaded once per page). */
-export function loadTrainedModel(engine) {
-  if (!loading) {
-    loading = (async () => {
-      if (typeof globalThis.AttentionLabModelData !== 'string') await loadScript(besideBundle(MODEL_SCRIPT), `the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js (or give the widget source="seeded-random")`);
-      if (typeof globalThis.AttentionLabModelData !== 'string') throw new Error(`${MODEL_SCRIPT} did not provide the model`);
-      return engine.loadModel(decodeBase64(globalThis.AttentionLabModelData));
-    })();
-    // A failure is kept: every widget and keystroke gets the same message
-    // instead of loading the script again (a reload of the page tries again).
-  }
-  return loading;
+// One loader per model script: the script sets globalThis[global] (the model
+// file, base64). A failure is kept: every widget and keystroke gets the same
+// message instead of loading the script again (a reload of the page tries again).
+function modelLoader(script, global, missing) {
+  let loading = null;
+  return (engine) => {
+    if (!loading) {
+      loading = (async () => {
+        if (typeof globalThis[global] !== 'string') await loadScript(besideBundle(script), missing);
+        if (typeof globalThis[global] !== 'string') throw new Error(`${script} did not provide the model`);
+        return engine.loadModel(decodeBase64(globalThis[global], script));
+      })();
+    }
+    return loading;
+  };
 }
+
+/** Resolves to the engine's handle of the trained model (loaded once per page). */
+export const loadTrainedModel = modelLoader(MODEL_SCRIPT, 'AttentionLabModelData',
+  `the trained model (${MODEL_SCRIPT}) could not be loaded; it must sit next to attention-lab.js (or give the widget source="seeded-random")`);
+
+/** Resolves to the engine's handle of the writer, the causal model (loaded once per page). */
+export const loadWriterModel = modelLoader(WRITER_SCRIPT, 'AttentionLabWriterData',
+  `the writer model (${WRITER_SCRIPT}) could not be loaded; it must sit next to attention-lab.js`);
 
 /** The held-out sentences shipped with the model (never trained on), or []. */
 export function heldoutSample() {
