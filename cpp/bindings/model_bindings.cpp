@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/importance.h"
+#include "analysis/induction.h"
 #include "js_values.h"
 #include "model/generation.h"
 #include "model/inference.h"
@@ -265,6 +266,62 @@ val model_head_norms(int id) {
   return result;
 }
 
+// The induction test (analysis/induction.h) on a model and, for the label,
+// its untrained twin: { twin: model id, half?, trials?, seed? } ->
+// { prefixMatching, twinPrefixMatching (num_layers * num_heads), induction
+// (Uint8Array: 1 = earns the label), lossFirst, lossSecond, twinLossFirst,
+// twinLossSecond, example (Int32Array, 2 * half ids), threshold, margin }.
+val model_induction(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  std::string problem;
+  const int twin_id = is_missing(args) ? -1 : read_int(args, "twin", -1, problem);
+  const StoredModel* twin = find_model(twin_id);
+  if (problem.empty() && twin == nullptr) problem = "the induction label needs the untrained twin (twin: a model id)";
+  if (problem.empty() && !(twin->params.config.num_layers == model->params.config.num_layers &&
+                           twin->params.config.num_heads == model->params.config.num_heads &&
+                           twin->params.config.vocab_size == model->params.config.vocab_size)) {
+    problem = "the twin must have the model's architecture";
+  }
+  analysis::InductionOptions options;
+  options.half = problem.empty() ? read_int(args, "half", 20, problem) : 0;
+  options.trials = problem.empty() ? read_int(args, "trials", 16, problem) : 0;
+  const int seed = problem.empty() ? read_int(args, "seed", 1, problem) : 0;
+  options.seed = static_cast<std::uint64_t>(std::max(0, seed));
+  if (problem.empty() && (options.half < 2 || 2 * options.half > model->params.config.max_len)) {
+    problem = "half must be from 2 to " + std::to_string(model->params.config.max_len / 2) + " (two copies must fit the model)";
+  }
+  if (problem.empty() && (options.trials < 1 || options.trials > 256)) problem = "trials must be from 1 to 256";
+  if (problem.empty() && seed < 0) problem = "seed must be a whole number from 0";
+  if (!problem.empty()) return error_result(problem);
+  options.first_id = std::min(100, model->params.config.vocab_size / 2);
+  const analysis::InductionResult mine = analysis::measure_induction(model->params, model->packed, options);
+  const analysis::InductionResult base = analysis::measure_induction(twin->params, twin->packed, options);
+  static std::vector<float> scores, twin_scores;
+  static std::vector<std::uint8_t> earned;
+  static std::vector<int> example;
+  scores.assign(mine.prefix_matching.begin(), mine.prefix_matching.end());
+  twin_scores.assign(base.prefix_matching.begin(), base.prefix_matching.end());
+  earned.clear();
+  for (std::size_t h = 0; h < scores.size(); ++h) earned.push_back(analysis::induction_earned(mine.prefix_matching[h], base.prefix_matching[h]));
+  example = mine.example;
+  val result = val::object();
+  result.set("prefixMatching", view_of(scores));
+  result.set("twinPrefixMatching", view_of(twin_scores));
+  result.set("induction", view_of(earned));
+  result.set("lossFirst", mine.loss_first);
+  result.set("lossSecond", mine.loss_second);
+  result.set("twinLossFirst", base.loss_first);
+  result.set("twinLossSecond", base.loss_second);
+  result.set("example", view_of(example));
+  std::string words;
+  for (std::size_t i = 0; i < example.size(); ++i) words += (i ? "\n" : "") + model->vocabulary.word(example[i]);
+  result.set("exampleWords", words);
+  result.set("threshold", analysis::kInductionScore);
+  result.set("margin", analysis::kInductionMargin);
+  return result;
+}
+
 // ---- the writer: a causal model writing word by word -------------------------------
 // A writer keeps its model's key/value cache (model/generation.h), the words
 // written so far and its random generator's state at every length, so a
@@ -474,6 +531,7 @@ EMSCRIPTEN_BINDINGS(attention_models) {
   emscripten::function("modelPredict", &attention_lab::model_predict);
   emscripten::function("modelGradientImportance", &attention_lab::model_gradient_importance);
   emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
+  emscripten::function("modelInduction", &attention_lab::model_induction);
   emscripten::function("writerStart", &attention_lab::writer_start);
   emscripten::function("writerStep", &attention_lab::writer_step);
   emscripten::function("writerNext", &attention_lab::writer_next);

@@ -126,3 +126,24 @@ test('without the writer model the element says what is missing', async ({ page 
   await expect(page.locator('attention-writer .status')).toHaveText(/attention-lab-writer.js did not provide the model/);
   await expect(page.locator('attention-writer .status')).toHaveClass(/error/);
 });
+
+test('"Repeat a random sequence": the induction test\'s numbers, and its sequence written as the prompt', async ({ page }) => {
+  const writer = await openWriter(page);
+  await writer.locator('details.writer-induction summary').click();
+  await writer.getByRole('button', { name: 'Repeat a random sequence' }).click();
+  await expect(writer.locator('.induction-table tbody tr')).toHaveCount(4);
+  const induction = await writer.evaluate((el) => el.getInduction());
+  const steps = await writer.evaluate((el) => el.getSteps());
+  // the text is the test's first sequence: random words, then the same words again
+  expect(steps.map((s) => s.token)).toEqual(induction.example);
+  const half = induction.half;
+  expect(steps.slice(0, half).map((s) => s.word)).toEqual(steps.slice(half).map((s) => s.word));
+  // each row of the table shows the C++ numbers, and the label follows the stated rule
+  const cells = await writer.locator('.induction-table tbody tr').evaluateAll((rows) => rows.map((row) => [...row.cells].map((c) => c.textContent)));
+  cells.forEach((row, i) => {
+    expect(row[1]).toBe(`${(induction.prefixMatching[i] * 100).toFixed(1)}%`);
+    const earned = induction.prefixMatching[i] >= induction.threshold && induction.prefixMatching[i] >= induction.twinPrefixMatching[i] + induction.margin;
+    expect(row[3]).toBe(earned ? 'induction head' : '—');
+  });
+  await expect(writer.locator('.writer-induction')).toContainText(/first copy \d+\.\d{3} nats, repeat \d+\.\d{3} nats/);
+});

@@ -158,3 +158,32 @@ test('an encoder refuses to write, and releasing a model releases its writers', 
   second.release();
   assert.throws(() => writer.step(), /released/);
 });
+
+test('the induction test in wasm: scores per head against the untrained twin, the label by the C++ rule, the example repeated', () => {
+  const twin = model.randomTwin(0);
+  const result = model.inductionTest({ twin, half: 12, trials: 8, seed: 3 });
+  assert.equal(result.prefixMatching.length, layerHeads);
+  assert.equal(result.twinPrefixMatching.length, layerHeads);
+  assert.equal(result.example.length, 24);
+  assert.deepEqual(result.example.slice(0, 12), result.example.slice(12));
+  // with one trial, every head's score is exactly the one its wasm attention on the example gives
+  const single = model.inductionTest({ twin, half: 12, trials: 1, seed: 3 });
+  assert.deepEqual(single.example, result.example);
+  const n = 24;
+  const { attention } = model.run(single.example);
+  for (let h = 0; h < layerHeads; h++) {
+    let total = 0;
+    for (let i = 12; i < n; i++) total += attention[(h * n + i) * n + (i - 12 + 1)];
+    assert.ok(Math.abs(total / 12 - single.prefixMatching[h]) < 1e-6, `head ${h}: ${total / 12} vs ${single.prefixMatching[h]}`);
+  }
+  result.prefixMatching.forEach((score, h) => {
+    assert.equal(result.induction[h], score >= result.threshold && score >= result.twinPrefixMatching[h] + result.margin);
+  });
+  assert.ok(result.lossFirst > 0 && result.lossSecond > 0 && result.twinLossFirst > 0);
+  // the same seed gives the same numbers; a bad call says why
+  assert.deepEqual(model.inductionTest({ twin, half: 12, trials: 8, seed: 3 }), result);
+  assert.throws(() => model.inductionTest({ half: 12 }), /needs the untrained twin/);
+  assert.throws(() => model.inductionTest({ twin, half: 40 }), /half must be from 2 to 16/);
+  twin.release();
+  assert.throws(() => model.inductionTest({ twin, half: 12 }), /twin must be a model handle/);
+});

@@ -9,6 +9,7 @@
 //             writes the same words in any browser and natively).
 // JS API:     el.generate(count?) (Promise), el.step(), el.stop(), el.rewind(length),
 //             el.getSteps() (every word with its bars and attention rows as data),
+//             el.getInduction() (the induction test's numbers, after "Repeat a random sequence"),
 //             el.ready (Promise: the prompt is read).
 //
 // The numbers come from the C++ writer (model/generation.h, a key/value
@@ -22,6 +23,7 @@ import { WriterStore, WRITER_DEFAULTS } from './lab/writer-store.js';
 import { createWriterTextView } from './views/writer-text.js';
 import { createWriterBarsView } from './views/writer-bars.js';
 import { createWriterAttentionView } from './views/writer-attention.js';
+import { createWriterInductionView } from './views/writer-induction.js';
 
 const OBSERVED = ['prompt', 'words', 'temperature', 'top-k', 'seed'];
 
@@ -76,6 +78,7 @@ export class AttentionWriterElement extends HTMLElement {
     return this._store.steps.map((step) => ({ ...step, attention: step.attention.slice(), next: step.next ? step.next.map((bar) => ({ ...bar })) : null }));
   }
   get config() { return this._store.config; }
+  getInduction() { return this._store.induction ? structuredClone(this._store.induction) : null; }
 
   // ---- inside -----------------------------------------------------------------
   _settings() {
@@ -132,6 +135,16 @@ export class AttentionWriterElement extends HTMLElement {
       select: (index) => { store.selected = index; this._render(); },
       selectHead: (index) => { store.head = index; this._render(); },
       setView: (id) => { this._views.attention.setView(id); this._render(); },
+      induction: async () => {
+        this._inductionSeed = (this._inductionSeed ?? 0) + 1;
+        try {
+          const result = await store.inductionTest(this._inductionSeed);
+          await store.startWithIds(result.example, result.exampleWords);
+        } catch (error) {
+          this._showStatus(error instanceof Error ? error.message : String(error), 'error');
+        }
+        this._render();
+      },
       replace: (index, token) => {
         try { store.replace(index, token); } catch (error) { this._showStatus(error.message, 'error'); }
         this._render();
@@ -142,6 +155,7 @@ export class AttentionWriterElement extends HTMLElement {
       text: createWriterTextView(context),
       bars: createWriterBarsView(context),
       attention: createWriterAttentionView(context),
+      induction: createWriterInductionView(context),
     };
     highlight.register(this._views.text);
     highlight.register(this._views.attention);
@@ -177,6 +191,7 @@ export class AttentionWriterElement extends HTMLElement {
       this._status,
       this._views.text.root,
       h('div', { class: 'writer-panels' }, this._views.bars.root, this._views.attention.root),
+      this._views.induction.root,
       tooltipBox);
     this._shadow.append(this._root);
   }
@@ -202,6 +217,7 @@ export class AttentionWriterElement extends HTMLElement {
     this._views.text.update();
     this._views.bars.update();
     this._views.attention.update();
+    this._views.induction.update();
     this._highlight.apply();
   }
 }

@@ -95,6 +95,9 @@ function prepareLayer(Module, params) {
 
 // ---- trained models -----------------------------------------------------------
 
+// model handle -> its id in the module (for calls that take two models)
+const handleIds = new WeakMap();
+
 function modelHandle(Module, described) {
   if (described.error) throw new Error(described.error);
   const { id, metadata, ...config } = described;
@@ -222,6 +225,23 @@ function modelHandle(Module, described) {
         },
       };
     },
+    /**
+     * The induction test (Olsson et al. 2022; cpp/analysis/induction.h): random
+     * words repeated twice. { twin (this model's randomTwin()), half = 20, trials = 16, seed = 1 }
+     * -> { prefixMatching, twinPrefixMatching (numLayers * numHeads), induction
+     * (flags: the label), lossFirst, lossSecond, twinLossFirst, twinLossSecond,
+     * example (ids of the first sequence), exampleWords, threshold, margin }.
+     */
+    inductionTest({ twin, half, trials, seed } = {}) {
+      alive();
+      const twinId = twin ? handleIds.get(twin) : undefined;
+      if (twin && twinId === undefined) throw new Error('twin must be a model handle from this engine');
+      const r = checked(Module.modelInduction(id, { twin: twinId, half, trials, seed }));
+      return { prefixMatching: r.prefixMatching.slice(), twinPrefixMatching: r.twinPrefixMatching.slice(),
+        induction: Array.from(r.induction.slice(), (flag) => flag === 1), lossFirst: r.lossFirst, lossSecond: r.lossSecond,
+        twinLossFirst: r.twinLossFirst, twinLossSecond: r.twinLossSecond, example: Array.from(r.example.slice()), exampleWords: splitLines(r.exampleWords),
+        threshold: r.threshold, margin: r.margin };
+    },
     /** The same architecture and vocabulary with seeded random weights. */
     randomTwin(seed = 0) {
       alive();
@@ -230,8 +250,10 @@ function modelHandle(Module, described) {
     release() {
       if (!released) Module.releaseModel(id);
       released = true;
+      handleIds.delete(handle);  // its slot may hold another model later
     },
   });
+  handleIds.set(handle, id);
   return handle;
 }
 

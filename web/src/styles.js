@@ -198,6 +198,14 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .writer-bars .tag { font-size: 0.75em; color: var(--al-highlight); }
 .writer-attention .head-row { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin-top: 12px; }
 .writer-attention .heat { margin-top: 6px; }
+.writer-induction { margin-top: 14px; }
+.writer-induction summary { cursor: pointer; font-weight: 600; }
+.writer-induction button.action { margin: 8px 0; border: 1px solid var(--al-accent); background: var(--al-accent); color: var(--al-bg); border-radius: 6px; padding: 4px 12px; cursor: pointer; }
+.induction-table { border-collapse: collapse; font-size: 0.85em; margin-top: 6px; }
+.induction-table caption { text-align: left; color: var(--al-muted); margin-bottom: 4px; }
+.induction-table th, .induction-table td { padding: 2px 10px; border-bottom: 1px solid var(--al-border); text-align: right; }
+.induction-table th[scope="row"], .induction-table thead th:first-child { text-align: left; }
+.induction-table tr.met td { font-weight: 700; }
 `;
 
 // <attention-trainer>'s own rules, adopted after STYLES.

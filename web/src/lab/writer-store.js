@@ -125,6 +125,36 @@ export class WriterStore {
     this.step(token);
   }
 
+  /**
+   * The induction test on the trained writer and its untrained twin (C++,
+   * analysis/induction.h), and the test's first sequence as the prompt, so
+   * the learner sees the stripe. Returns the result (see engine inductionTest).
+   */
+  async inductionTest(seed = 1) {
+    this.stop();
+    const engine = await loadEngine();
+    if (!this._trained) this._trained = await loadWriterModel(engine);
+    if (!this._twin) this._twin = this._trained.randomTwin(0);
+    const half = Math.min(20, Math.floor(this._trained.config.maxLen / 2));
+    const result = this._trained.inductionTest({ twin: this._twin, half, trials: 16, seed });
+    this.induction = { ...result, half, seed };
+    return result;
+  }
+
+  /** Starts the writer on these token ids (the induction test's sequence). */
+  async startWithIds(ids, words) {
+    this.stop();
+    const model = await this._models();
+    this._release();
+    this.model = model;
+    this.writer = model.startWriting(ids, { seed: this.settings.seed });
+    this.steps = ids.map((id, position) => ({ token: id, word: words[position], position, prompt: true, unknown: false,
+      attention: this.writer.promptAttention[position], next: null, probability: null }));
+    this.selected = this.steps.length - 1;
+    this.host.showStatus('', null);
+    this.host.render();
+  }
+
   _release() {
     if (this.writer) this.writer.release();
     this.writer = null;
