@@ -14,6 +14,7 @@
 
 #include "analysis/importance.h"
 #include "analysis/induction.h"
+#include "analysis/rollout.h"
 #include "js_values.h"
 #include "model/generation.h"
 #include "model/inference.h"
@@ -263,6 +264,76 @@ val model_head_norms(int id) {
   }
   val result = val::object();
   result.set("norms", view_of(norms));
+  return result;
+}
+
+// Across layers (analysis/rollout.h): { ...ModelCall, query } -> { raw (n, n):
+// the last layer's heads averaged, rollout (n, n), flow (n) from `query`, or
+// absent when the sentence is longer than flowLimit, flowLimit }.
+val model_rollout(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  std::string problem = read_model_call(*model, args, call);
+  const int query = problem.empty() ? read_int(args, "query", 0, problem) : 0;
+  const int n = static_cast<int>(call.ids.size());
+  if (problem.empty() && (query < 0 || query >= n)) problem = "query must be a word of the sentence (0 to " + std::to_string(n - 1) + ")";
+  if (!problem.empty()) return error_result(problem);
+  const TransformerConfig& c = model->params.config;
+  static TransformerRun run;
+  call.options.want_hidden = false;
+  run_transformer(model->params, model->packed, call.ids, false, run, call.options);
+  static std::vector<float> raw, rollout, flow;
+  raw.assign(static_cast<std::size_t>(n) * n, 0.0f);
+  const float* last = run.attention.data() + static_cast<std::size_t>(c.num_layers - 1) * c.num_heads * n * n;
+  for (int h = 0; h < c.num_heads; ++h) {
+    for (std::size_t k = 0; k < raw.size(); ++k) raw[k] += last[static_cast<std::size_t>(h) * n * n + k] / static_cast<float>(c.num_heads);
+  }
+  const std::vector<double> rolled = analysis::attention_rollout(run.attention.data(), c.num_layers, c.num_heads, n);
+  rollout.assign(rolled.begin(), rolled.end());
+  const std::vector<double> flowed = analysis::attention_flow(run.attention.data(), c.num_layers, c.num_heads, n, query);
+  flow.assign(flowed.begin(), flowed.end());
+  val result = val::object();
+  result.set("raw", view_of(raw));
+  result.set("rollout", view_of(rollout));
+  if (!flow.empty()) result.set("flow", view_of(flow));
+  result.set("flowLimit", analysis::kMaxFlowTokens);
+  return result;
+}
+
+// The paper's check on held-out sentences: { sentences: Int32Array of ids, lengths: Int32Array }
+// -> { raw, rollout, flow (mean Spearman with ablation importance), sentences }.
+val model_ablation_correlation(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  if (model->params.config.causal) return error_result("the ablation check hides words, which needs a masked language model");
+  if (is_missing(args) || is_missing(args["ids"]) || is_missing(args["lengths"])) return error_result("ids and lengths are needed");
+  std::vector<int> ids, lengths;
+  const val count = args["lengths"]["length"];
+  if (!count.isNumber() || !(count.as<double>() >= 0 && count.as<double>() <= 100000)) return error_result("lengths must be an array of sentence lengths");
+  std::string problem = copy_in(args, "lengths", static_cast<std::size_t>(count.as<double>()), "sentences", lengths);
+  std::size_t total = 0;
+  for (int length : lengths) {
+    if (length < 0 || length > 100000) problem = "a sentence length is out of range";
+    total += static_cast<std::size_t>(std::max(0, length));
+  }
+  if (problem.empty()) problem = copy_in(args, "ids", total, "the sum of lengths", ids);
+  for (int token : ids) {
+    if (problem.empty() && (token < 0 || token >= model->params.config.vocab_size)) problem = "token id " + std::to_string(token) + " is outside the vocabulary";
+  }
+  if (!problem.empty()) return error_result(problem);
+  std::vector<std::vector<int>> sentences;
+  std::size_t offset = 0;
+  for (int length : lengths) {
+    sentences.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(offset), ids.begin() + static_cast<std::ptrdiff_t>(offset + static_cast<std::size_t>(length)));
+    offset += static_cast<std::size_t>(length);
+  }
+  const analysis::AblationCorrelation c = analysis::correlate_with_ablation(model->params, model->packed, sentences);
+  val result = val::object();
+  result.set("raw", c.raw);
+  result.set("rollout", c.rollout);
+  result.set("flow", c.flow);
+  result.set("sentences", c.sentences);
   return result;
 }
 
@@ -532,6 +603,8 @@ EMSCRIPTEN_BINDINGS(attention_models) {
   emscripten::function("modelGradientImportance", &attention_lab::model_gradient_importance);
   emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
   emscripten::function("modelInduction", &attention_lab::model_induction);
+  emscripten::function("modelRollout", &attention_lab::model_rollout);
+  emscripten::function("modelAblationCorrelation", &attention_lab::model_ablation_correlation);
   emscripten::function("writerStart", &attention_lab::writer_start);
   emscripten::function("writerStep", &attention_lab::writer_step);
   emscripten::function("writerNext", &attention_lab::writer_next);

@@ -133,3 +133,34 @@ test("the demo page's lesson text names only roles the shipped model's heads rea
     expect(head.role, `lesson text: "${claim.text}"`).toBe(claim.role);
   }
 });
+
+test('across layers: raw, rollout and flow for a word equal the engine in Node; the ablation check reports its correlations', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  await widget.locator('details.across-layers summary').click();
+  await expect(widget.locator('.across-table tbody tr')).toHaveCount(3);
+  await widget.locator('.across-layers select').selectOption('3');  // “poured”
+  await expect(widget.locator('.across-table caption')).toContainText('“poured”');
+  const { loadTrainedModel } = await import('attention-lab');
+  const model = await loadTrainedModel();
+  const ids = model.tokenize(SENTENCE).map((t) => t.id);
+  const n = ids.length;
+  const expected = model.rollout(ids, { query: 3 });
+  const shown = await widget.locator('.across-table tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td .pct')].map((c) => c.textContent)));
+  const flowTotal = expected.flow.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < n; j++) {
+    expect(shown[0][j]).toBe(percent(expected.raw[3 * n + j]));
+    expect(shown[1][j]).toBe(percent(expected.rollout[3 * n + j]));
+    expect(shown[2][j]).toBe(percent(expected.flow[j] / flowTotal));
+  }
+  const rollout = await widget.evaluate((el) => Array.from(el.getRollout()));
+  expect(rollout).toHaveLength(n * n);
+  rollout.forEach((value, k) => expect(value).toBeCloseTo(expected.rollout[k], 6));
+  await widget.getByRole('button', { name: 'Check against ablation on the held-out sentences' }).click();
+  await expect(widget.locator('.across-layers')).not.toContainText('null');
+  await expect(widget.locator('.across-layers .ablation')).toHaveText(/Against ablation on \d+ held-out sentences .* raw -?\d\.\d\d, rollout -?\d\.\d\d, flow -?\d\.\d\d/);
+  // a one-layer source has nothing to roll out
+  expect(await page.locator('attention-lab#intro').evaluate((el) => el.getRollout())).toBeNull();
+  await expect(page.locator('attention-lab#intro details.across-layers')).toBeHidden();
+});

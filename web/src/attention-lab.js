@@ -7,7 +7,7 @@
 //             causal (boolean), context, top-k (8). heads, d-model, causal and
 //             context shape the seeded-random layer; a trained model has its own.
 // JS API:     el.sentence, el.selectHead(i, layer), el.selectedHead, el.selectedLayer,
-//             el.getTables(), el.getAttention(), el.getHeads(), el.recompute(), el.ready (Promise),
+//             el.getTables(), el.getAttention(), el.getHeads(), el.getRollout(), el.recompute(), el.ready (Promise),
 //             'attention-lab-update' event.
 //
 // This file keeps attributes, mounting and the public API. The state and
@@ -26,6 +26,7 @@ import { createArchitectureView } from './views/architecture.js';
 import { createHeadGridView } from './views/head-grid.js';
 import { createFocusView } from './views/focus.js';
 import { createExperimentsView } from './views/experiments.js';
+import { createAcrossLayersView } from './views/across-layers.js';
 
 export { headColour } from './lab/format.js';
 
@@ -121,6 +122,10 @@ export class AttentionLabElement extends HTMLElement {
       relation: head.relation ? structuredClone(head.relation) : null,
     })));
   }
+  /** Attention rollout through every layer, (seqLen, seqLen) row-major, or null for one-layer sources (cpp/analysis/rollout.h). */
+  getRollout() {
+    return this._views.across.getRollout();
+  }
   /** The numbers behind the pictures: tokens and a copy of every head's weights (numLayers, numHeads, seqLen, seqLen). */
   getAttention() {
     const result = this._store.result;
@@ -146,9 +151,10 @@ export class AttentionLabElement extends HTMLElement {
       grid: createHeadGridView(context),
       focus: createFocusView(context),
       experiments: createExperimentsView(context),
+      across: createAcrossLayersView(context),
     };
     const views = this._views;
-    for (const view of [views.tokens, ...views.focus.views]) highlight.register(view);
+    for (const view of [views.tokens, ...views.focus.views, views.across]) highlight.register(view);
     this._lab = h('section', { class: 'lab', 'aria-label': 'Multi-head attention explorer' },
       ...views.header.roots,
       h('label', { class: 'sentence' }, 'Your sentence', this._input),
@@ -156,6 +162,7 @@ export class AttentionLabElement extends HTMLElement {
       this._status,
       ...views.architecture.roots,
       h('div', { class: 'body' }, views.grid.root, views.focus.root),
+      views.across.root,
       views.experiments.root,
       this._tooltip);
     this._shadow.append(this._lab);
@@ -231,7 +238,7 @@ export class AttentionLabElement extends HTMLElement {
 
   _clear(tokens) {
     if (tokens) this._views.tokens.clear();
-    for (const name of ['grid', 'focus', 'experiments', 'architecture']) this._views[name].clear();
+    for (const name of ['grid', 'focus', 'experiments', 'architecture', 'across']) this._views[name].clear();
   }
 
   _render() {
@@ -249,6 +256,7 @@ export class AttentionLabElement extends HTMLElement {
     this._views.grid.update(result, state);
     this._views.focus.update(result, state);
     this._views.experiments.update();
+    this._views.across.update();
     this._highlight.apply();
   }
 }

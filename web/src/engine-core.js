@@ -242,6 +242,27 @@ function modelHandle(Module, described) {
         twinLossFirst: r.twinLossFirst, twinLossSecond: r.twinLossSecond, example: Array.from(r.example.slice()), exampleWords: splitLines(r.exampleWords),
         threshold: r.threshold, margin: r.margin };
     },
+    /**
+     * Across layers (Abnar & Zuidema 2020; cpp/analysis/rollout.h), for word `query`:
+     * { raw (n, n): the last layer's heads averaged, rollout (n, n), flow (n) or
+     * null past flowLimit tokens, flowLimit }.
+     */
+    rollout(ids, { query = 0, headEnabled, scale, temperature } = {}) {
+      alive();
+      const r = checked(Module.modelRollout(id, { ...call(ids, { headEnabled, scale, temperature }), query }));
+      return { raw: r.raw.slice(), rollout: r.rollout.slice(), flow: r.flow ? r.flow.slice() : null, flowLimit: r.flowLimit };
+    },
+    /**
+     * The paper's check on sentences (arrays of ids): the mean Spearman correlation of
+     * raw attention, rollout and flow with ablation importance (the middle word hidden;
+     * each other word hidden in turn). { raw, rollout, flow, sentences }.
+     */
+    ablationCorrelation(sentences) {
+      alive();
+      const lengths = Int32Array.from(sentences, (s) => s.length);
+      const ids = Int32Array.from(sentences.flat());
+      return checked(Module.modelAblationCorrelation(id, { ids, lengths }));
+    },
     /** The same architecture and vocabulary with seeded random weights. */
     randomTwin(seed = 0) {
       alive();

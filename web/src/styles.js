@@ -173,6 +173,18 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (prefers-reduced-motion: no-preference) { .chip, .head-card { transition: box-shadow 120ms, border-color 120ms; } }
+.across-layers { margin-top: 12px; }
+.across-layers summary { cursor: pointer; font-weight: 600; }
+.across-scroll { overflow-x: auto; max-width: 100%; }
+.across-table { border-collapse: collapse; font-size: 0.8em; margin-top: 8px; }
+.across-table caption { text-align: left; color: var(--al-muted); margin-bottom: 4px; }
+.across-table th[scope="col"] { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: 400; padding: 2px; max-height: 8em; }
+.across-table th[scope="row"] { text-align: left; padding-right: 8px; white-space: nowrap; }
+.across-table td { text-align: center; padding: 0 2px; min-width: 2.6em; vertical-align: bottom; }
+.across-table .column { display: flex; align-items: flex-end; height: 2.2em; justify-content: center; }
+.across-table .fill { display: block; width: 70%; background: var(--al-accent); }
+.across-table .pct { font-variant-numeric: tabular-nums; font-size: 0.85em; }
+.across-table .hot { color: var(--al-highlight); font-weight: 700; }
 /* <attention-writer> */
 .writer-controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 10px 0 4px; font-size: 0.9em; }
 .writer-controls button.action { border: 1px solid var(--al-accent); background: var(--al-accent); color: var(--al-bg); border-radius: 6px; padding: 4px 12px; cursor: pointer; }

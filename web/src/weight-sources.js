@@ -182,6 +182,12 @@ function transformerSource(twinSeed) {
           return Array.from({ length: numLayers }, (_, l) => values.slice(l * numHeads, (l + 1) * numHeads));
         },
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
+        // across layers (cpp/analysis/rollout.h): raw, rollout and flow for one word
+        rollout: (query, options) => model.rollout(ids, { query, ...options }),
+        // the paper's check against ablation, on the held-out sentences shipped with the model
+        ablationCheck: twinSeed === null && heldoutSample().length
+          ? () => model.ablationCorrelation(heldoutSample().map((line) => model.tokenize(line).slice(0, maxLen).map((t) => t.id)))
+          : undefined,
         // another sentence's tokens and where one head's row for word `from` peaks (its examples)
         attendedWord: (text, layer, head, from) => {
           const exampleTokens = model.tokenize(text).slice(0, maxLen);

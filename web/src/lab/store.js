@@ -282,6 +282,24 @@ export class LabStore {
     return cache.get(key);
   }
 
+  /** Across layers for word `query`: { raw, rollout (n, n), flow (n) or null, flowLimit }, or null for one-layer sources. */
+  rollout(query) {
+    const { experiment } = this.result;
+    if (!experiment?.rollout || this.result.numLayers < 2) return null;
+    const options = this.experimentOptions();
+    return this._measure(`rollout ${query}`, options, () => experiment.rollout(query, options));
+  }
+
+  /** The ablation check on held-out sentences (measured once per model), or null when the source has none. */
+  ablationCheck() {
+    const { experiment } = this.result;
+    if (!experiment?.ablationCheck) return null;
+    this._ablation ??= new Map();
+    const key = this.result.source;
+    if (!this._ablation.has(key)) this._ablation.set(key, experiment.ablationCheck());
+    return this._ablation.get(key);
+  }
+
   /** Mean normalised entropy over every head of every layer. */
   meanEntropy() {
     const heads = this.result.layers.flatMap((layer) => layer.heads);
