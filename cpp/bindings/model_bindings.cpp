@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/importance.h"
+#include "analysis/geometry.h"
 #include "analysis/induction.h"
 #include "analysis/rollout.h"
 #include "js_values.h"
@@ -337,6 +338,59 @@ val model_ablation_correlation(int id, const val& args) {
   return result;
 }
 
+// Query/key geometry of one head (analysis/geometry.h): { ...ModelCall, layer,
+// head, extraIds?, extraLengths? } -> { coords (Float32Array, 2 per point: the
+// sentence's queries, its keys, then each extra sentence's queries and keys),
+// explained (2), keyShift, scale, extraLengths (those kept) }.
+val model_query_key_geometry(int id, const val& args) {
+  const StoredModel* model = find_model(id);
+  if (model == nullptr) return error_result("no model with id " + std::to_string(id));
+  ModelCall call;
+  std::string problem = read_model_call(*model, args, call);
+  const TransformerConfig& c = model->params.config;
+  const int layer = problem.empty() ? read_int(args, "layer", 0, problem) : 0;
+  const int head = problem.empty() ? read_int(args, "head", 0, problem) : 0;
+  if (problem.empty() && (layer < 0 || layer >= c.num_layers)) problem = "layer must be from 0 to " + std::to_string(c.num_layers - 1);
+  if (problem.empty() && (head < 0 || head >= c.num_heads)) problem = "head must be from 0 to " + std::to_string(c.num_heads - 1);
+  std::vector<std::vector<int>> extra;
+  if (problem.empty() && !is_missing(args["extraLengths"])) {
+    const val count = args["extraLengths"]["length"];
+    if (!count.isNumber() || !(count.as<double>() >= 0 && count.as<double>() <= 1000)) problem = "extraLengths must list up to 1000 sentence lengths";
+    std::vector<int> lengths, ids;
+    if (problem.empty()) problem = copy_in(args, "extraLengths", static_cast<std::size_t>(count.as<double>()), "extra sentences", lengths);
+    std::size_t total = 0;
+    for (int length : lengths) {
+      if (problem.empty() && (length < 1 || length > c.max_len)) problem = "each extra sentence needs 1 to " + std::to_string(c.max_len) + " tokens";
+      total += static_cast<std::size_t>(std::max(0, length));
+    }
+    if (problem.empty()) problem = copy_in(args, "extraIds", total, "the sum of extraLengths", ids);
+    for (int token : ids) {
+      if (problem.empty() && (token < 0 || token >= c.vocab_size)) problem = "token id " + std::to_string(token) + " is outside the vocabulary";
+    }
+    std::size_t offset = 0;
+    for (int length : lengths) {
+      if (!problem.empty()) break;
+      extra.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(offset), ids.begin() + static_cast<std::ptrdiff_t>(offset + static_cast<std::size_t>(length)));
+      offset += static_cast<std::size_t>(length);
+    }
+  }
+  if (!problem.empty()) return error_result(problem);
+  const analysis::QueryKeyGeometry g = analysis::query_key_geometry(model->params, model->packed, call.ids, layer, head, extra);
+  static std::vector<float> coords;
+  coords.assign(g.projection.coords.begin(), g.projection.coords.end());
+  const std::string overflow = check_finite_result(coords.data(), coords.size(), "the projected points");
+  if (!overflow.empty()) return error_result(overflow);
+  val explained = val::array();
+  explained.call<void>("push", g.projection.explained[0]);
+  explained.call<void>("push", g.projection.explained[1]);
+  val result = val::object();
+  result.set("coords", view_of(coords));
+  result.set("explained", explained);
+  result.set("keyShift", g.key_shift);
+  result.set("scale", g.scale);
+  return result;
+}
+
 // The induction test (analysis/induction.h) on a model and, for the label,
 // its untrained twin: { twin: model id, half?, trials?, seed? } ->
 // { prefixMatching, twinPrefixMatching (num_layers * num_heads), induction
@@ -604,6 +658,7 @@ EMSCRIPTEN_BINDINGS(attention_models) {
   emscripten::function("modelHeadNorms", &attention_lab::model_head_norms);
   emscripten::function("modelInduction", &attention_lab::model_induction);
   emscripten::function("modelRollout", &attention_lab::model_rollout);
+  emscripten::function("modelQueryKeyGeometry", &attention_lab::model_query_key_geometry);
   emscripten::function("modelAblationCorrelation", &attention_lab::model_ablation_correlation);
   emscripten::function("writerStart", &attention_lab::writer_start);
   emscripten::function("writerStep", &attention_lab::writer_step);

@@ -94,6 +94,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
   const int n = static_cast<int>(ids.size());
   const int d = c.d_model;
   run.seq_len = n;
+  run.captured.clear();
   run.attention.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n * n, 0.0f);
   run.row_entropy.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n, 0.0f);
   // 1. Embed: token + position.
@@ -108,6 +109,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     const TransformerLayer<float>& layer = params.layers[static_cast<std::size_t>(l)];
     // 2. x = x + MHA(LN_1(x)), the same kernel the widget uses for a single layer.
     layer_norm_rows(x.data(), n, d, layer.ln1_gain.data(), layer.ln1_bias.data(), normed.data());
+    if (l == run_options.capture_layer) run.captured = normed;
     MhaShape shape{n, n, d, c.num_heads};
     MhaOptions options;
     options.causal = c.causal;  // a decoder never sees later words, in training and here

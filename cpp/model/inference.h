@@ -29,6 +29,7 @@ struct TransformerRun {
   std::vector<float> row_entropy;  // (num_layers, num_heads, seq_len): entropy of each attention row, nats
   std::vector<float> hidden;       // (seq_len, d_model), after the final LayerNorm
   std::vector<float> logits;       // (seq_len, vocab) when requested
+  std::vector<float> captured;     // (seq_len, d_model): LN_1 of layer `capture_layer`'s input, when asked
 };
 
 // Experiments a learner can run on a trained model.
@@ -42,6 +43,9 @@ struct TransformerRunOptions {
   // LayerNorm only feed hidden and logits), leaving hidden empty; a run that
   // wants logits runs everything whatever this says
   bool want_hidden = true;
+  // >= 0: keep the normalised input that layer's attention reads (its Q, K and
+  // V are this times W_Q, W_K, W_V), in run.captured
+  int capture_layer = -1;
 };
 
 // Every weight matrix of a model packed for the fast GEMM, once: the loaded

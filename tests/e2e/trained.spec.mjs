@@ -164,3 +164,28 @@ test('across layers: raw, rollout and flow for a word equal the engine in Node; 
   expect(await page.locator('attention-lab#intro').evaluate((el) => el.getRollout())).toBeNull();
   await expect(page.locator('attention-lab#intro details.across-layers')).toBeHidden();
 });
+
+test('query/key map: a circle and a square per word placed by the engine\'s PCA; hovering a word draws its query\'s three strongest links', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  await widget.evaluate((el) => el.selectHead(1, 0));
+  await widget.getByRole('tab', { name: 'Query/key map' }).click();
+  const { loadTrainedModel } = await import('attention-lab');
+  const model = await loadTrainedModel();
+  const ids = model.tokenize(SENTENCE).map((t) => t.id);
+  const n = ids.length;
+  await expect(widget.locator('.qk-map .qk-query')).toHaveCount(n);
+  await expect(widget.locator('.qk-map .qk-key')).toHaveCount(n);
+  const expected = model.queryKeyGeometry(ids, { layer: 0, head: 1 });
+  const drawn = await widget.locator('.qk-map .qk-query circle').evaluateAll((marks) => marks.map((m) => [Number(m.getAttribute('cx')), Number(m.getAttribute('cy'))]));
+  // the picture is the engine's plane, scaled: the same left-to-right and bottom-to-top order
+  const order = (values) => values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+  expect(order(drawn.map((p) => p[0]))).toEqual(order(expected.queries.map((p) => p[0])));
+  expect(order(drawn.map((p) => -p[1]))).toEqual(order(expected.queries.map((p) => p[1])));
+  await widget.locator('.qk-map .qk-query').nth(3).hover();
+  await expect(widget.locator('.qk-map .qk-link')).toHaveCount(3);
+  await expect(widget.locator('.qk-map')).toContainText(/projected to 2D by PCA: \d+\.\d% \+ \d+\.\d% of the variance/);
+  await widget.locator('.qk-map input[type="checkbox"]').check();
+  await expect(widget.locator('.qk-map .qk-extra').first()).toBeAttached();
+});

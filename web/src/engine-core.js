@@ -263,6 +263,29 @@ function modelHandle(Module, described) {
       const ids = Int32Array.from(sentences.flat());
       return checked(Module.modelAblationCorrelation(id, { ids, lengths }));
     },
+    /**
+     * One head's queries and keys in one plane (cpp/analysis/geometry.h): keys moved
+     * onto the queries' mean and both scaled to one mean length (no attention row
+     * changes), then PCA. { layer, head, extra: [ids, ...] } -> { queries, keys:
+     * [[x, y]] for this sentence, extra: [{ queries, keys }] per extra sentence,
+     * explained: [share, share], keyShift, scale }.
+     */
+    queryKeyGeometry(ids, { layer = 0, head = 0, extra = [] } = {}) {
+      alive();
+      const args = { ...call(ids, {}), layer, head };
+      if (extra.length) {
+        args.extraLengths = Int32Array.from(extra, (s) => s.length);
+        args.extraIds = Int32Array.from(extra.flat());
+      }
+      const r = checked(Module.modelQueryKeyGeometry(id, args));
+      const coords = r.coords.slice();
+      let at = 0;
+      const take = (count) => Array.from({ length: count }, () => { const point = [coords[at], coords[at + 1]]; at += 2; return point; });
+      const queries = take(ids.length);
+      const keys = take(ids.length);
+      const others = extra.map((s) => ({ queries: take(s.length), keys: take(s.length) }));
+      return { queries, keys, extra: others, explained: [...r.explained], keyShift: r.keyShift, scale: r.scale };
+    },
     /** The same architecture and vocabulary with seeded random weights. */
     randomTwin(seed = 0) {
       alive();

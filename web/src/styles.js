@@ -185,6 +185,15 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .across-table .fill { display: block; width: 70%; background: var(--al-accent); }
 .across-table .pct { font-variant-numeric: tabular-nums; font-size: 0.85em; }
 .across-table .hot { color: var(--al-highlight); font-weight: 700; }
+.qk-map svg { max-width: 100%; height: auto; overflow: visible; }
+.qk-map .qk-query circle { fill: var(--al-accent); }
+.qk-map .qk-key rect { fill: var(--al-bg); stroke: var(--al-highlight); stroke-width: 2; }
+.qk-map text { font-size: 10px; fill: var(--al-fg); }
+.qk-map .hot text { font-weight: 700; fill: var(--al-highlight); }
+.qk-map .hot circle, .qk-map .hot rect { stroke: var(--al-fg); stroke-width: 2; }
+.qk-map .qk-extra { fill: var(--al-muted); opacity: 0.35; }
+.qk-map .qk-link { stroke: var(--al-highlight); }
+.qk-map g { cursor: pointer; }
 /* <attention-writer> */
 .writer-controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 10px 0 4px; font-size: 0.9em; }
 .writer-controls button.action { border: 1px solid var(--al-accent); background: var(--al-accent); color: var(--al-bg); border-radius: 6px; padding: 4px 12px; cursor: pointer; }

@@ -182,6 +182,9 @@ function transformerSource(twinSeed) {
           return Array.from({ length: numLayers }, (_, l) => values.slice(l * numHeads, (l + 1) * numHeads));
         },
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
+        // one head's queries and keys in one plane (cpp/analysis/geometry.h); extra: held-out sentences too
+        queryKeyGeometry: (layer, head, withHeldout) => model.queryKeyGeometry(ids, { layer, head,
+          extra: withHeldout ? heldoutSample().slice(0, 20).map((line) => model.tokenize(line).slice(0, maxLen).map((t) => t.id)).filter((s) => s.length) : [] }),
         // across layers (cpp/analysis/rollout.h): raw, rollout and flow for one word
         rollout: (query, options) => model.rollout(ids, { query, ...options }),
         // the paper's check against ablation, on the held-out sentences shipped with the model

@@ -290,6 +290,18 @@ export class LabStore {
     return this._measure(`rollout ${query}`, options, () => experiment.rollout(query, options));
   }
 
+  /** One head's queries and keys in one plane, or null when the source has no weights to give them. */
+  queryKeyGeometry(layer, head, withHeldout) {
+    const { experiment } = this.result;
+    if (!experiment?.queryKeyGeometry) return null;
+    return this._measure(`qk ${layer} ${head} ${withHeldout}`, {}, () => experiment.queryKeyGeometry(layer, head, withHeldout));
+  }
+
+  /** Redraws the focus panel (a view's own control changed). */
+  redrawFocus() {
+    this.host.render();
+  }
+
   /** The ablation check on held-out sentences (measured once per model), or null when the source has none. */
   ablationCheck() {
     const { experiment } = this.result;

@@ -15,6 +15,7 @@ import { createLinesView } from './lines.js';
 import { createMatrixView } from './matrix.js';
 import { createStepThroughView } from './step-through.js';
 import { createOverlayView } from './overlay.js';
+import { createQueryKeyMapView } from './query-key-map.js';
 import { createLinksTableView, tableControls } from './links-table.js';
 
 const TABS = [['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']];
@@ -60,13 +61,14 @@ export function createFocusView(context) {
   const matrix = createMatrixView();
   const steps = createStepThroughView(context);
   const overlay = createOverlayView({ ...context, lines });
+  const queryKeyMap = createQueryKeyMapView(context);
   const links = createLinksTableView(context);
   let parts = null;
 
-  function renderFrame(result, hasTrace, frameKey) {
+  function renderFrame(result, hasTrace, frameKey, hasGeometry) {
     const state = store.state;
     const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
-      ...[...TABS, ...(hasTrace ? [['steps', 'Step by step']] : [])].map(([view, label]) => h('button', {
+      ...[...TABS, ...(hasTrace ? [['steps', 'Step by step']] : []), ...(hasGeometry ? [['qk', 'Query/key map']] : [])].map(([view, label]) => h('button', {
         type: 'button', role: 'tab', 'aria-selected': String(state.view === view), 'data-view': view,
         onclick: () => actions.showView(view),
       }, label)));
@@ -77,7 +79,7 @@ export function createFocusView(context) {
 
   return {
     root,
-    views: [heatmap, lines, matrix, links],  // the ones that mark the highlighted word
+    views: [heatmap, lines, matrix, links, queryKeyMap],  // the ones that mark the highlighted word
     update(result, state) {
       if (state.overlay) {
         parts = null;
@@ -87,8 +89,9 @@ export function createFocusView(context) {
       const index = state.selectedHead;
       const head = result.heads[index];
       const hasTrace = Boolean(result.experiment?.trace);
-      const frameKey = `${state.view}|${hasTrace}|${store.topK()}|${state.threshold}`;
-      if (!parts || parts.key !== frameKey) renderFrame(result, hasTrace, frameKey);
+      const hasGeometry = Boolean(result.experiment?.queryKeyGeometry);
+      const frameKey = `${state.view}|${hasTrace}|${hasGeometry}|${store.topK()}|${state.threshold}`;
+      if (!parts || parts.key !== frameKey) renderFrame(result, hasTrace, frameKey, hasGeometry);
       const titleKey = `${index}\u0000${head.name}\u0000${head.summary.role}`;
       if (parts.titleKey !== titleKey) {
         parts.title.replaceChildren(swatch(index), ` ${head.name}: ${head.summary.role}`);
@@ -104,6 +107,7 @@ export function createFocusView(context) {
       if (state.view === 'lines') view = lines.draw(result, [index]);
       else if (state.view === 'table') view = matrix.draw(result, head);
       else if (state.view === 'steps' && hasTrace) view = steps.draw(result, head, index);
+      else if (state.view === 'qk' && hasGeometry) view = queryKeyMap.draw(result, head);
       else {
         heatmap.update(result, state, head);
         view = heatmap.root;
