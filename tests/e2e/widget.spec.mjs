@@ -303,6 +303,16 @@ test('top-k control and the all-heads overlay with head toggles', async ({ page 
   await expect(widget.locator('.lines line[data-head="0"]').first()).toBeAttached();
   await boxes.nth(1).check();
   await expect(widget.locator('.lines line[data-head="1"]').first()).toBeAttached();
+  // every cell names the head that attends most there: check it against the engine's weights
+  const { dominant, attention } = await widget.evaluate((el) => ({
+    dominant: el.shadowRoot.querySelector('.overlay-heat canvas').dataset.dominant.split(',').map(Number), attention: el.getAttention() }));
+  const n = attention.seqLen;
+  for (let cell = 0; cell < n * n; cell++) {
+    let best = 0;
+    for (let h = 1; h < 8; h++) if (attention.attention[h * n * n + cell] > attention.attention[best * n * n + cell]) best = h;
+    expect(dominant[cell]).toBe(best);
+  }
+  await expect(widget.locator('.overlay-heat .row-labels')).toHaveText(attention.tokens.map((t) => (t.length > 12 ? `${t.slice(0, 11)}…` : t)).join('\n'));
   await widget.locator('.head-card[data-head="2"]').click();
   await expect(widget.locator('.overlay-toggles')).toHaveCount(0);
 });

@@ -121,6 +121,7 @@ table.matrix th.hot, .col-labels .hot, .row-labels .hot { color: var(--al-highli
 .legend .bar { display: inline-block; width: 140px; height: 10px; border-radius: 2px; }
 .overlay-toggles { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; font-size: 0.85em; }
 .overlay-toggles label { display: inline-flex; align-items: center; gap: 4px; border: 1px solid var(--al-border); border-radius: 6px; padding: 1px 6px; cursor: pointer; }
+.overlay-toggles .head-number { font-weight: 700; font-variant-numeric: tabular-nums; }
 .lines svg { max-width: 100%; height: auto; display: block; }
 .lines text { font-size: 12px; fill: var(--al-fg); cursor: pointer; }
 .lines text.hot { fill: var(--al-highlight); font-weight: 700; }

@@ -101,29 +101,52 @@ export function fillWidth(strength) {
   return `${Math.max(0, Math.min(100, strength * 100)).toFixed(1)}%`;
 }
 
-// Overlay: each enabled head multiplies its hue in with opacity = weight.
-export function drawOverlay(canvas, heads, enabled, rows, cols, cell) {
+// The overlay: every cell shows the head that attends most there (among the
+// heads shown), in that head's colour, as strong as its weight; with room,
+// the head's number too, so heads past the palette's 8 colours (and any
+// colour a reader cannot tell apart) are still named. Returns, per cell, the
+// dominant head's index or -1, (rows, cols), for tooltips and tests.
+export function drawOverlay(canvas, heads, enabled, rows, cols, cell, numbers = (index) => String(index + 1)) {
   const ratio = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   const step = cell * ratio;
   canvas.width = cols * step;
   canvas.height = rows * step;
   canvas.style.width = `${cols * cell}px`;
   canvas.style.height = `${rows * cell}px`;
+  const dominant = new Int16Array(rows * cols).fill(-1);
   const context = canvas.getContext('2d');
-  if (!context) return;
+  for (let k = 0; k < rows * cols; k++) {
+    let best = 0;
+    for (const index of enabled) {
+      const weight = heads[index].weights[k];
+      if (weight > best) { best = weight; dominant[k] = index; }
+    }
+  }
+  if (!context) return dominant;
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, canvas.width, canvas.height);
-  context.globalCompositeOperation = 'multiply';
-  for (const index of enabled) {
-    context.fillStyle = headColour(index);
-    const { weights } = heads[index];
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
-        context.globalAlpha = Math.min(1, weights[i * cols + j]);
-        context.fillRect(j * step, i * step, step, step);
+  const labelled = cell >= 14;
+  context.font = `${Math.round(step * 0.55)}px system-ui, sans-serif`;
+  context.textAlign = 'center';
+  context.textBaseline = 'middle';
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const index = dominant[i * cols + j];
+      if (index < 0) continue;
+      const weight = Math.min(1, heads[index].weights[i * cols + j]);
+      const colour = headColour(index);
+      context.globalAlpha = weight;
+      context.fillStyle = colour;
+      context.fillRect(j * step, i * step, step, step);
+      context.globalAlpha = 1;
+      if (labelled && weight >= 0.2) {
+        // dark text on light cells, white on dark: the blended colour's luminance decides
+        const rgb = [1, 3, 5].map((at) => parseInt(colour.slice(at, at + 2), 16) * weight + 255 * (1 - weight));
+        const luminance = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255;
+        context.fillStyle = luminance > 0.55 ? '#1b1f24' : '#ffffff';
+        context.fillText(numbers(index), (j + 0.5) * step, (i + 0.5) * step);
       }
     }
   }
-  context.globalAlpha = 1;
-  context.globalCompositeOperation = 'source-over';
+  return dominant;
 }

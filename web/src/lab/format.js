@@ -1,5 +1,4 @@
 // How numbers and head roles read, the same in every view of both elements.
-import { schemeTableau10 } from 'd3-scale-chromatic';
 
 /** 83.3%, 100%, 0%: one decimal between 0.05% and 99.5%. */
 export function percent(value) {
@@ -27,9 +26,18 @@ export function shortNumber(value) {
   return String(Math.round(value * 100) / 100);
 }
 
-/** Each head's colour (Tableau 10, cycling). */
+/**
+ * The heads' colours: Okabe & Ito's palette for colour-vision deficiencies
+ * (blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow,
+ * black). Every pair stays at least 15 CIELAB ΔE apart under simulated
+ * protanopia, deuteranopia and tritanopia (Machado et al. 2009), checked by
+ * tests/node/palette.test.mjs; Tableau 10, used before, put two heads 0.9
+ * apart under deuteranopia. Past 8 heads colours repeat, and views that mix
+ * heads also print the head's number.
+ */
+export const HEAD_PALETTE = Object.freeze(['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000']);
 export function headColour(index) {
-  return schemeTableau10[index % schemeTableau10.length];
+  return HEAD_PALETTE[index % HEAD_PALETTE.length];
 }
 
 const RELATION_NAMES = { previous: 'previous token', next: 'next token', self: 'itself', first: 'first token', punctuation: 'punctuation' };
