@@ -1,6 +1,7 @@
 // The trained model in the widget: learned heads with measured roles, the
 // tokens as the model sees them, and the switch to the untrained twin.
 import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { failOnPageErrors, ready } from './helpers.mjs';
 import { percent } from '../../web/src/lab/format.js';
 
@@ -188,4 +189,9 @@ test('query/key map: a circle and a square per word placed by the engine\'s PCA;
   await expect(widget.locator('.qk-map')).toContainText(/projected to 2D by PCA: \d+\.\d% \+ \d+\.\d% of the variance/);
   await widget.locator('.qk-map input[type="checkbox"]').check();
   await expect(widget.locator('.qk-map .qk-extra').first()).toBeAttached();
+  // the new views pass axe too, open
+  await widget.locator('details.across-layers summary').click();
+  await expect(widget.locator('.across-table')).toBeVisible();
+  const results = await new AxeBuilder({ page }).include('attention-lab#trained').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0]?.target}`)).toEqual([]);
 });
