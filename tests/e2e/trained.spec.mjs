@@ -195,3 +195,35 @@ test('query/key map: a circle and a square per word placed by the engine\'s PCA;
   const results = await new AxeBuilder({ page }).include('attention-lab#trained').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0]?.target}`)).toEqual([]);
 });
+
+test('map of every head: points placed by the held-out measurements, click opens a head, its most concentrated held-out sentences beside', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  await widget.locator('details.head-map summary').click();
+  const heads = (await widget.evaluate((el) => el.getHeads())).flat();
+  await expect(widget.locator('.head-map .head-point')).toHaveCount(heads.length);
+  await widget.locator('.head-map select').first().selectOption('next');
+  const points = await widget.locator('.head-map .head-point').evaluateAll((marks) => marks.map((m) => ({
+    layer: Number(m.dataset.layer), head: Number(m.dataset.head), cx: Number(m.querySelector('circle').getAttribute('cx')) })));
+  // across: the held-out next-token share the model file records for each head, in the same order
+  const byX = [...points].sort((a, b) => a.cx - b.cx).map((p) => `${p.layer}:${p.head}`);
+  const byShare = [...heads].sort((a, b) => a.heldout.next - b.heldout.next).map((h) => `${h.layer}:${h.head}`);
+  expect(byX.at(-1)).toBe(byShare.at(-1));
+  const cxOf = Object.fromEntries(points.map((p) => [`${p.layer}:${p.head}`, p.cx]));
+  for (let i = 1; i < byShare.length; i++) {
+    const [a, b] = [heads.find((h) => `${h.layer}:${h.head}` === byShare[i - 1]), heads.find((h) => `${h.layer}:${h.head}` === byShare[i])];
+    if (b.heldout.next - a.heldout.next > 0.01) expect(cxOf[byShare[i]]).toBeGreaterThan(cxOf[byShare[i - 1]]);
+  }
+  // click L2 H3: the panel opens it, and its three most concentrated held-out sentences are listed
+  await widget.locator('.head-map .head-point[data-layer="1"][data-head="2"]').click();
+  expect(await widget.evaluate((el) => [el.selectedLayer, el.selectedHead])).toEqual([1, 2]);
+  await expect(widget.locator('.focus h3')).toContainText('L2 Head 3');
+  await expect(widget.locator('.head-map-side ol li')).toHaveCount(3);
+  await expect(widget.locator('.head-map-side ol li mark')).toHaveCount(3);
+  // importance axes run the model per head, on request
+  await widget.locator('.head-map select').nth(1).selectOption('gradient');
+  await expect(widget.locator('.head-map .head-point')).toHaveCount(heads.length);
+  const results = await new AxeBuilder({ page }).include('attention-lab#trained').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0]?.target}`)).toEqual([]);
+});

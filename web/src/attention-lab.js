@@ -27,6 +27,7 @@ import { createHeadGridView } from './views/head-grid.js';
 import { createFocusView } from './views/focus.js';
 import { createExperimentsView } from './views/experiments.js';
 import { createAcrossLayersView } from './views/across-layers.js';
+import { createHeadMapView } from './views/head-map.js';
 
 export { headColour } from './lab/format.js';
 
@@ -152,6 +153,7 @@ export class AttentionLabElement extends HTMLElement {
       focus: createFocusView(context),
       experiments: createExperimentsView(context),
       across: createAcrossLayersView(context),
+      headMap: createHeadMapView(context),
     };
     const views = this._views;
     for (const view of [views.tokens, ...views.focus.views, views.across]) highlight.register(view);
@@ -162,6 +164,7 @@ export class AttentionLabElement extends HTMLElement {
       this._status,
       ...views.architecture.roots,
       h('div', { class: 'body' }, views.grid.root, views.focus.root),
+      views.headMap.root,
       views.across.root,
       views.experiments.root,
       this._tooltip);
@@ -238,7 +241,7 @@ export class AttentionLabElement extends HTMLElement {
 
   _clear(tokens) {
     if (tokens) this._views.tokens.clear();
-    for (const name of ['grid', 'focus', 'experiments', 'architecture', 'across']) this._views[name].clear();
+    for (const name of ['grid', 'focus', 'experiments', 'architecture', 'across', 'headMap']) this._views[name].clear();
   }
 
   _render() {
@@ -257,6 +260,7 @@ export class AttentionLabElement extends HTMLElement {
     this._views.focus.update(result, state);
     this._views.experiments.update();
     this._views.across.update();
+    this._views.headMap.update();
     this._highlight.apply();
   }
 }

@@ -195,6 +195,19 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .qk-map .qk-extra { fill: var(--al-muted); opacity: 0.35; }
 .qk-map .qk-link { stroke: var(--al-highlight); }
 .qk-map g { cursor: pointer; }
+.head-map { margin-top: 12px; }
+.head-map summary { cursor: pointer; font-weight: 600; }
+.head-map-axes { display: flex; flex-wrap: wrap; gap: 8px 16px; margin: 8px 0; font-size: 0.9em; }
+.head-map-grid { display: grid; grid-template-columns: minmax(280px, 400px) 1fr; gap: 16px; align-items: start; }
+@media (max-width: 720px) { .head-map-grid { grid-template-columns: 1fr; } }
+.head-map svg { max-width: 100%; height: auto; overflow: visible; }
+.head-map .axis { stroke: var(--al-border); }
+.head-map .tick, .head-map .head-point text { font-size: 10px; fill: var(--al-fg); }
+.head-map .head-point { cursor: pointer; }
+.head-map .head-point.open circle { stroke: var(--al-fg); stroke-width: 2.5; }
+.head-map .head-point:focus-visible circle { stroke: var(--al-focus); stroke-width: 3; }
+.head-map-side h4 { margin: 0 0 4px; font-size: 0.95em; }
+.head-map-side ol { padding-left: 1.2em; font-size: 0.9em; }
 /* <attention-writer> */
 .writer-controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 10px 0 4px; font-size: 0.9em; }
 .writer-controls button.action { border: 1px solid var(--al-accent); background: var(--al-accent); color: var(--al-bg); border-radius: 6px; padding: 4px 12px; cursor: pointer; }

@@ -185,6 +185,33 @@ function transformerSource(twinSeed) {
         // one head's queries and keys in one plane (cpp/analysis/geometry.h); extra: held-out sentences too
         queryKeyGeometry: (layer, head, withHeldout) => model.queryKeyGeometry(ids, { layer, head,
           extra: withHeldout ? heldoutSample().slice(0, 20).map((line) => model.tokenize(line).slice(0, maxLen).map((t) => t.id)).filter((s) => s.length) : [] }),
+        // Per head, the 3 shipped held-out sentences where its attention is most
+        // concentrated (the mean of its rows' largest weights), each with its strongest link;
+        // measured live on the sentences shipped with the model.
+        heldoutPeaks: twinSeed === null && heldoutSample().length ? () => {
+          const best = Array.from({ length: numLayers * numHeads }, () => []);
+          for (const line of heldoutSample()) {
+            const sentence = model.tokenize(line).slice(0, maxLen);
+            const n = sentence.length;
+            if (n < 3) continue;
+            const { attention } = model.run(sentence.map((t) => t.id), { hidden: false });
+            for (let lh = 0; lh < numLayers * numHeads; lh++) {
+              let total = 0;
+              let link = { from: 0, to: 0, weight: -1 };
+              for (let i = 0; i < n; i++) {
+                let top = 0;
+                for (let j = 1; j < n; j++) if (attention[(lh * n + i) * n + j] > attention[(lh * n + i) * n + top]) top = j;
+                const weight = attention[(lh * n + i) * n + top];
+                total += weight;
+                if (weight > link.weight) link = { from: i, to: top, weight };
+              }
+              best[lh].push({ tokens: sentence.map((t) => t.text), score: total / n, ...link });
+              best[lh].sort((a, b) => b.score - a.score);
+              best[lh].length = Math.min(best[lh].length, 3);
+            }
+          }
+          return best;
+        } : undefined,
         // across layers (cpp/analysis/rollout.h): raw, rollout and flow for one word
         rollout: (query, options) => model.rollout(ids, { query, ...options }),
         // the paper's check against ablation, on the held-out sentences shipped with the model

@@ -297,6 +297,45 @@ export class LabStore {
     return this._measure(`qk ${layer} ${head} ${withHeldout}`, {}, () => experiment.queryKeyGeometry(layer, head, withHeldout));
   }
 
+  /**
+   * Every head with the measures the head map can plot: { layer, head, name,
+   * values: { key: number | null } }. Shares and entropy are held-out numbers when the
+   * model ships them, else this sentence's; importance is measured on this sentence
+   * (only when asked: it runs the model once per head).
+   */
+  headMeasures(withImportance = false) {
+    const result = this.result;
+    const importance = withImportance && result.experiment?.weightNorms ? this.importance() : null;
+    const byKey = new Map(importance ? importance.rows.map((row) => [row.key, row]) : []);
+    return result.layers.flatMap((layer) => layer.heads.map((head) => {
+      const held = head.heldout;
+      const shares = held ?? head.summary.shares;
+      const kinds = head.relation ? Object.values(head.relation.kinds ?? {}) : [];
+      const row = byKey.get(`${head.layer}:${head.head}`);
+      return {
+        layer: head.layer, head: head.head, name: head.name,
+        values: {
+          previous: shares.previous, next: shares.next,
+          entropy: held ? held.normalised_entropy : head.summary.normalisedEntropy,
+          relation: kinds.length ? kinds.reduce((sum, kind) => sum + kind.accuracy, 0) / kinds.length : null,
+          sensitivity: row ? row.sensitivity : null,
+          gradient: row ? row.gradient : null,
+        },
+        relationName: head.relation ? `${head.relation.from} → ${head.relation.to}` : null,
+      };
+    }));
+  }
+
+  /** The 3 held-out sentences where a head's attention is most concentrated, or null (measured once per model). */
+  heldoutPeaks(layer, head) {
+    const { experiment, numHeads } = this.result;
+    if (!experiment?.heldoutPeaks) return null;
+    this._peaks ??= new Map();
+    const key = this.result.source;
+    if (!this._peaks.has(key)) this._peaks.set(key, experiment.heldoutPeaks());
+    return this._peaks.get(key)[layer * numHeads + head];
+  }
+
   /** Redraws the focus panel (a view's own control changed). */
   redrawFocus() {
     this.host.render();
