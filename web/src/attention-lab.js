@@ -3,11 +3,13 @@
 // drawn head by head.
 //
 // Attributes: sentence, heads (default 8), d-model (64), seed (0),
+//             layer, head, view, lock, temperature, scaling, heads-off (the view to open on),
 //             source ("trained"; "seeded-random" for one random layer of any shape),
 //             causal (boolean), context, top-k (8). heads, d-model, causal and
 //             context shape the seeded-random layer; a trained model has its own.
 // JS API:     el.sentence, el.selectHead(i, layer), el.selectedHead, el.selectedLayer,
 //             el.getTables(), el.getAttention(), el.getHeads(), el.getRollout(), el.recompute(), el.ready (Promise),
+//             el.state (get/set), el.copyLink(),
 //             'attention-lab-update' event.
 //
 // This file keeps attributes, mounting and the public API. The state and
@@ -28,6 +30,7 @@ import { createFocusView } from './views/focus.js';
 import { createExperimentsView } from './views/experiments.js';
 import { createAcrossLayersView } from './views/across-layers.js';
 import { createHeadMapView } from './views/head-map.js';
+import { STATE_ATTRIBUTES, applyState, currentState, fragmentWith, stateFromAttributes, stateFromFragment } from './lab/view-state.js';
 
 export { headColour } from './lab/format.js';
 
@@ -41,7 +44,11 @@ export class AttentionLabElement extends HTMLElement {
     this._shadow = this.attachShadow({ mode: 'open' });
     this._adoptStyles();
     this._store = new LabStore({
-      readConfig: (state) => readConfig(this, state),
+      readConfig: (state) => {
+        const config = readConfig(this, state);
+        if (this._stateNotice) config.notes.push(this._stateNotice);
+        return config;
+      },
       text: () => this._input.value,
       render: () => this._render(),
       showStatus: (message, kind) => this._showStatus(message, kind),
@@ -55,6 +62,10 @@ export class AttentionLabElement extends HTMLElement {
 
   connectedCallback() {
     if (!this._input.value) this._input.value = this.getAttribute('sentence') ?? DEFAULTS.sentence;
+    // the view a teacher asked for: attributes, then this widget's entry in the page's link
+    const linked = stateFromFragment(this.id);
+    this._pendingState = { ...stateFromAttributes(this), ...(linked ?? {}) };
+    if (linked && typeof linked.sentence === 'string' && linked.sentence.length <= 100000) this._input.value = linked.sentence;
     this._store.schedule(0);
   }
 
@@ -74,6 +85,7 @@ export class AttentionLabElement extends HTMLElement {
     if (oldValue === newValue) return;
     if (name === 'sentence' && this._input && this._input.value !== newValue) this._input.value = newValue ?? '';
     if (name === 'top-k') this._store.state.topK = null;
+    if (STATE_ATTRIBUTES.includes(name)) this._pendingState = { ...(this._pendingState ?? {}), ...stateFromAttributes(this) };
     if (this.isConnected) this._store.schedule(0);
   }
 
@@ -82,6 +94,32 @@ export class AttentionLabElement extends HTMLElement {
   set sentence(text) {
     this._input.value = String(text ?? '');
     this._store.schedule(0);
+  }
+  /**
+   * The view as plain data (layers, heads and positions from 1): { sentence, layer,
+   * head, view, overlay, lock, topK, temperature, scaling, headsOff: ['layer.head'] }.
+   * Setting it applies what fits and names the rest in the status line.
+   */
+  get state() { return currentState(this._store, this._input.value); }
+  set state(value) {
+    if (!value || typeof value !== 'object') throw new TypeError('state must be an object (see el.state)');
+    if (typeof value.sentence === 'string') this._input.value = value.sentence;
+    this._pendingState = { ...value };
+    this._store.schedule(0);
+  }
+  /** Writes this widget's view into the page URL's fragment (the widget needs an id); resolves to the link. */
+  async copyLink() {
+    if (!this.id) throw new Error('give the widget an id to link to its view');
+    const hash = fragmentWith(this.id, this.state);
+    globalThis.history?.replaceState(null, '', hash);
+    const link = globalThis.location.href;
+    try {
+      await globalThis.navigator.clipboard.writeText(link);
+      this._showStatus('Link to this view copied (and set as the page address).', 'info');
+    } catch {
+      this._showStatus(`Link to this view (set as the page address): ${link}`, 'info');
+    }
+    return link;
   }
   get selectedHead() { return this._store.state.selectedHead; }
   get selectedLayer() { return this._store.state.layer; }
@@ -141,7 +179,7 @@ export class AttentionLabElement extends HTMLElement {
     const store = this._store;
     const highlight = this._highlight;
     this._input = h('input', { type: 'text', spellcheck: 'false', autocomplete: 'off', maxlength: '100000' });
-    this._input.addEventListener('input', () => store.schedule());
+    this._input.addEventListener('input', () => { this._stateNotice = ''; store.schedule(); });
     this._status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
     this._tooltip = h('div', { class: 'tooltip', role: 'presentation' });
     const context = { store, highlight, element: this, tooltip: this._tooltipControl(), actions: this._actions() };
@@ -246,10 +284,26 @@ export class AttentionLabElement extends HTMLElement {
 
   _render() {
     const result = this._store.result;
+    if (result && this._pendingState) this._applyPendingState(result);
     this._views.header.update(result);
     this._views.tokens.update(result);
     this._views.architecture.update(result);
     this._renderViews();
+  }
+
+  _applyPendingState(result) {
+    const pending = this._pendingState;
+    this._pendingState = null;
+    const { problems, experiment } = applyState(this._store, pending, result);
+    this._stateNotice = problems.length ? `Ignored from the saved view: ${problems.join('; ')}` : '';
+    if (this._stateNotice) this._showStatus(this._stateNotice, 'info');
+    const e = this._store.state.experiment;
+    const changed = Object.entries(experiment).some(([key, value]) => (key === 'disabled'
+      ? [...value].sort().join() !== [...e.disabled].sort().join() : e[key] !== value));
+    if (changed) {
+      Object.assign(e, experiment);
+      this._store.schedule(0);
+    }
   }
 
   _renderViews() {

@@ -42,6 +42,7 @@ h2, h3, h4 { margin: 0; font-weight: 600; }
 h2 { font-size: 1.05em; }
 h3 { font-size: 1em; }
 .top { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: baseline; justify-content: space-between; }
+.top-actions { display: inline-flex; gap: 8px; align-items: center; }
 .badge { font-size: 0.8em; padding: 2px 8px; border-radius: 999px; border: 1px solid var(--al-border); color: var(--al-muted); }
 .badge.untrained { border-color: #9a6700; color: #7d4e00; background: #fff8c5; }
 @media (prefers-color-scheme: dark) { .badge.untrained { color: #e3b341; background: #2e2409; border-color: #9e6a03; } }

@@ -3,7 +3,9 @@ import { getWeightSource } from '../weight-sources.js';
 
 export const DEFAULTS = { sentence: 'The transformer model processes all tokens in parallel using multi-head attention.', heads: 8, dModel: 64, seed: 0, topK: 8, source: 'trained' };
 
-export const OBSERVED_ATTRIBUTES = ['sentence', 'context', 'heads', 'd-model', 'seed', 'source', 'causal', 'top-k'];
+import { STATE_ATTRIBUTES } from './view-state.js';
+
+export const OBSERVED_ATTRIBUTES = ['sentence', 'context', 'heads', 'd-model', 'seed', 'source', 'causal', 'top-k', ...STATE_ATTRIBUTES];
 
 function parseWhole(value, fallback) {
   if (value === null || value === undefined || value === '') return fallback;

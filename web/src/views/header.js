@@ -7,7 +7,9 @@ export function createHeaderView({ element }) {
   const badge = h('span', { class: 'badge' });
   const note = h('p', { class: 'note' });
   const sourceSwitch = h('div', { class: 'tabs source-switch', role: 'group', 'aria-label': 'Trained or random weights' });
-  const top = h('div', { class: 'top' }, h('h2', {}, 'Multi-head attention'), badge);
+  // a link to this view: the widget needs an id to be found again in the page's address
+  const link = h('button', { type: 'button', class: 'chip link-button', onclick: () => element.copyLink().catch(() => {}) }, 'Copy link to this view');
+  const top = h('div', { class: 'top' }, h('h2', {}, 'Multi-head attention'), h('span', { class: 'top-actions' }, link, badge));
 
   // Trained vs random: the same architecture with seeded random weights.
   function renderSwitch(source) {
@@ -32,6 +34,7 @@ export function createHeaderView({ element }) {
   return {
     roots: [top, note, sourceSwitch],
     update(result) {
+      link.hidden = !element.id;
       const { source } = result.config;
       renderSwitch(source);
       setText(badge, source.label);
