@@ -14,8 +14,10 @@ test('the trained view shows every layer x head, and at least one head meets the
   await ready(page, '#trained');
   const widget = page.locator('attention-lab#trained');
   await expect(widget.locator('.badge')).toHaveText(/Trained model/);
-  await expect(widget.locator('.layer-group')).toHaveCount(2);
-  await expect(widget.locator('.head-card')).toHaveCount(8);
+  const { loadTrainedModel } = await import('attention-lab');
+  const { numLayers, numHeads } = (await loadTrainedModel()).config;
+  await expect(widget.locator('.layer-group')).toHaveCount(numLayers);
+  await expect(widget.locator('.head-card')).toHaveCount(numLayers * numHeads);
   const roles = await widget.locator('.head-card .role').allTextContents();
   const positional = roles.filter((role) => /attends to (previous|next) token/.test(role));
   expect(positional.length).toBeGreaterThanOrEqual(1);
