@@ -209,6 +209,11 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .head-map .head-point:focus-visible circle { stroke: var(--al-focus); stroke-width: 3; }
 .head-map-side h4 { margin: 0 0 4px; font-size: 0.95em; }
 .head-map-side ol { padding-left: 1.2em; font-size: 0.9em; }
+.export-menu { position: relative; font-size: 0.85em; }
+.export-menu summary { cursor: pointer; border: 1px solid var(--al-border); border-radius: 6px; padding: 2px 10px; background: var(--al-panel); list-style: none; }
+.export-menu ul { position: absolute; right: 0; z-index: 5; list-style: none; margin: 4px 0 0; padding: 6px; background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 6px; min-width: 15em; box-shadow: 0 4px 12px rgba(0,0,0,0.15); }
+.export-menu li + li { margin-top: 4px; }
+.export-menu li button { width: 100%; text-align: left; }
 /* <attention-writer> */
 .writer-controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 10px 0 4px; font-size: 0.9em; }
 .writer-controls button.action { border: 1px solid var(--al-accent); background: var(--al-accent); color: var(--al-bg); border-radius: 6px; padding: 4px 12px; cursor: pointer; }

@@ -16,6 +16,7 @@ import { createMatrixView } from './matrix.js';
 import { createStepThroughView } from './step-through.js';
 import { createOverlayView } from './overlay.js';
 import { createQueryKeyMapView } from './query-key-map.js';
+import { createExportMenu } from './export-menu.js';
 import { createLinksTableView, tableControls } from './links-table.js';
 
 const TABS = [['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']];
@@ -62,6 +63,7 @@ export function createFocusView(context) {
   const steps = createStepThroughView(context);
   const overlay = createOverlayView({ ...context, lines });
   const queryKeyMap = createQueryKeyMapView(context);
+  const exportMenu = createExportMenu(context);
   const links = createLinksTableView(context);
   let parts = null;
 
@@ -73,8 +75,8 @@ export function createFocusView(context) {
         onclick: () => actions.showView(view),
       }, label)));
     parts = { key: frameKey, title: h('h3'), titleKey: null, evidence: h('div', { class: 'evidence' }), examples: h('div'), examplesKey: null,
-      view: h('div', { class: 'view-slot' }) };
-    root.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs), parts.evidence, parts.examples, parts.view, tableControls(context), links.root);
+      view: h('div', { class: 'view-slot' }), exportSlot: h('span', { class: 'export-slot' }) };
+    root.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs, parts.exportSlot), parts.evidence, parts.examples, parts.view, tableControls(context), links.root);
   }
 
   return {
@@ -83,7 +85,9 @@ export function createFocusView(context) {
     update(result, state) {
       if (state.overlay) {
         parts = null;
-        root.replaceChildren(...overlay.draw(result));
+        const [head, ...rest] = overlay.draw(result);
+        head.append(exportMenu());
+        root.replaceChildren(head, ...rest);
         return;
       }
       const index = state.selectedHead;
@@ -114,6 +118,8 @@ export function createFocusView(context) {
       }
       if (parts.view.firstChild !== view || parts.view.childNodes.length !== 1) parts.view.replaceChildren(view);
       links.update(result, state, index);
+      // the menu reads the numbers when a button is pressed: built once per frame
+      if (!parts.exportSlot.firstChild) parts.exportSlot.replaceChildren(exportMenu());
     },
     clear() {
       parts = null;
