@@ -150,3 +150,47 @@ export function drawOverlay(canvas, heads, enabled, rows, cols, cell, numbers = 
   }
   return dominant;
 }
+
+// Focus that survives a redraw: a view rebuilt under the learner's hands
+// (the experiments panel after each change) finds the control that had focus
+// by what it is (its label, key or kind), not by node, and focuses the new one.
+function focusKey(element) {
+  const label = element.getAttribute('aria-label') || (['SUMMARY', 'BUTTON'].includes(element.tagName) ? element.textContent.trim()
+    : element.closest('label')?.textContent.trim() ?? '');
+  return [element.tagName, element.type ?? '', label, element.dataset.key ?? '', element.dataset.sort ?? '', element.dataset.view ?? ''].join('|');
+}
+
+/** Call before rebuilding `root`; call the result after, to focus the same control again. */
+export function keepFocus(root) {
+  const active = root.getRootNode?.().activeElement;
+  if (!active || !root.contains(active)) return () => {};
+  const key = focusKey(active);
+  return () => {
+    for (const element of root.querySelectorAll('input, select, button, summary, textarea, [tabindex]')) {
+      if (focusKey(element) === key) {
+        element.focus();
+        return;
+      }
+    }
+  };
+}
+
+/**
+ * Arrow keys, Home and End move between `items` (buttons) as one tab stop:
+ * the current one has tabindex 0, the others -1. onMove(index) is called
+ * with the new item (which also gets focus).
+ */
+export function rovingKeys(container, items, onMove) {
+  container.addEventListener('keydown', (event) => {
+    const list = items();
+    const at = list.indexOf(event.target);
+    if (at < 0) return;
+    const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: list.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const index = Math.max(0, Math.min(list.length - 1, next));
+    list.forEach((item, i) => item.setAttribute('tabindex', i === index ? '0' : '-1'));
+    list[index].focus();
+    onMove?.(index, list[index]);
+  });
+}

@@ -4,6 +4,7 @@
 // numbers come from the engine (cpp/analysis/rollout.h) through the store.
 import { h } from '../draw.js';
 import { percent } from '../lab/format.js';
+import { keepFocus } from '../lab/dom.js';
 
 export function createAcrossLayersView({ store, highlight }) {
   let query = null;
@@ -54,12 +55,14 @@ export function createAcrossLayersView({ store, highlight }) {
         ? `Against ablation on ${checked.sentences} held-out sentences (hide the middle word, then each other word in turn; how much the true word’s log-probability drops), Spearman’s ρ: raw ${checked.raw.toFixed(2)}, rollout ${checked.rollout.toFixed(2)}, flow ${checked.flow.toFixed(2)}. Higher means the picture ranks words closer to what the model really uses.`
         : h('button', { type: 'button', class: 'chip action', onclick: () => { checked = store.ablationCheck(); draw(); } }, 'Check against ablation on the held-out sentences'))
       : null;
+    const refocus = keepFocus(body);
     body.replaceChildren(...[
       h('p', { class: 'note' }, 'Attention in one layer mixes words that were already mixed by the layers below. Rollout multiplies the layers’ attention together; flow treats the layers as a network of pipes whose widths are the attention weights and asks how much can flow from the word down to each input word. Both assume the residual connection keeps half of each word as it is (Â = ½·mean of the heads + ½·I) and ignore the MLPs.'),
       h('label', {}, 'Word ', select),
       h('div', { class: 'across-scroll' }, table),
       measured.flow ? null : h('p', { class: 'note' }, `Flow is computed exactly for sentences up to ${measured.flowLimit} tokens; this one is longer.`),
       check].filter(Boolean));
+    refocus();
   }
 
   return {

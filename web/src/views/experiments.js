@@ -3,7 +3,7 @@
 // and guesses, each head's importance). Every number comes from the store.
 import { h } from '../draw.js';
 import { percent, shortNumber } from '../lab/format.js';
-import { swatch } from '../lab/dom.js';
+import { keepFocus, swatch } from '../lab/dom.js';
 import { importancePanel } from './importance.js';
 
 const CROSS_DEBOUNCE_MS = 120;
@@ -90,6 +90,7 @@ export function createExperimentsView(context) {
     // closed, it is only its summary line: keep the one already shown
     const shown = root.firstElementChild;
     if (!e.open && shown && !shown.open) return;
+    const refocus = keepFocus(root);  // the control the learner just changed keeps focus after the redraw
     const details = h('details', { class: 'experiments', open: e.open });
     details.addEventListener('toggle', () => {
       if (details.open !== e.open) {
@@ -99,7 +100,10 @@ export function createExperimentsView(context) {
     });
     details.append(h('summary', {}, 'Experiments: switch heads off, change the scaling and the temperature'));
     root.replaceChildren(details);
-    if (!e.open) return;
+    if (!e.open) {
+      refocus();
+      return;
+    }
 
     // 1. Scaling and temperature
     const scaling = h('input', { type: 'checkbox', checked: e.scaling });
@@ -142,6 +146,7 @@ export function createExperimentsView(context) {
 
     // 4. Importance
     details.append(importancePanel(context));
+    refocus();
   }
 
   return {

@@ -9,7 +9,7 @@
 // computing the attention).
 import { h } from '../draw.js';
 import { percent, relationEvidence } from '../lab/format.js';
-import { patchParagraphs, swatch } from '../lab/dom.js';
+import { patchParagraphs, rovingKeys, swatch } from '../lab/dom.js';
 import { createHeatmapView } from './heatmap.js';
 import { createLinesView } from './lines.js';
 import { createMatrixView } from './matrix.js';
@@ -69,11 +69,13 @@ export function createFocusView(context) {
 
   function renderFrame(result, hasTrace, frameKey, hasGeometry) {
     const state = store.state;
+    // the ARIA tabs pattern: one tab stop; arrows, Home and End move and show
     const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'View' },
       ...[...TABS, ...(hasTrace ? [['steps', 'Step by step']] : []), ...(hasGeometry ? [['qk', 'Query/key map']] : [])].map(([view, label]) => h('button', {
-        type: 'button', role: 'tab', 'aria-selected': String(state.view === view), 'data-view': view,
+        type: 'button', role: 'tab', 'aria-selected': String(state.view === view), 'data-view': view, tabindex: state.view === view ? '0' : '-1',
         onclick: () => actions.showView(view),
       }, label)));
+    rovingKeys(tabs, () => [...tabs.querySelectorAll('[role="tab"]')], (index, tab) => actions.showView(tab.dataset.view));
     parts = { key: frameKey, title: h('h3'), titleKey: null, evidence: h('div', { class: 'evidence' }), examples: h('div'), examplesKey: null,
       view: h('div', { class: 'view-slot' }), exportSlot: h('span', { class: 'export-slot' }) };
     root.replaceChildren(h('div', { class: 'focus-head' }, parts.title, tabs, parts.exportSlot), parts.evidence, parts.examples, parts.view, tableControls(context), links.root);

@@ -4,6 +4,7 @@
 // is most concentrated (measured live on the sentences shipped with the model).
 import { h } from '../draw.js';
 import { headColour, percent } from '../lab/format.js';
+import { keepFocus } from '../lab/dom.js';
 
 const WIDTH = 380;
 const HEIGHT = 300;
@@ -83,10 +84,12 @@ export function createHeadMapView({ store, actions }) {
           h('ol', {}, peaks.map((peak) => h('li', {}, ...peak.tokens.flatMap((token, i) => [i ? ' ' : '',
             i === peak.from ? h('mark', {}, token) : i === peak.to ? h('u', {}, token) : token]), h('span', { class: 'note' }, ` (${percent(peak.weight)})`)))))
         : h('p', { class: 'note' }, 'Held-out sentences come with the trained model; with these weights the map uses this sentence.'));
+    const refocus = keepFocus(body);
     body.replaceChildren(
       h('div', { class: 'head-map-axes' }, h('label', {}, 'Across ', axisSelect(x, 'Measure across', (v) => { x = v; }, available)),
         h('label', {}, 'Up ', axisSelect(y, 'Measure up', (v) => { y = v; }, available))),
       h('div', { class: 'head-map-grid' }, h('div', {}, svg, legend), side));
+    refocus();
   }
 
   return {

@@ -1,12 +1,18 @@
 // The sentence's tokens as chips (hover or focus one to highlight it, click
 // to lock it) and, in cross-attention, the attended sentence's tokens.
 import { h } from '../draw.js';
-import { patchKeyed } from '../lab/dom.js';
+import { patchKeyed, rovingKeys } from '../lab/dom.js';
 
 const CHIP_CHARS = 24;  // longer words get a clipped chip
 
 export function createTokensView({ highlight }) {
-  const list = h('ul', { class: 'tokens', 'aria-label': 'Tokens (hover or focus one to highlight it; click to lock)' });
+  const list = h('ul', { class: 'tokens', 'aria-label': 'Tokens (arrow keys move between them; Enter locks one)' });
+  // one tab stop for all the chips (a roving tabindex): arrows, Home and End move
+  rovingKeys(list, () => [...list.querySelectorAll('.chip')]);
+  const keepOneTabStop = () => {
+    const chips = [...list.querySelectorAll('.chip')];
+    if (chips.length && !chips.some((chip) => chip.getAttribute('tabindex') === '0')) chips[0].setAttribute('tabindex', '0');
+  };
   const contextList = h('div', { class: 'context-tokens' });
 
   // Chips are keyed by position and text: typing changes one word, so only
@@ -20,7 +26,7 @@ export function createTokensView({ highlight }) {
         // long word gets a clipping box (CSS ellipsis): one per chip made
         // every keystroke's paint slower.
         build: () => h('li', {}, h('button', {
-          type: 'button', class: `chip${unknown ? ' unknown' : ''}${Array.from(token).length > CHIP_CHARS ? ' long' : ''}`, 'data-index': index, 'aria-pressed': 'false',
+          type: 'button', class: `chip${unknown ? ' unknown' : ''}${Array.from(token).length > CHIP_CHARS ? ' long' : ''}`, 'data-index': index, 'aria-pressed': 'false', tabindex: '-1',
           'aria-label': `${token}, token ${index + 1}${unknown ? ', unknown to the model' : ''}`,
           title: unknown ? `“${tokenInfo[index].surface}” is not in the model's vocabulary: it reads <unk>` : undefined,
           onmouseenter: () => highlight.setHover(index), onmouseleave: () => highlight.setHover(null),
@@ -36,6 +42,7 @@ export function createTokensView({ highlight }) {
     roots: [list, contextList],
     update(result) {
       renderChips(result.tokens, result.tokenInfo);
+      keepOneTabStop();
       const contextKey = result.cross ? result.contextTokens.join('\u0000') : null;
       if (contextList.dataset.key === String(contextKey)) return;
       contextList.dataset.key = String(contextKey);
