@@ -99,6 +99,11 @@ test('held-out loss as heads are pruned: measured in the page with a progress ba
   expect(losses).toHaveLength(9);
   expect(losses[8]).toBeGreaterThan(losses[0]);  // without any head the model fills in words worse
   await expect(widget.locator('.curve progress')).toHaveCount(0);
+  // the chart has its axes' ticks: every head count across, the lowest, middle and highest loss up
+  const ticks = await widget.locator('.curve svg text.tick').allTextContents();
+  expect(ticks.slice(0, 9)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+  const expectedTicks = [Math.min(...losses), (Math.min(...losses) + Math.max(...losses)) / 2, Math.max(...losses)];
+  ticks.slice(9).map(Number).forEach((tick, i) => expect(Math.abs(tick - expectedTicks[i])).toBeLessThan(0.011));
 });
 
 test('trained model: gradient importance ranks the heads too', async ({ page }) => {

@@ -174,3 +174,14 @@ for (const colorScheme of ['light', 'dark']) {
     expect(results.violations.map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0]?.target}`)).toEqual([]);
   });
 }
+
+test('at 360 px the loss chart\'s text stays readable (at least 10 px on screen)', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.goto('/index.html');
+  const trainer = await trainerReady(page, '#trainer');
+  await trainer.locator('button', { hasText: 'Step' }).click();
+  await page.waitForFunction(() => document.querySelector('#trainer').state.step >= 1);
+  await expect(trainer.locator('svg.loss text.caption').first()).toBeAttached();
+  const sizes = await trainer.locator('svg.loss text.caption').evaluateAll((texts) => texts.map((t) => t.getBoundingClientRect().height));
+  expect(Math.min(...sizes)).toBeGreaterThanOrEqual(10);
+});

@@ -127,6 +127,7 @@ test('typing updates the panel in place and never leaves stale words or numbers'
       // each heatmap axis is one text, a word per line
       rowLabels: root.querySelector('.row-labels').textContent.split('\n'), colLabels: root.querySelector('.col-labels').textContent.split('\n'),
       tableRows: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].map((cell) => cell.textContent)),
+      positions: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].slice(0, 2).map((cell) => getComputedStyle(cell, '::before').content.replace(/"/g, ''))),
       expectedRows: table.rows,
       title: root.querySelector('.focus h3').textContent,
       role: el.getTables()[el.selectedHead].role,
@@ -140,7 +141,9 @@ test('typing updates the panel in place and never leaves stale words or numbers'
     expect(view.tableRows.length).toBe(view.expectedRows.length);
     view.expectedRows.forEach((row, i) => {
       expect(view.tableRows[i][0]).toBe(`${row.from} (word ${row.fromIndex + 1})`);
-      expect(view.tableRows[i][1]).toBe(row.to + (row.toIndex === row.fromIndex ? ' (itself)' : ''));
+      expect(view.tableRows[i][1]).toBe(row.to + (row.toIndex === row.fromIndex ? ' (itself)' : ` (word ${row.toIndex + 1})`));
+      // and the positions are visible, not only read out: repeated words differ on screen
+      expect(view.positions[i]).toEqual([String(row.fromIndex + 1), String(row.toIndex + 1)]);
       expect(view.tableRows[i][2]).toBe(`${(row.strength * 100).toFixed(row.strength >= 0.995 || row.strength < 0.0005 ? 0 : 1)}%`);
     });
   };

@@ -290,7 +290,9 @@ export class AttentionTrainerElement extends HTMLElement {
   }
 
   _lossChart(snapshot) {
-    const width = 560;
+    // drawn at the width it is shown at (280 to 560 units), so its 11 px text
+    // stays 11 px on a phone instead of shrinking with a fixed viewBox
+    const width = Math.max(280, Math.min(560, Math.round(this._chart.clientWidth || 560)));
     const height = 200;
     const left = 44;
     const bottom = 28;

@@ -66,6 +66,7 @@ button, select, input { font: inherit; color: inherit; }
 .chip.action { max-width: none; white-space: normal; text-align: left; }
 .chip .pos, .chip[data-pos]::before { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
 .chip[data-pos]::before { content: attr(data-pos); }
+table.links td[data-pos]::before { content: attr(data-pos); color: var(--al-muted); font-size: 0.75em; margin-right: 4px; font-variant-numeric: tabular-nums; }
 .chip.long { max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
 .chip.hot { border-color: var(--al-highlight); box-shadow: 0 0 0 1px var(--al-highlight) inset; }
 .chip.locked { background: var(--al-highlight); color: var(--al-bg); border-color: var(--al-highlight); }
@@ -127,6 +128,7 @@ table.matrix th.hot, .col-labels .hot, .row-labels .hot { color: var(--al-highli
 .lines text { font-size: 12px; fill: var(--al-fg); cursor: pointer; }
 .lines text.hot { fill: var(--al-highlight); font-weight: 700; }
 .lines .caption { font-size: 11px; fill: var(--al-muted); cursor: default; }
+.lines .tick { font-size: 10px; fill: var(--al-fg); }
 .controls { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; font-size: 0.85em; margin: 10px 0 6px; }
 .controls label { display: inline-flex; gap: 6px; align-items: center; }
 .layer-select, .controls select { padding: 1px 4px; border: 1px solid var(--al-border); border-radius: 4px; background: var(--al-bg); }

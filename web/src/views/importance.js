@@ -7,9 +7,9 @@ import { swatch } from '../lab/dom.js';
 
 // A small line chart of held-out loss against heads pruned, plus the numbers as a table.
 function curveChart(points, measureName) {
-  const width = 360;
-  const height = 160;
-  const pad = 34;
+  const width = 380;
+  const height = 180;
+  const pad = 40;
   const losses = points.map((p) => p.loss);
   const low = Math.min(...losses);
   const high = Math.max(...losses);
@@ -17,10 +17,24 @@ function curveChart(points, measureName) {
   const y = (loss) => height - pad + 10 - ((loss - low) / Math.max(1e-9, high - low)) * (height - 2 * pad);
   const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
     'aria-label': `Held-out loss from ${low.toFixed(2)} to ${high.toFixed(2)} nats as 0 to ${points.length - 1} heads are switched off` });
+  // axes with ticks: every head count across (every other past 16), three loss values up
+  const axisY = height - pad + 10;
+  svg.append(h('svg:line', { class: 'axis', x1: pad, y1: axisY, x2: width - pad, y2: axisY, stroke: 'currentColor', 'stroke-opacity': '0.4' }));
+  svg.append(h('svg:line', { class: 'axis', x1: pad, y1: axisY, x2: pad, y2: pad - 14, stroke: 'currentColor', 'stroke-opacity': '0.4' }));
+  const every = points.length > 17 ? 2 : 1;
+  for (const p of points) {
+    if (p.k % every !== 0 && p.k !== points.length - 1) continue;
+    svg.append(h('svg:line', { x1: x(p.k), y1: axisY, x2: x(p.k), y2: axisY + 4, stroke: 'currentColor' }));
+    svg.append(h('svg:text', { class: 'tick', x: x(p.k), y: axisY + 14, 'text-anchor': 'middle' }, String(p.k)));
+  }
+  for (const loss of [low, (low + high) / 2, high]) {
+    svg.append(h('svg:line', { x1: pad - 4, y1: y(loss), x2: pad, y2: y(loss), stroke: 'currentColor' }));
+    svg.append(h('svg:text', { class: 'tick', x: pad - 6, y: y(loss) + 3, 'text-anchor': 'end' }, loss.toFixed(2)));
+  }
   svg.append(h('svg:polyline', { points: points.map((p) => `${x(p.k)},${y(p.loss)}`).join(' '), fill: 'none', stroke: 'currentColor', 'stroke-width': '2' }));
   for (const p of points) svg.append(h('svg:circle', { cx: x(p.k), cy: y(p.loss), r: '3', fill: 'currentColor' }));
-  svg.append(h('svg:text', { x: pad, y: height - 4, class: 'caption' }, 'heads switched off →'));
-  svg.append(h('svg:text', { x: 2, y: 12, class: 'caption' }, `loss (nats): ${low.toFixed(2)} to ${high.toFixed(2)}`));
+  svg.append(h('svg:text', { x: width / 2, y: height - 2, class: 'caption', 'text-anchor': 'middle' }, 'heads switched off'));
+  svg.append(h('svg:text', { x: 2, y: 12, class: 'caption' }, 'held-out loss (nats per word)'));
   const table = h('table', { class: 'compare' },
     h('caption', {}, `Held-out masked-word loss, ${points[0].sentences} unseen sentences, heads removed least important first (${measureName.toLowerCase()})`),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Heads off'), h('th', { scope: 'col' }, 'Loss (nats per word)'))),

@@ -35,7 +35,7 @@ export function createLinksTableView({ store, actions }) {
           shape: `link ${self}`,
           build: () => h('tr', {},
             h('td', {}, link.from, h('span', { class: 'sr-only' })),
-            h('td', {}, link.to, self ? h('span', { class: 'self' }, ' (itself)') : null),
+            h('td', {}, link.to, h('span', { class: 'sr-only' }), self ? h('span', { class: 'self' }, ' (itself)') : null),
             h('td', { class: 'strength' },
               h('div', { class: 'bar', 'aria-hidden': 'true' }, h('div', { class: 'track' }, h('div', { class: 'fill' })), h('span', { class: 'pct' })))),
           update: (row) => {
@@ -45,6 +45,13 @@ export function createLinksTableView({ store, actions }) {
             setText(fromCell.firstChild, link.from);
             setText(fromCell.lastChild, ` (word ${link.fromIndex + 1})`);
             setText(toCell.firstChild, link.to);
+            // repeated words must not look alike: each cell shows its position (drawn by CSS
+            // before the word, as on the chips; the hidden text says it to screen readers)
+            fromCell.dataset.pos = link.fromIndex + 1;
+            if (!result.cross) {
+              toCell.dataset.pos = link.toIndex + 1;
+              setText(toCell.children[0], self ? '' : ` (word ${link.toIndex + 1})`);
+            }
             strengthCell.setAttribute('aria-label', label);
             strengthCell.querySelector('.fill').style.width = fillWidth(link.strength);
             setText(strengthCell.querySelector('.pct'), strength);
