@@ -17,6 +17,7 @@ APT_PACKAGES=(
   chromium                  # browser tests (Playwright drives Debian's Chromium)
   fonts-dejavu-core         # a known font for stable screenshots
   wordnet-base fortunes     # English text for the trained model's corpus (scripts/prepare-corpus.mjs)
+  mkdocs                    # the embedding test builds a real MkDocs site (tests/e2e/docs-site.spec.mjs)
 )
 # Only for training (`npm run train`, `scripts/setup.sh --training`): the large
 # corpus's other texts and the parser that measures syntactic heads.
