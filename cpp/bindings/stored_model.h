@@ -1,0 +1,42 @@
+// A loaded model at the wasm boundary, shared by the bindings that use one
+// (model_bindings.cpp, model_analysis_bindings.cpp, writer_bindings.cpp).
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "js_values.h"
+#include "model/inference.h"
+#include "model/model_file.h"
+
+namespace attention_lab {
+
+// Loaded models live in the module's registry, addressed by a small integer
+// id, until released, each with its weights packed once for the fast kernels.
+struct StoredModel : LoadedModel, Held {
+  PackedTransformer packed;
+  std::vector<int> writers;  // released with the model
+};
+
+inline StoredModel* find_model(int id) { return held_objects().find_as<StoredModel>(id); }
+
+// The common arguments of a model call: { ids: Int32Array, headEnabled?:
+// Uint8Array (layers*heads), headGate?, scale?, temperature? }.
+struct ModelCall {
+  std::vector<int> ids;
+  RunOptionBuffers buffers;
+  TransformerRunOptions options;
+};
+
+// Reads them; returns "" or a message.
+std::string read_model_call(const LoadedModel& model, const emscripten::val& args, ModelCall& call);
+
+// Several sentences of token ids given as args[ids_name] (all ids, one after
+// another) and args[lengths_name] (each sentence's length, at most `longest`):
+// fills `lists`, or returns a message.
+std::string read_id_lists(const LoadedModel& model, const emscripten::val& args, const char* ids_name,
+                          const char* lengths_name, int longest, std::vector<std::vector<int>>& lists);
+
+}  // namespace attention_lab
