@@ -339,9 +339,52 @@ try {
     frameP95Ms: median(trainingRuns.map((t) => t.frameP95Ms)),
   };
 
+  // 5. Roles lighting (issue 19): the induction task (attention-only by
+  //    default) until a previous-token head in layer 1 and an induction head
+  //    in layer 2 are both lit, and the brackets task until its head is lit;
+  //    wall seconds from pressing Train, two fresh pages each, 90 s at most.
+  async function untilLit(task, roles, limitSeconds = 90) {
+    const fresh = await browser.newPage();
+    await fresh.goto(`${BASE}/index.html`);
+    const trainer = fresh.locator('#trainer');
+    await trainer.scrollIntoViewIfNeeded();
+    await trainer.evaluate((el) => el.ready);
+    await trainer.evaluate((el, t) => new Promise((resolve) => {
+      el.addEventListener('attention-trainer-update', function waiting(event) {
+        if (event.detail.step !== 0 || el.shadowRoot.querySelector('select[name="task"]').value !== t) return;
+        el.removeEventListener('attention-trainer-update', waiting);
+        resolve();
+      });
+      el.setAttribute('task', t);
+    }), task);
+    const outcome = await trainer.evaluate((el, { roles, limit }) => new Promise((resolve) => {
+      const started = performance.now();
+      el.addEventListener('attention-trainer-update', function done(event) {
+        const run = event.detail.runs[0];
+        const lit = roles.every((role) => run.litAt[role]);
+        const wall = (performance.now() - started) / 1e3;
+        if (!lit && wall < limit) return;
+        el.removeEventListener('attention-trainer-update', done);
+        el.pause();
+        resolve({ lit, wallSeconds: wall, step: event.detail.step, litAt: run.litAt, attentionOnly: run.attentionOnly,
+          bestScores: roles.map((_, r) => Math.max(...run.roles.map((h) => h.scores[r] ?? 0))) });
+      });
+      el.train();
+    }), { roles, limit: limitSeconds });
+    await fresh.close();
+    return outcome;
+  }
+  const lighting = [];
+  for (const [task, roles] of [['induction', ['previous token', 'induction']], ['brackets', ['matching bracket']]]) {
+    const runs = [];
+    for (let r = 0; r < 2; r++) runs.push(await untilLit(task, roles));
+    lighting.push({ task, roles, runs });
+  }
+
   const result = {
     peersInChromium,
     training,
+    lighting,
     chromium: browser.version(),
     kernel,
     pageLoadToFirstHeatmapMs: median(loads),
@@ -373,6 +416,15 @@ try {
       `pressing Train (step ${training.toTargetSteps}, ${training.trainingSeconds.toFixed(1)} s of training, ${training.stepMs.toFixed(1)} ms a step); ` +
       `page frames meanwhile: median ${training.frameMedianMs.toFixed(1)} ms, 95th percentile ${training.frameP95Ms.toFixed(1)} ms (medians of 3 runs)`);
     console.log(`${training.toTargetWallSeconds <= 30 ? 'PASS' : 'FAIL'} default task reaches its target within 30 s in Chromium`);
+    for (const { task, roles, runs } of lighting) {
+      for (const run of runs) {
+        const at = roles.map((role) => (run.litAt[role] ? `${role} (layer ${run.litAt[role].layer + 1}, head ${run.litAt[role].head + 1}) at step ${run.litAt[role].step}, ` +
+          `${run.litAt[role].seconds.toFixed(1)} s of training` : `${role} not lit (best head ${(run.bestScores[roles.indexOf(role)] * 100).toFixed(0)}%)`)).join('; ');
+        console.log(`live training, ${task}${run.attentionOnly ? ' (attention only)' : ''}: ${at}; ${run.wallSeconds.toFixed(1)} s after pressing Train, step ${run.step}`);
+      }
+      const worst = Math.max(...runs.map((run) => (run.lit ? run.wallSeconds : Infinity)));
+      console.log(`${worst <= 30 ? 'PASS' : 'FAIL'} ${task}: ${roles.join(' and ')} head${roles.length > 1 ? 's' : ''} lit within 30 s of pressing Train (both runs)`);
+    }
     writeReportSection('Chromium', 'npm run bench:browser', printed());
   }
 } finally {

@@ -60,6 +60,7 @@ val tasks() {
     task.set("description", info.description);
     task.set("roles", array_of(info.roles));
     task.set("defaultLayers", info.default_layers);
+    task.set("defaultAttentionOnly", info.default_attention_only);
     task.set("causal", info.causal);
     task.set("threshold", info.threshold);
     out.set(index++, task);
@@ -67,7 +68,8 @@ val tasks() {
   return out;
 }
 
-// options: { task, dModel, heads, layers, batchSize, learningRate, seed }; text: sentences, one a line.
+// options: { task, dModel, heads, layers, batchSize, learningRate, seed, attentionOnly }
+// (attentionOnly absent: the task's default); text: sentences, one a line.
 val create_trainer(val options, std::string text) {
   if (is_missing(options)) options = val::object();
   LiveOptions o;
@@ -89,6 +91,11 @@ val create_trainer(val options, std::string text) {
     if (!lr.isNumber()) return error_result("learningRate must be a number");
     o.learning_rate = lr.as<double>();
   }
+  const val attention_only = options["attentionOnly"];
+  if (!is_missing(attention_only)) {
+    if (!attention_only.isTrue() && !attention_only.isFalse()) return error_result("attentionOnly must be true or false");
+    o.attention_only = attention_only.isTrue() ? 1 : 0;
+  }
   std::vector<std::string> lines;
   std::istringstream stream(text);
   for (std::string line; std::getline(stream, line);) {
@@ -106,6 +113,7 @@ val create_trainer(val options, std::string text) {
   result.set("layers", t.config().num_layers);
   result.set("headDim", t.config().head_dim());
   result.set("dFf", t.config().d_ff);
+  result.set("attentionOnly", t.config().d_ff == 0);
   result.set("parameters", static_cast<double>(t.parameter_count()));
   result.set("vocabularySize", t.config().vocab_size);
   result.set("chanceLoss", t.chance_loss());

@@ -2,7 +2,8 @@
 //
 //   x_0 = token_embedding[id] + position_embedding[pos]            (seq_len, d_model)
 //   per layer:  x = x + MHA(LN_1(x))                                 (heads as in attention.h)
-//               x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2        (d_ff hidden units)
+//               x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2        (d_ff hidden units;
+//                                                                  d_ff = 0: attention-only, no MLP block)
 //   h = LN_f(x);  logits = h · token_embeddingᵀ + output_bias         (tied output, (seq_len, vocab))
 //
 // The parameter layout is shared by the trainer (Real = float/double) and by

@@ -5,7 +5,7 @@
 //
 //   attention_live_train --task copy-previous [--steps 300] [--seed 1] [--heads 4]
 //                        [--d-model 32] [--layers 0] [--batch 32] [--lr 0.003]
-//                        [--every 50] [--text FILE] [--time]
+//                        [--every 50] [--text FILE] [--time] [--attention-only | --with-mlp] [--probe]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   try {
     LiveOptions options;
     int steps = 300, every = 50;
-    bool time_steps = false;
+    bool time_steps = false, probe = false;
     std::string text_path;
     for (int i = 1; i < argc; ++i) {
       const std::string flag = argv[i];
@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
       else if (flag == "--every") every = std::stoi(value());
       else if (flag == "--text") text_path = value();
       else if (flag == "--time") time_steps = true;
+      else if (flag == "--attention-only") options.attention_only = 1;
+      else if (flag == "--with-mlp") options.attention_only = 0;
+      else if (flag == "--probe") probe = true;
       else throw std::invalid_argument("unknown option " + flag);
     }
     const std::vector<std::string> text = text_path.empty() ? std::vector<std::string>{} : read_lines(text_path);
@@ -76,6 +79,15 @@ int main(int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("],\"evaluations\":[%s],\"seconds\":%.4f", evaluations.c_str(), seconds);
     if (time_steps) std::printf(",\"step_ms\":%.5f", 1e3 * step_seconds / std::max(1, steps));
+    if (probe) {  // the probe sequence and its attention after the last evaluation: (layers, heads, n, n)
+      std::printf(",\"probe\":{\"tokens\":[");
+      const std::vector<std::string> tokens = trainer.probe_tokens();
+      for (std::size_t i = 0; i < tokens.size(); ++i) std::printf("%s\"%s\"", i ? "," : "", tokens[i].c_str());
+      std::printf("],\"attention\":[");
+      const std::vector<float>& attention = trainer.probe_attention();
+      for (std::size_t i = 0; i < attention.size(); ++i) std::printf("%s%.4g", i ? "," : "", attention[i]);
+      std::printf("]}");
+    }
     std::printf("}\n");
     return 0;
   } catch (const std::exception& error) {

@@ -67,21 +67,30 @@ void generate_brackets(SeededGenerator& random, TaskExample& e) {
   }
 }
 
-// Filler (letters not in the run), the run, the run again. Keys: the previous
-// position everywhere; in the repeat, the position after the earlier copy.
+// Two copies of a run of distinct letters (4 to n/2 - 1 long) at random
+// places, filler letters (not in the run) everywhere else. The gap between
+// the copies varies independently of the run's length, so no fixed offset or
+// position finds the answer: only "find where this letter was last time, take
+// the letter after it" does. Keys: the previous position everywhere; in the
+// repeat, the position after the earlier occurrence, where the target is.
+// (The older layout, filler then run then run at the end of the sequence, let
+// the model lower the loss with position tricks and no head lit up: measured
+// in the model-that-writes issue's notes.)
 void generate_induction(SeededGenerator& random, TaskExample& e) {
-  const int n = length_of(e);
-  const int run = 3 + uniform(random, n / 2 - 2);
-  std::vector<int> letters(16);
-  for (int i = 0; i < 16; ++i) letters[i] = i;
-  for (int i = 0; i < run; ++i) std::swap(letters[i], letters[i + uniform(random, 16 - i)]);
-  const int filler = n - 2 * run;
-  for (int i = 0; i < filler; ++i) e.ids[i] = letters[run + uniform(random, 16 - run)];
-  for (int i = 0; i < run; ++i) e.ids[filler + i] = e.ids[filler + run + i] = letters[i];
+  const int n = length_of(e), tokens = static_cast<int>(kLetters.size());
+  const int run = 4 + uniform(random, n / 2 - 4);
+  const int first = uniform(random, n - 2 * run + 1);                     // start of the first copy
+  const int second = first + run + uniform(random, n - first - 2 * run + 1);  // start of the repeat
+  std::vector<int> letters(static_cast<std::size_t>(tokens));
+  for (int i = 0; i < tokens; ++i) letters[i] = i;
+  for (int i = 0; i < run; ++i) std::swap(letters[i], letters[i + uniform(random, tokens - i)]);
+  for (int i = 0; i < n; ++i) e.ids[i] = letters[run + uniform(random, tokens - run)];
+  for (int i = 0; i < run; ++i) e.ids[first + i] = e.ids[second + i] = letters[i];
   for (int i = 1; i < n; ++i) key(e, 0, i) = i - 1;
-  for (int i = filler + run; i < n; ++i) {
-    e.targets[i] = e.ids[i - run + 1];
-    key(e, 1, i) = i - run + 1;
+  const int offset = second - first;
+  for (int i = second; i < second + run - 1; ++i) {
+    e.targets[i] = e.ids[i - offset + 1];
+    key(e, 1, i) = i - offset + 1;
   }
 }
 
@@ -113,9 +122,11 @@ std::vector<TaskInfo> live_tasks() {
        "Balanced brackets where every closer is written ?; the answer at a ? is the closer of the bracket it closes.",
        {"matching bracket"}, 2, false, 0.9, brackets, 12, generate_brackets},
       {"induction", "Induction: continue a repeat",
-       "A run of distinct letters appears twice; in the repeat, the answer is the letter that followed the current "
-       "one last time. Heads see only earlier positions.",
-       {"previous token", "induction"}, 2, true, 0.8, kLetters, 16, generate_induction},
+       "A run of distinct letters appears twice, at random places among other letters; in the repeat, the answer is "
+       "the letter that followed the current one last time. Heads see only earlier positions. Attention-only by "
+       "default (no MLP blocks), as in the circuits papers: a previous-token head in layer 1 and an induction head in "
+       "layer 2 usually appear together, suddenly, after a plateau.",
+       {"previous token", "induction"}, 2, true, 0.7, kLetters, 24, generate_induction, true},
       {"neighbours", "Compare the two neighbours",
        "Random digits; the answer at position i is <, = or > comparing the digit before with the digit after. It needs "
        "two relations at once.",
@@ -154,6 +165,7 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   }
   if (!found) { fail("unknown task \"" + options.task + "\""); return; }
   if (options_.num_layers == 0) options_.num_layers = task_.default_layers;
+  if (options_.attention_only < 0) options_.attention_only = task_.default_attention_only ? 1 : 0;
   if (options_.d_model < 4 || options_.d_model > 256) { fail("d_model must be between 4 and 256"); return; }
   if (options_.num_heads < 1 || options_.num_heads > options_.d_model || options_.d_model % options_.num_heads != 0) {
     fail("heads must divide d_model (" + std::to_string(options_.d_model) + ")");
@@ -237,7 +249,7 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   config.d_model = options_.d_model;
   config.num_heads = options_.num_heads;
   config.num_layers = options_.num_layers;
-  config.d_ff = 4 * options_.d_model;
+  config.d_ff = options_.attention_only ? 0 : 4 * options_.d_model;  // 0: no MLP blocks
   config.max_len = seq_len_;
   params_.allocate(config);
   initialise_transformer(params_, options_.seed, kInitialStd);

@@ -8,7 +8,8 @@
 //   reverse         target at i = token n-1-i            head role: mirror position
 //   brackets        at each "?", the closer of the bracket it closes   role: matching bracket
 //   induction       a segment repeats; in the repeat, target = the token that
-//                   followed this token last time (causal)  roles: previous token, induction
+//                   followed this token last time (causal; attention-only by
+//                   default)                              roles: previous token, induction
 //   neighbours      target at i = "<", "=" or ">" comparing tokens i-1 and i+1
 //                   (two relations at once)            roles: previous token, next token
 //   text            masked words of short real sentences   roles: previous, next token
@@ -36,6 +37,7 @@ struct LiveOptions {
   int d_model = 32;
   int num_heads = 4;
   int num_layers = 0;        // 0: the task's default
+  int attention_only = -1;   // -1: the task's default; 1: no MLP blocks (d_ff = 0), as in the circuits papers
   int batch_size = 32;       // sequences per step
   double learning_rate = 3e-3;
   std::uint64_t seed = 1;
@@ -62,6 +64,7 @@ struct TaskInfo {
   std::vector<std::string> vocabulary;  // the synthetic tasks' tokens (the text task builds its own)
   int length = 12;                   // sequence length (the text task: the longest sentence kept)
   TaskGenerator generate = nullptr;  // null: the text task (masked words of real sentences)
+  bool default_attention_only = false;
 };
 
 std::vector<TaskInfo> live_tasks();

@@ -158,6 +158,10 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
       }
     }
     cache.x_mid = x + ((cache.concat * weights(p.w_o, d, d)).rowwise() + row_vector(p.b_o));
+    if (c.d_ff == 0) {  // attention-only (no MLP block, as in the circuits papers)
+      x = cache.x_mid;
+      continue;
+    }
     layer_norm(cache.x_mid, p.ln2_gain, p.ln2_bias, cache.xhat2, cache.rstd2, cache.b);
     cache.h_pre = (cache.b * weights(p.w_1, d, c.d_ff)).rowwise() + row_vector(p.b_1);
     cache.g = cache.h_pre.unaryExpr([](Real v) {
@@ -199,20 +203,23 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
     const TransformerLayer<Real>& p = params.layers[l];
     TransformerLayer<Real>& gp = grads->layers[l];
     LayerCache& cache = caches_[l];
-    // MLP branch
-    Map(gp.w_2.data(), c.d_ff, d) += cache.g.transpose() * dx;
-    VectorMap(gp.b_2.data(), d) += dx.colwise().sum();
-    Matrix dg = dx * weights(p.w_2, c.d_ff, d).transpose();
-    Matrix dh_pre = dg.binaryExpr(cache.h_pre, [](Real grad, Real v) {
-      const Real inner = Real(kGeluSqrt2OverPi) * (v + Real(0.044715) * v * v * v);
-      const Real t = std::tanh(inner);
-      const Real d_inner = Real(kGeluSqrt2OverPi) * (Real(1) + Real(3) * Real(0.044715) * v * v);
-      return grad * (Real(0.5) * (Real(1) + t) + Real(0.5) * v * (Real(1) - t * t) * d_inner);
-    });
-    Map(gp.w_1.data(), d, c.d_ff) += cache.b.transpose() * dh_pre;
-    VectorMap(gp.b_1.data(), c.d_ff) += dh_pre.colwise().sum();
-    Matrix db = dh_pre * weights(p.w_1, d, c.d_ff).transpose();
-    Matrix dx_mid = dx + layer_norm_backward(db, cache.xhat2, cache.rstd2, p.ln2_gain, gp.ln2_gain, gp.ln2_bias);
+    // MLP branch (none in an attention-only model: its b_2 and LN_2 stay unused, gradient 0)
+    Matrix dx_mid = dx;
+    if (c.d_ff > 0) {
+      Map(gp.w_2.data(), c.d_ff, d) += cache.g.transpose() * dx;
+      VectorMap(gp.b_2.data(), d) += dx.colwise().sum();
+      Matrix dg = dx * weights(p.w_2, c.d_ff, d).transpose();
+      Matrix dh_pre = dg.binaryExpr(cache.h_pre, [](Real grad, Real v) {
+        const Real inner = Real(kGeluSqrt2OverPi) * (v + Real(0.044715) * v * v * v);
+        const Real t = std::tanh(inner);
+        const Real d_inner = Real(kGeluSqrt2OverPi) * (Real(1) + Real(3) * Real(0.044715) * v * v);
+        return grad * (Real(0.5) * (Real(1) + t) + Real(0.5) * v * (Real(1) - t * t) * d_inner);
+      });
+      Map(gp.w_1.data(), d, c.d_ff) += cache.b.transpose() * dh_pre;
+      VectorMap(gp.b_1.data(), c.d_ff) += dh_pre.colwise().sum();
+      Matrix db = dh_pre * weights(p.w_1, d, c.d_ff).transpose();
+      dx_mid += layer_norm_backward(db, cache.xhat2, cache.rstd2, p.ln2_gain, gp.ln2_gain, gp.ln2_bias);
+    }
     // attention branch
     Map(gp.w_o.data(), d, d) += cache.concat.transpose() * dx_mid;
     VectorMap(gp.b_o.data(), d) += dx_mid.colwise().sum();

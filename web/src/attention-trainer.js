@@ -6,7 +6,8 @@
 // matrices), so the benefit of several heads is measured, not asserted.
 //
 // Attributes: task (copy-previous), heads (4), d-model (32), layers (task
-//             default), learning-rate (0.003), seed (1), compare (boolean).
+//             default), blocks (task default; "attention-only" or "mlp"),
+//             learning-rate (0.003), seed (1), compare (boolean).
 // JS API:     el.ready, el.train(), el.pause(), el.step(), el.reset(),
 //             el.state, 'attention-trainer-update' event after every snapshot.
 import { h, legend, drawHeatmap, shortened } from './draw.js';
@@ -22,6 +23,8 @@ const DEFAULTS = { task: 'copy-previous', heads: 4, dModel: 32, layers: 0, learn
 const HEADS = [1, 2, 4, 8];
 const WIDTHS = [16, 32, 64];
 const RATES = [0.001, 0.003, 0.01, 0.03];
+const BLOCKS = ['', 'mlp', 'attention-only'];  // '' = the task's default
+const BLOCK_NAMES = { '': 'task default', mlp: 'attention + MLP', 'attention-only': 'attention only' };
 const RUN_COLOURS = [headColour(0), headColour(1)];
 const SMOOTHING = 0.05;  // exponential moving average of the batch losses
 
@@ -37,7 +40,7 @@ function select(name, label, values, describe = String) {
 }
 
 export class AttentionTrainerElement extends HTMLElement {
-  static get observedAttributes() { return ['task', 'heads', 'd-model', 'layers', 'learning-rate', 'seed', 'compare']; }
+  static get observedAttributes() { return ['task', 'heads', 'd-model', 'layers', 'blocks', 'learning-rate', 'seed', 'compare']; }
 
   adoptedCallback() {
     adoptStyles(this.shadowRoot, this.ownerDocument.defaultView ?? globalThis, STYLES, TRAINER_STYLES);
@@ -117,7 +120,7 @@ export class AttentionTrainerElement extends HTMLElement {
   pause() { this._send({ type: 'pause' }); this._setRunning(false); }
   step() { this._send({ type: 'step' }); this._setRunning(false); }
   reset() { this._send({ type: 'reset' }); }
-  /** { mode, running, step, runs: [{ label, heads, headDim, loss, targetLoss, chanceLoss, reachedAt, roles }] } */
+  /** { mode, running, step, runs: [{ label, heads, headDim, attentionOnly, loss, targetLoss, chanceLoss, reachedAt, litAt, roles }] } */
   get state() {
     const snapshot = this._snapshot;
     return {
@@ -125,8 +128,9 @@ export class AttentionTrainerElement extends HTMLElement {
       running: this._running,
       step: snapshot && snapshot.runs.length ? snapshot.runs[0].evaluation.step : 0,
       runs: snapshot ? snapshot.runs.map((run) => ({
-        label: run.label, heads: run.info.heads, headDim: run.info.headDim, loss: run.evaluation.loss,
-        targetLoss: run.info.targetLoss, chanceLoss: run.info.chanceLoss, reachedAt: run.reachedAt,
+        label: run.label, heads: run.info.heads, headDim: run.info.headDim, attentionOnly: run.info.attentionOnly,
+        loss: run.evaluation.loss, targetLoss: run.info.targetLoss, chanceLoss: run.info.chanceLoss, reachedAt: run.reachedAt,
+        litAt: structuredClone(run.litAt ?? {}),
         roles: run.evaluation.roles.map((role) => ({ layer: role.layer, head: role.head, best: role.best,
           role: role.best >= 0 ? run.info.roles[role.best] : null, scores: [...role.scores] })),
       })) : [],
@@ -142,8 +146,9 @@ export class AttentionTrainerElement extends HTMLElement {
     const heads = select('heads', 'Heads', HEADS);
     const width = select('d-model', 'd_model', WIDTHS);
     const layers = select('layers', 'Layers', [0, 1, 2], (v) => (v === 0 ? 'task default' : String(v)));
+    const blocks = select('blocks', 'Blocks', BLOCKS, (v) => BLOCK_NAMES[v]);
     const rate = select('learning-rate', 'Learning rate', RATES);
-    this._selects = { heads: heads.lastChild, dModel: width.lastChild, layers: layers.lastChild, learningRate: rate.lastChild };
+    this._selects = { heads: heads.lastChild, dModel: width.lastChild, layers: layers.lastChild, blocks: blocks.lastChild, learningRate: rate.lastChild };
     this._trainButton = h('button', { type: 'button', class: 'primary', onclick: () => (this._running ? this.pause() : this.train()) }, 'Train');
     this._stepButton = h('button', { type: 'button', onclick: () => this.step() }, 'Step');
     this._resetButton = h('button', { type: 'button', onclick: () => this._configure() }, 'Reset');
@@ -153,17 +158,17 @@ export class AttentionTrainerElement extends HTMLElement {
     this._chart = h('div', { class: 'chart' });
     this._runsView = h('div', { class: 'runs' });
     this._criteria = h('p', { class: 'note' });
-    for (const control of [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild]) {
+    for (const control of [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild, blocks.lastChild]) {
       control.addEventListener('change', () => this._configure());
     }
     rate.lastChild.addEventListener('change', () => this._send({ type: 'learning-rate', learningRate: Number(rate.lastChild.value) }));
-    this._controls = [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild, rate.lastChild,
+    this._controls = [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild, blocks.lastChild, rate.lastChild,
       this._trainButton, this._stepButton, this._resetButton];
     for (const control of this._controls) control.disabled = true;
     root.append(h('div', { class: 'lab trainer' },
       h('div', { class: 'top' }, h('h2', {}, 'Watch heads specialise'), this._mode),
       h('div', { class: 'controls' },
-        h('label', { class: 'control' }, 'Task', this._taskSelect), heads, width, layers, rate,
+        h('label', { class: 'control' }, 'Task', this._taskSelect), heads, width, layers, blocks, rate,
         h('label', { class: 'control' }, 'Seed', this._seed),
         h('label', { class: 'control check' }, this._compare, 'Compare with 1 head of the same width')),
       this._description,
@@ -178,6 +183,7 @@ export class AttentionTrainerElement extends HTMLElement {
     pick(this._selects.heads, whole(this.getAttribute('heads'), DEFAULTS.heads), HEADS, DEFAULTS.heads);
     pick(this._selects.dModel, whole(this.getAttribute('d-model'), DEFAULTS.dModel), WIDTHS, DEFAULTS.dModel);
     pick(this._selects.layers, whole(this.getAttribute('layers'), DEFAULTS.layers), [0, 1, 2], DEFAULTS.layers);
+    pick(this._selects.blocks, this.getAttribute('blocks') ?? '', BLOCKS, '');
     pick(this._selects.learningRate, Number(this.getAttribute('learning-rate') ?? DEFAULTS.learningRate), RATES, DEFAULTS.learningRate);
     const seed = whole(this.getAttribute('seed'), DEFAULTS.seed);
     this._seed.value = String(seed >= 0 ? seed : DEFAULTS.seed);
@@ -191,6 +197,7 @@ export class AttentionTrainerElement extends HTMLElement {
       heads: Number(this._selects.heads.value),
       dModel: Number(this._selects.dModel.value),
       layers: Number(this._selects.layers.value),
+      ...(this._selects.blocks.value ? { attentionOnly: this._selects.blocks.value === 'attention-only' } : {}),
       learningRate: Number(this._selects.learningRate.value),
       seed: Number.isInteger(seed) && seed >= 0 && seed <= 2147483647 ? seed : NaN,
       compare: this._compare.checked,
@@ -276,8 +283,10 @@ export class AttentionTrainerElement extends HTMLElement {
     const parts = [`Step ${first.evaluation.step}`];
     for (const run of snapshot.runs) {
       const reached = run.reachedAt ? `, target reached at step ${run.reachedAt.step} after ${run.reachedAt.seconds.toFixed(1)} s of training` : '';
+      const lit = Object.entries(run.litAt ?? {}).map(([role, at]) => `, ${role} head (layer ${at.layer + 1}, head ${at.head + 1}) from step ${at.step} (${at.seconds.toFixed(1)} s)`).join('');
       const speed = run.stepMs ? `, ${run.stepMs.toFixed(1)} ms a step` : '';
-      parts.push(`${run.label}: held-out loss ${nats(run.evaluation.loss)} (target ${run.info.targetLoss.toFixed(2)})${reached}${speed}`);
+      const blocks = run.info.attentionOnly ? ', attention only' : '';
+      parts.push(`${run.label}${blocks}: held-out loss ${nats(run.evaluation.loss)} (target ${run.info.targetLoss.toFixed(2)})${reached}${lit}${speed}`);
     }
     const stopped = !snapshot.running && first.evaluation.step >= MAX_STEPS;
     this._status.textContent = `${parts.join(' · ')}.${stopped ? ` Stopped after ${MAX_STEPS.toLocaleString('en')} steps; Reset to start again.` : ''}`;

@@ -10,10 +10,11 @@ function checked(result) {
 /** Wraps a loaded trainer module. */
 export function createTrainerEngine(Module) {
   return {
-    /** [{ id, title, description, roles, defaultLayers, causal, threshold }] */
+    /** [{ id, title, description, roles, defaultLayers, defaultAttentionOnly, causal, threshold }] */
     tasks: () => Module.trainerTasks(),
     /**
-     * options: { task, dModel, heads, layers (0 = task default), batchSize, learningRate, seed }
+     * options: { task, dModel, heads, layers (0 = task default), attentionOnly (absent = task default),
+     *            batchSize, learningRate, seed }
      * text: sentences, one a line (the "text" task).
      */
     create(options = {}, text = '') {

@@ -43,7 +43,7 @@ export class TrainingLoop {
     else throw new Error(`unknown command ${String(command.type)}`);
   }
 
-  /** Starts over with options { task, heads, dModel, layers, learningRate, seed, compare }. */
+  /** Starts over with options { task, heads, dModel, layers, attentionOnly, learningRate, seed, compare }. */
   configure(options) {
     this.pause();
     this._release();
@@ -59,6 +59,7 @@ export class TrainingLoop {
         run.stepMs = 0;
         run.trainingMs = 0;
         run.reachedAt = null;
+        run.litAt = {};
         this.runs.push(run);
       }
     } catch (error) {
@@ -146,10 +147,15 @@ export class TrainingLoop {
       if (!run.reachedAt && evaluation.step > 0 && evaluation.loss <= run.trainer.info.targetLoss) {
         run.reachedAt = { step: evaluation.step, seconds: run.trainingMs / 1000 };
       }
+      // the first evaluation at which each role has a head (training seconds, not wall time)
+      for (const role of evaluation.roles) {
+        const name = role.best >= 0 ? run.trainer.info.roles[role.best] : null;
+        if (name && !run.litAt[name]) run.litAt[name] = { step: evaluation.step, seconds: run.trainingMs / 1000, layer: role.layer, head: role.head };
+      }
       const losses = Float32Array.from(run.pending);
       run.pending = [];
       return { label: run.label, info: run.trainer.info, losses, evaluation, stepMs: run.stepMs,
-        trainingSeconds: run.trainingMs / 1000, reachedAt: run.reachedAt };
+        trainingSeconds: run.trainingMs / 1000, reachedAt: run.reachedAt, litAt: { ...run.litAt } };
     });
     this.onSnapshot({ reset, running: this.running, options: this.options, runs });
   }
