@@ -53,6 +53,32 @@ test('train, pause, step and reset in a Web Worker', async ({ page }) => {
   await expect(trainer.locator('.status')).toContainText('Step 0');
 });
 
+test('blocks: the induction task is attention-only by default, the control and the attribute switch the MLP on and off', async ({ page }) => {
+  await page.goto('/index.html');
+  const trainer = await trainerReady(page, '#trainer');
+  const blocks = trainer.locator('select[name="blocks"]');
+  const settled = (check) => page.waitForFunction(check, null, { timeout: 15_000 });
+  expect(await trainer.evaluate((el) => el.state.runs[0].attentionOnly)).toBe(false);  // copy-previous: MLP by default
+  await trainer.evaluate((el) => el.setAttribute('task', 'induction'));
+  await settled(() => document.querySelector('#trainer').state.runs[0]?.attentionOnly === true);
+  await expect(blocks).toHaveValue('');
+  await expect(trainer.locator('.status')).toContainText('attention only');
+  await blocks.selectOption('mlp');
+  await settled(() => document.querySelector('#trainer').state.runs[0]?.attentionOnly === false);
+  await expect(trainer.locator('.status')).not.toContainText('attention only');
+  await trainer.evaluate((el) => { el.setAttribute('task', 'copy-previous'); el.setAttribute('blocks', 'attention-only'); });
+  await settled(() => document.querySelector('#trainer').state.runs[0]?.attentionOnly === true);
+  await expect(blocks).toHaveValue('attention-only');
+  // one step of the attention-only model trains (a finite loss) and records no role yet
+  await trainer.locator('button', { hasText: 'Step' }).click();
+  await settled(() => document.querySelector('#trainer').state.step === 1);
+  const state = await trainer.evaluate((el) => el.state);
+  expect(Number.isFinite(state.runs[0].loss)).toBe(true);
+  expect(state.runs[0].litAt).toEqual({});
+  await trainer.evaluate((el) => el.setAttribute('blocks', 'nonsense'));
+  await expect(blocks).toHaveValue('');
+});
+
 test('copy the previous token: a head earns the previous-token role and the loss reaches its target', async ({ page }) => {
   await page.goto('/index.html');
   const trainer = await trainerReady(page, '#trainer');
