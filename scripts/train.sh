@@ -10,7 +10,7 @@
 #                               (default build/train/) and resumes from there when run again,
 #                               so it may span several sittings
 #   scripts/train.sh writer     the 4 layer x 4 head writer (a causal model predicting the next word,
-#                               large corpus), about 2 h on 2 cores, checkpointed the same way
+#                               large corpus), about 40-60 min on 2 cores, checkpointed the same way
 #
 # `npm run train` runs setup (with the training packages) first.
 set -euo pipefail
@@ -47,7 +47,7 @@ case "$model" in
       --train build/corpus-large/train.txt --heldout build/corpus-large/heldout.txt \
       --out "$out" --checkpoint "$checkpoints/writer-4x4.ckpt" --checkpoint-every 200 \
       --layers 4 --heads 4 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000 \
-      --steps 10000 --warmup 500 --lr 0.002 --seed 20261130
+      --steps 3000 --warmup 300 --lr 0.002 --seed 20261130
     ;;
   *)
     echo "train.sh: unknown model '$model' (small, encoder or writer)" >&2
