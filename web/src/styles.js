@@ -119,6 +119,13 @@ table.matrix th.hot, .col-labels .hot, .row-labels .hot { color: var(--al-highli
 .heat canvas { display: block; image-rendering: pixelated; cursor: crosshair; }
 .heat .cells { position: relative; }
 .heat .mark { position: absolute; display: none; border: 2px solid var(--al-highlight); pointer-events: none; }
+.long-text { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: flex-start; margin-bottom: 8px; }
+.long-text[hidden] { display: none; }
+.long-text > div:last-child { flex: 1 1 200px; min-width: 0; }
+.long-text .overview-box { position: relative; max-width: 100%; line-height: 0; }
+.long-text .overview { display: block; image-rendering: pixelated; cursor: pointer; outline: 1px solid var(--al-border); }
+.long-text .window-frame { position: absolute; display: none; border: 2px solid var(--al-highlight); pointer-events: none; box-sizing: border-box; }
+.long-text .find input { width: 10em; }
 .legend { display: flex; align-items: center; gap: 6px; font-size: 0.75em; color: var(--al-muted); margin: 6px 0; }
 .legend .bar { display: inline-block; width: 140px; height: 10px; border-radius: 2px; }
 .overlay-toggles { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; font-size: 0.85em; }

@@ -60,7 +60,7 @@ export function weightSourceIds() {
 }
 
 // The seeded layer reads at most this many tokens.
-export const MAX_TOKENS = 128;
+export const MAX_TOKENS = 1024;
 
 // The seeded layer's tokens: the engine's tokenizer with the seeded rule
 // (inner hyphens join), shown as typed.

@@ -18,6 +18,12 @@ export class HighlightController {
     this.apply();
   }
 
+  /** Locks `index` (the word finder: it never unlocks). */
+  lock(index) {
+    this.store.state.locked = index;
+    this.apply();
+  }
+
   toggleLock(index) {
     const state = this.store.state;
     state.locked = state.locked === index ? null : index;

@@ -10,7 +10,7 @@
 import { h } from '../draw.js';
 import { percent, relationEvidence } from '../lab/format.js';
 import { patchParagraphs, rovingKeys, swatch } from '../lab/dom.js';
-import { createHeatmapView } from './heatmap.js';
+import { createHeatmapView, WINDOW_WORDS } from './heatmap.js';
 import { createLinesView } from './lines.js';
 import { createMatrixView } from './matrix.js';
 import { createStepThroughView } from './step-through.js';
@@ -110,7 +110,12 @@ export function createFocusView(context) {
         parts.examples.replaceChildren(...[head.relation ? relationExamples(store, head) : null].filter(Boolean));
       }
       let view;
-      if (state.view === 'lines') view = lines.draw(result, [index]);
+      const longText = Math.max(result.seqLen, result.contextLen) > WINDOW_WORDS;
+      if (longText && (state.view === 'lines' || state.view === 'table')) {
+        view = h('p', { class: 'note long-note' }, `${state.view === 'lines' ? 'Lines' : 'The table of every weight'} ` +
+          `${state.view === 'lines' ? 'are' : 'is'} drawn for texts of up to ${WINDOW_WORDS} words; this one has ${Math.max(result.seqLen, result.contextLen)}. ` +
+          'The Heatmap shows all of it (an overview and a window); the table below lists the strongest links.');
+      } else if (state.view === 'lines') view = lines.draw(result, [index]);
       else if (state.view === 'table') view = matrix.draw(result, head);
       else if (state.view === 'steps' && hasTrace) view = steps.draw(result, head, index);
       else if (state.view === 'qk' && hasGeometry) view = queryKeyMap.draw(result, head);

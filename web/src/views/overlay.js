@@ -5,7 +5,7 @@
 import { h } from '../draw.js';
 import { percent } from '../lab/format.js';
 import { drawOverlay, setAxisLabels, swatch } from '../lab/dom.js';
-import { heatmapCell } from './heatmap.js';
+import { heatmapCell, WINDOW_WORDS } from './heatmap.js';
 
 export function createOverlayView({ store, highlight, tooltip, actions, lines }) {
   return {
@@ -19,6 +19,11 @@ export function createOverlayView({ store, highlight, tooltip, actions, lines })
           box.addEventListener('change', () => actions.toggleOverlayHead(index, box.checked));
           return h('label', {}, box, swatch(index), h('span', { class: 'head-number' }, number(index)), ` ${head.name}`);
         }));
+      const intro = [h('div', { class: 'focus-head' }, h('h3', {}, 'All heads overlaid')), toggles];
+      if (Math.max(seqLen, contextLen) > WINDOW_WORDS) {
+        return [...intro, h('p', { class: 'note long-note' }, `The overlay draws texts of up to ${WINDOW_WORDS} words; this one has ${Math.max(seqLen, contextLen)}. ` +
+          'Leave the overlay for one head’s heatmap, which shows the whole text in an overview and a window of it.')];
+      }
       const canvas = h('canvas', { role: 'img', 'aria-label': 'All selected heads overlaid: each cell in the colour and number of the head that attends most there; rows are From words, columns are To words' });
       const cell = Math.max(14, heatmapCell(seqLen, contextLen));
       const dominant = drawOverlay(canvas, heads, [...enabled], seqLen, contextLen, cell, number);
