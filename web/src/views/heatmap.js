@@ -20,12 +20,18 @@ export function downsampleByMax(weights, rows, cols, limit = OVERVIEW_PIXELS) {
   const block = Math.max(1, Math.ceil(Math.max(rows, cols) / limit));
   const outRows = Math.ceil(rows / block), outCols = Math.ceil(cols / block);
   const out = new Float32Array(outRows * outCols);
+  // row by row, each run of `block` columns in one tight loop (no division per cell)
   for (let i = 0; i < rows; i++) {
-    const base = Math.floor(i / block) * outCols;
-    for (let j = 0; j < cols; j++) {
-      const value = weights[i * cols + j];
-      const at = base + Math.floor(j / block);
-      if (value > out[at]) out[at] = value;
+    const base = ((i / block) | 0) * outCols;
+    const row = i * cols;
+    for (let c = 0, j = 0; c < outCols; c++) {
+      const end = Math.min(cols, j + block);
+      let best = out[base + c];
+      for (; j < end; j++) {
+        const value = weights[row + j];
+        if (value > best) best = value;
+      }
+      out[base + c] = best;
     }
   }
   return { weights: out, rows: outRows, cols: outCols, block };
