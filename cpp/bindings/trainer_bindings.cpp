@@ -61,6 +61,7 @@ val tasks() {
     task.set("roles", array_of(info.roles));
     task.set("defaultLayers", info.default_layers);
     task.set("defaultAttentionOnly", info.default_attention_only);
+    task.set("cross", info.cross);
     task.set("causal", info.causal);
     task.set("threshold", info.threshold);
     out.set(index++, task);
@@ -121,6 +122,7 @@ val create_trainer(val options, std::string text) {
   result.set("roles", array_of(t.task().roles));
   result.set("threshold", t.task().threshold);
   result.set("causal", t.task().causal);
+  result.set("cross", t.task().cross);
   return result;
 }
 
@@ -162,6 +164,24 @@ val evaluate_trainer(int handle) {
     roles.set(index++, entry);
   }
   result.set("roles", roles);
+  if (trainer->task().cross) {
+    // rows are output positions (labelled by the letter each should write),
+    // columns the source letters; the untrained twin beside it
+    result.set("rowTokens", array_of(targets));
+    const std::vector<float>& twin = trainer->twin_probe_attention();
+    result.set("twinAttention", val(emscripten::typed_memory_view(twin.size(), twin.data())).call<val>("slice"));
+    val twin_roles = val::array();
+    int t = 0;
+    for (const HeadRole& role : trainer->twin_roles()) {
+      val entry = val::object();
+      entry.set("layer", role.layer);
+      entry.set("head", role.head);
+      entry.set("scores", array_of(role.scores));
+      entry.set("best", role.best);
+      twin_roles.set(t++, entry);
+    }
+    result.set("twinRoles", twin_roles);
+  }
   return result;
 }
 

@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("],\"evaluations\":[%s],\"seconds\":%.4f", evaluations.c_str(), seconds);
+    if (trainer.task().cross) {  // the untrained twin's role scores, per head
+      std::printf(",\"twin\":[");
+      for (std::size_t h = 0; h < trainer.twin_roles().size(); ++h) std::printf("%s%.6f", h ? "," : "", trainer.twin_roles()[h].scores[0]);
+      std::printf("]");
+    }
     if (time_steps) std::printf(",\"step_ms\":%.5f", 1e3 * step_seconds / std::max(1, steps));
     if (probe) {  // the probe sequence and its attention after the last evaluation: (layers, heads, n, n)
       std::printf(",\"probe\":{\"tokens\":[");

@@ -131,6 +131,11 @@ std::vector<TaskInfo> live_tasks() {
        "Random digits; the answer at position i is <, = or > comparing the digit before with the digit after. It needs "
        "two relations at once.",
        {"previous token", "next token"}, 1, false, 0.85, digits, 10, generate_neighbours},
+      {"reverse-across", "Reverse, across (encoder–decoder)",
+       "Eight random letters go into an encoder; a decoder writes them backwards. Its queries know only which output "
+       "position they fill, so each head must learn to look across at the mirrored source letter. Beside it, the "
+       "untrained twin (the same start, never trained).",
+       {"mirrored source position"}, 1, false, 0.9, kLetters, 8, generate_reverse, false, true},
       {"text", "Tiny real text (masked words)",
        "Short sentences from the trained model's corpus; 15% of words are hidden and predicted from both sides. The "
        "target is to beat guessing by word frequency on unseen sentences; with so few sentences the model soon starts "
@@ -164,7 +169,7 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
     }
   }
   if (!found) { fail("unknown task \"" + options.task + "\""); return; }
-  if (options_.num_layers == 0) options_.num_layers = task_.default_layers;
+  if (options_.num_layers == 0 || task_.cross) options_.num_layers = task_.default_layers;  // the encoder-decoder has one cross-attention block
   if (options_.attention_only < 0) options_.attention_only = task_.default_attention_only ? 1 : 0;
   if (options_.d_model < 4 || options_.d_model > 256) { fail("d_model must be between 4 and 256"); return; }
   if (options_.num_heads < 1 || options_.num_heads > options_.d_model || options_.d_model % options_.num_heads != 0) {
@@ -249,13 +254,48 @@ LiveTrainer::LiveTrainer(const LiveOptions& options, const std::vector<std::stri
   config.d_model = options_.d_model;
   config.num_heads = options_.num_heads;
   config.num_layers = options_.num_layers;
-  config.d_ff = options_.attention_only ? 0 : 4 * options_.d_model;  // 0: no MLP blocks
-  config.max_len = seq_len_;
+  config.d_ff = options_.attention_only || task_.cross ? 0 : 4 * options_.d_model;  // 0: no MLP blocks
+  config.max_len = task_.cross ? 2 * seq_len_ : seq_len_;  // cross: the encoder's positions, then the decoder's
   params_.allocate(config);
   initialise_transformer(params_, options_.seed, kInitialStd);
   optimiser_.reset(params_);
   model_.causal = task_.causal;
+  if (task_.cross) {
+    cross_model_.source_len = seq_len_;
+    cross_evaluation_ = cross_examples(evaluation_);
+    evaluate_cross(params_, twin_probe_attention_, twin_roles_);  // the twin: these weights, before any step
+  }
   evaluate();
+}
+
+std::vector<CrossExample> LiveTrainer::cross_examples(const std::vector<TaskExample>& examples) {
+  std::vector<CrossExample> out;
+  for (const TaskExample& e : examples) out.push_back({e.ids, e.targets});
+  return out;
+}
+
+// The encoder-decoder's loss on the evaluation set, its probe attention (1,
+// heads, target_len, source_len) and its heads' roles.
+double LiveTrainer::evaluate_cross(const TransformerParams<float>& params, std::vector<float>& probe, std::vector<HeadRole>& roles) {
+  const double loss = cross_model_.loss(params, cross_evaluation_);
+  const int heads = params.config.num_heads, n = seq_len_;
+  probe.assign(static_cast<std::size_t>(heads) * n * n, 0.0f);
+  roles.assign(static_cast<std::size_t>(heads), HeadRole{});
+  for (int h = 0; h < heads; ++h) {
+    const auto& first = cross_model_.attention(0, h);
+    std::copy(first.data(), first.data() + first.size(), probe.begin() + static_cast<std::ptrdiff_t>(h) * n * n);
+    analysis::KeyedCount count;
+    for (std::size_t s = 0; s < cross_evaluation_.size(); ++s) {
+      const auto& weights = cross_model_.attention(static_cast<int>(s), h);
+      analysis::count_keyed(weights.data(), static_cast<int>(weights.rows()), static_cast<int>(weights.cols()),
+                            evaluation_[s].role_keys[0].data(), count);
+    }
+    HeadRole& role = roles[static_cast<std::size_t>(h)];
+    role.head = h;
+    role.scores.push_back(count.share());
+    if (role.scores[0] >= task_.threshold) role.best = 0;
+  }
+  return loss;
 }
 
 std::string LiveTrainer::set_learning_rate(double lr) {
@@ -311,6 +351,15 @@ Batch LiveTrainer::make_training_batch() {
 }
 
 float LiveTrainer::step() {
+  if (task_.cross) {
+    std::vector<TaskExample> examples;
+    for (int s = 0; s < options_.batch_size; ++s) examples.push_back(generate(data_random_));
+    const float loss = cross_model_.loss(params_, cross_examples(examples), &grads_);
+    ++steps_;
+    const double warm = std::min(1.0, static_cast<double>(steps_) / kWarmupSteps);
+    optimiser_.update(params_, grads_, static_cast<float>(options_.learning_rate * warm));
+    return loss;
+  }
   const Batch batch = make_training_batch();
   const float loss = model_.loss(params_, batch, &grads_);
   ++steps_;
@@ -320,6 +369,7 @@ float LiveTrainer::step() {
 }
 
 double LiveTrainer::evaluate() {
+  if (task_.cross) return evaluate_cross(params_, probe_attention_, roles_);
   const double loss = model_.loss(params_, evaluation_batch_);
   const TransformerConfig& c = params_.config;
   // 1. The probe's attention: (layers, heads, n, n).

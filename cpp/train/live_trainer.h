@@ -13,6 +13,9 @@
 //   neighbours      target at i = "<", "=" or ">" comparing tokens i-1 and i+1
 //                   (two relations at once)            roles: previous token, next token
 //   text            masked words of short real sentences   roles: previous, next token
+//   reverse-across  an encoder-decoder (cross_attention.h): output i is source
+//                   token n-1-i, and the decoder's queries know only i, so its
+//                   heads must learn to look across        role: mirrored source position
 //
 // A head meets a role when, over the fixed evaluation set, the arg-max of its
 // attention row is the role's position in at least `threshold` of the rows
@@ -24,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "cross_attention.h"
 #include "mlm.h"
 #include "adam.h"
 #include "model/seeded_model.h"
@@ -65,6 +69,7 @@ struct TaskInfo {
   int length = 12;                   // sequence length (the text task: the longest sentence kept)
   TaskGenerator generate = nullptr;  // null: the text task (masked words of real sentences)
   bool default_attention_only = false;
+  bool cross = false;  // an encoder-decoder: rows are output positions, columns source tokens
 };
 
 std::vector<TaskInfo> live_tasks();
@@ -97,8 +102,12 @@ class LiveTrainer {
   const std::vector<int>& probe_ids() const { return evaluation_[0].ids; }
   std::vector<std::string> probe_tokens() const;
   const std::vector<int>& probe_targets() const { return evaluation_[0].targets; }
-  const std::vector<float>& probe_attention() const { return probe_attention_; }  // (layers, heads, n, n)
+  const std::vector<float>& probe_attention() const { return probe_attention_; }  // (layers, heads, rows, n)
   const std::vector<HeadRole>& roles() const { return roles_; }
+  // Cross tasks: the untrained twin (the same initial weights, never trained),
+  // measured once on the same probe and evaluation set.
+  const std::vector<float>& twin_probe_attention() const { return twin_probe_attention_; }
+  const std::vector<HeadRole>& twin_roles() const { return twin_roles_; }
 
   double chance_loss() const { return chance_loss_; }  // predicting the targets' frequencies
   double target_loss() const { return target_loss_; }  // "learnt" line on the loss chart
@@ -122,6 +131,12 @@ class LiveTrainer {
   TransformerParams<float> params_, grads_;
   AdamW optimiser_;
   MaskedLanguageModel<float> model_;
+  CrossAttentionModel<float> cross_model_;
+  std::vector<CrossExample> cross_evaluation_;
+  std::vector<float> twin_probe_attention_;
+  std::vector<HeadRole> twin_roles_;
+  double evaluate_cross(const TransformerParams<float>& params, std::vector<float>& probe, std::vector<HeadRole>& roles);
+  static std::vector<CrossExample> cross_examples(const std::vector<TaskExample>& examples);
   SeededGenerator data_random_;
   std::vector<std::vector<int>> text_train_;   // text task
   std::vector<TaskExample> evaluation_;

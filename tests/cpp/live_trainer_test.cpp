@@ -169,6 +169,43 @@ TEST(LiveTrainer, AttentionOnlyInductionGrowsAPreviousTokenAndAnInductionHead) {
   EXPECT_GT(make(with_mlp)->config().d_ff, 0);
 }
 
+// Learned cross-attention: the encoder-decoder's heads learn to look at the
+// mirrored source letter (>= 90% of rows); the untrained twin, the same
+// initial weights, stays near chance (1 in 8).
+TEST(LiveTrainer, ReverseAcrossLearnsTheMirroredAlignmentBesideItsUntrainedTwin) {
+  auto trainer = make(task("reverse-across"));
+  ASSERT_TRUE(trainer->task().cross);
+  EXPECT_EQ(trainer->config().num_layers, 1);
+  EXPECT_EQ(trainer->config().d_ff, 0);
+  const std::vector<HeadRole> twin = trainer->twin_roles();
+  ASSERT_EQ(twin.size(), 4u);
+  for (const HeadRole& head : twin) EXPECT_LT(head.scores[0], 0.3) << "the twin is untrained";
+  const std::vector<float> twin_probe = trainer->twin_probe_attention();
+  int step = 0;
+  for (; step < 2000 && best_score(*trainer, 0) < 0.9; step += 100) {
+    for (int s = 0; s < 100; ++s) trainer->step();
+    trainer->evaluate();
+  }
+  EXPECT_GE(best_score(*trainer, 0), 0.9) << "after " << step << " steps";
+  EXPECT_LT(trainer->evaluate(), 0.2);
+  // the probe: (1 layer, heads, 8 outputs, 8 source letters), rows sum to 1;
+  // the twin's probe was measured once, before training, and has not moved
+  const int n = 8;
+  ASSERT_EQ(trainer->probe_attention().size(), static_cast<std::size_t>(4 * n * n));
+  for (int row = 0; row < 4 * n; ++row) {
+    float sum = 0;
+    for (int j = 0; j < n; ++j) sum += trainer->probe_attention()[static_cast<std::size_t>(row * n + j)];
+    EXPECT_NEAR(sum, 1.0f, 1e-5f);
+  }
+  EXPECT_EQ(trainer->twin_probe_attention(), twin_probe);
+  // the lit head's probe rows peak on the mirrored letter
+  for (const HeadRole& head : trainer->roles()) {
+    if (head.best != 0) continue;
+    const float* weights = trainer->probe_attention().data() + static_cast<std::size_t>(head.head) * n * n;
+    for (int i = 0; i < n; ++i) EXPECT_EQ(std::max_element(weights + i * n, weights + (i + 1) * n) - (weights + i * n), n - 1 - i);
+  }
+}
+
 // The seeds' claim, measured: same width, same parameters, same data and
 // initial matrices; only the split into heads differs.
 TEST(LiveTrainer, FourHeadsBeatOneHeadOfTheSameWidthOnTwoRelations) {

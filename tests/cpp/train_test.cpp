@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "checkpoint.h"
+#include "cross_attention.h"
 #include "corpus.h"
 #include "mlm.h"
 
@@ -81,6 +82,60 @@ TEST(Training, CausalBackwardMatchesFiniteDifferencesForEveryTensor) { check_gra
 
 // The live trainer's attention-only variant (d_ff = 0: no MLP blocks).
 TEST(Training, AttentionOnlyBackwardMatchesFiniteDifferencesForEveryTensor) { check_gradients(true, 0); }
+
+// The encoder-decoder of the live trainer's cross-attention task: every
+// tensor it uses against central finite differences (in double).
+TEST(Training, CrossAttentionBackwardMatchesFiniteDifferences) {
+  const int source_len = 5, target_len = 4;
+  TransformerParams<float> start;
+  start.allocate({11, 8, 2, 1, 0, source_len + target_len});
+  initialise_transformer(start, 7, 0.4f);
+  SeededGenerator random(3);
+  start.for_each([&](const std::string& name, std::vector<float>& t) {
+    if (name.find("gain") != std::string::npos || name.find("b_") != std::string::npos || name.find("bias") != std::string::npos) {
+      for (float& v : t) v += 0.3f * random.symmetric_unit();
+    }
+  });
+  TransformerParams<double> params = to_double(start);
+  const std::vector<CrossExample> examples = {{{1, 2, 3, 4, 5}, {5, 4, 3, 2}}, {{6, 7, 8, 9, 10}, {10, 9, 8, 7}}, {{3, 3, 1, 0, 2}, {2, 0, 1, 3}}};
+  CrossAttentionModel<double> model;
+  model.source_len = source_len;
+  TransformerParams<double> grads;
+  model.loss(params, examples, &grads);
+  std::vector<std::vector<double>*> grad_tensors;
+  grads.for_each([&](const std::string&, std::vector<double>& t) { grad_tensors.push_back(&t); });
+  std::size_t tensor = 0;
+  int checked = 0, nonzero = 0;
+  params.for_each([&](const std::string& name, std::vector<double>& t) {
+    const std::vector<double>& g = *grad_tensors[tensor++];
+    if (t.empty()) return;
+    SeededGenerator pick(tensor);
+    for (int sample = 0; sample < 8; ++sample) {
+      const std::size_t i = pick.next() % t.size();
+      const double saved = t[i], h = 1e-5;
+      t[i] = saved + h;
+      const double up = model.loss(params, examples);
+      t[i] = saved - h;
+      const double down = model.loss(params, examples);
+      t[i] = saved;
+      const double numeric = (up - down) / (2 * h);
+      EXPECT_NEAR(g[i], numeric, 1e-7 + 1e-5 * std::fabs(numeric)) << name << "[" << i << "]";
+      ++checked;
+      nonzero += std::fabs(numeric) > 1e-6;
+    }
+  });
+  EXPECT_GT(checked, 100);
+  EXPECT_GT(nonzero, 60);  // the check is not passing on tensors the model never touches
+  // each row of the cross-attention is a distribution over the source
+  for (int e = 0; e < 3; ++e) {
+    for (int h = 0; h < 2; ++h) {
+      const auto& weights = model.attention(e, h);
+      ASSERT_EQ(weights.rows(), target_len);
+      ASSERT_EQ(weights.cols(), source_len);
+      for (int i = 0; i < target_len; ++i) EXPECT_NEAR(weights.row(i).sum(), 1.0, 1e-12);
+    }
+  }
+}
 
 TEST(Training, TrainerForwardEqualsInferencePath) {
   TransformerParams<float> params;

@@ -79,6 +79,31 @@ test('blocks: the induction task is attention-only by default, the control and t
   await expect(blocks).toHaveValue('');
 });
 
+test('learned cross-attention: the encoder-decoder\'s heads find the mirrored source letter, its untrained twin beside it does not', async ({ page }) => {
+  await page.goto('/index.html');
+  const trainer = await trainerReady(page, '#trainer');
+  await trainer.evaluate((el) => el.setAttribute('task', 'reverse-across'));
+  await page.waitForFunction(() => document.querySelector('#trainer').state.runs[0]?.cross === true, null, { timeout: 15_000 });
+  await expect(trainer.locator('.card:not(.twin)')).toHaveCount(4);
+  await expect(trainer.locator('.card.twin')).toHaveCount(4);
+  const before = await trainer.evaluate((el) => el.state.runs[0]);
+  for (const twin of before.twinRoles) expect(twin.scores[0]).toBeLessThan(0.3);
+  // rows are the output positions, labelled by the letter each should write: the probe reversed
+  const probe = await trainer.locator('.probe').textContent();
+  const [, source, written] = /reads (.+?)\s+→\s+the decoder should write: (.+?)\s+\(/.exec(probe);
+  expect(written.split(' ')).toEqual(source.split(' ').reverse());
+  expect((await trainer.locator('.card:not(.twin) .row-labels').first().textContent()).split('\n')).toEqual(written.split(' '));
+  await trainer.locator('button.primary').click();
+  await page.waitForFunction(() => document.querySelector('#trainer').state.runs[0].litAt['mirrored source position'], null, { timeout: 60_000 });
+  await trainer.locator('button.primary').click();
+  const after = await trainer.evaluate((el) => el.state.runs[0]);
+  expect(Math.max(...after.roles.map((r) => r.scores[0]))).toBeGreaterThanOrEqual(0.9);
+  expect(after.twinRoles).toEqual(before.twinRoles);  // the twin never trains
+  await expect(trainer.locator('.card.lit:not(.twin)').first()).toBeVisible();
+  await expect(trainer.locator('.card.twin.lit')).toHaveCount(0);
+  await expect(trainer.locator('.card:not(.twin) li').first()).toContainText('mirrored source position');
+});
+
 test('copy the previous token: a head earns the previous-token role and the loss reaches its target', async ({ page }) => {
   await page.goto('/index.html');
   const trainer = await trainerReady(page, '#trainer');

@@ -120,7 +120,7 @@ export class AttentionTrainerElement extends HTMLElement {
   pause() { this._send({ type: 'pause' }); this._setRunning(false); }
   step() { this._send({ type: 'step' }); this._setRunning(false); }
   reset() { this._send({ type: 'reset' }); }
-  /** { mode, running, step, runs: [{ label, heads, headDim, attentionOnly, loss, targetLoss, chanceLoss, reachedAt, litAt, roles }] } */
+  /** { mode, running, step, runs: [{ label, heads, headDim, attentionOnly, loss, targetLoss, chanceLoss, reachedAt, litAt, roles, cross?, twinRoles? }] } */
   get state() {
     const snapshot = this._snapshot;
     return {
@@ -133,6 +133,7 @@ export class AttentionTrainerElement extends HTMLElement {
         litAt: structuredClone(run.litAt ?? {}),
         roles: run.evaluation.roles.map((role) => ({ layer: role.layer, head: role.head, best: role.best,
           role: role.best >= 0 ? run.info.roles[role.best] : null, scores: [...role.scores] })),
+        ...(run.info.cross ? { cross: true, twinRoles: run.evaluation.twinRoles.map((role) => ({ head: role.head, best: role.best, scores: [...role.scores] })) } : {}),
       })) : [],
     };
   }
@@ -360,31 +361,49 @@ export class AttentionTrainerElement extends HTMLElement {
         const n = run.evaluation.tokens.length;
         const cards = [];
         const layers = [];
+        const cardOf = (title) => {
+          const canvas = h('canvas', { class: 'map', role: 'img' });
+          // the probe's tokens along both axes (the canvas's label and the readout say it in words)
+          const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
+          const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
+          const roles = h('ul', { class: 'roles' });
+          const readout = h('p', { class: 'readout' }, ' ');
+          const map = h('div', { class: 'tmap' }, h('div'), columns, rows, canvas);
+          const card = h('div', { class: 'card' }, h('h4', {}, title), map, readout, roles);
+          const entry = { card, canvas, columns, rows, roles, readout, n, weights: null, tokens: [], rowTokens: [] };
+          // hover a cell: which position attends to which, and how strongly
+          canvas.addEventListener('pointermove', (event) => {
+            const box = canvas.getBoundingClientRect();
+            const j = Math.floor(((event.clientX - box.left) / box.width) * entry.n);
+            const i = Math.floor(((event.clientY - box.top) / box.height) * entry.n);
+            if (!entry.weights || i < 0 || j < 0 || i >= entry.n || j >= entry.n) return;
+            readout.textContent = run.info.cross
+              ? `output ${i + 1} (writes ${entry.rowTokens[i]}) → source ${j + 1} ${entry.tokens[j]}: ${percent(entry.weights[i * entry.n + j])}`
+              : `${i + 1} ${entry.tokens[i]} → ${j + 1} ${entry.tokens[j]}: ${percent(entry.weights[i * entry.n + j])}`;
+          });
+          canvas.addEventListener('pointerleave', () => { readout.textContent = ' '; });
+          return entry;
+        };
         for (let l = 0; l < run.info.layers; l++) {
           const row = [];
           for (let hd = 0; hd < run.info.heads; hd++) {
-            const canvas = h('canvas', { class: 'map', role: 'img' });
-            // the probe's tokens along both axes (the canvas's label and the readout say it in words)
-            const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
-            const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
-            const roles = h('ul', { class: 'roles' });
-            const readout = h('p', { class: 'readout' }, ' ');
-            const map = h('div', { class: 'tmap' }, h('div'), columns, rows, canvas);
-            const card = h('div', { class: 'card' }, h('h4', {}, `Layer ${l + 1} · head ${hd + 1}`), map, readout, roles);
-            const entry = { card, canvas, columns, rows, roles, readout, n, weights: null, tokens: [] };
-            // hover a cell: which position attends to which, and how strongly
-            canvas.addEventListener('pointermove', (event) => {
-              const box = canvas.getBoundingClientRect();
-              const j = Math.floor(((event.clientX - box.left) / box.width) * entry.n);
-              const i = Math.floor(((event.clientY - box.top) / box.height) * entry.n);
-              if (!entry.weights || i < 0 || j < 0 || i >= entry.n || j >= entry.n) return;
-              readout.textContent = `${i + 1} ${entry.tokens[i]} → ${j + 1} ${entry.tokens[j]}: ${percent(entry.weights[i * entry.n + j])}`;
-            });
-            canvas.addEventListener('pointerleave', () => { readout.textContent = ' '; });
+            const entry = cardOf(run.info.cross ? `Cross-attention · head ${hd + 1}` : `Layer ${l + 1} · head ${hd + 1}`);
             cards.push(entry);
-            row.push(card);
+            row.push(entry.card);
           }
           layers.push(h('div', { class: 'layer' }, ...row));
+        }
+        // an encoder-decoder: its untrained twin (the same initial weights, never trained) beside it
+        cards.twin = [];
+        if (run.info.cross) {
+          const row = [];
+          for (let hd = 0; hd < run.info.heads; hd++) {
+            const entry = cardOf(`Untrained twin · head ${hd + 1}`);
+            entry.card.classList.add('twin');
+            cards.twin.push(entry);
+            row.push(entry.card);
+          }
+          layers.push(h('h4', { class: 'twin-title' }, 'The untrained twin: the same start, never trained'), h('div', { class: 'layer' }, ...row));
         }
         this._cards[r] = cards;
         const probe = h('p', { class: 'probe' });
@@ -396,29 +415,41 @@ export class AttentionTrainerElement extends HTMLElement {
       const { tokens, targets, attention, roles } = run.evaluation;
       const n = tokens.length;
       const cards = this._cards[r];
-      cards.probe.textContent = `Probe: ${tokens.join(' ')}   →   answers: ${targets.map((t) => t || '·').join(' ')}`;
+      const cross = Boolean(run.info.cross);
+      cards.probe.textContent = cross
+        ? `Probe: the encoder reads ${tokens.join(' ')}   →   the decoder should write: ${targets.join(' ')}   (rows: output positions, labelled by the letter each should write; columns: source letters)`
+        : `Probe: ${tokens.join(' ')}   →   answers: ${targets.map((t) => t || '·').join(' ')}`;
       // the same probe for every head of this run: its axis labels once
       const cell = n > 12 ? 8 : 10;
-      const labels = tokens.map((token) => shortened(token, TRAINER_LABEL_CHARS)).join('\n');
+      const labelsOf = (list) => list.map((token) => shortened(token, TRAINER_LABEL_CHARS)).join('\n');
+      const columnLabels = labelsOf(tokens);
+      const rowTokens = cross ? run.evaluation.rowTokens : tokens;
+      const rowLabels = labelsOf(rowTokens);
       const upright = tokens.every((token) => Array.from(token).length === 1);
-      roles.forEach((role, index) => {
-        const { card, canvas, columns, rows, roles: list } = cards[index];
-        const weights = attention.subarray(index * n * n, (index + 1) * n * n);
-        cards[index].weights = weights;
-        cards[index].tokens = tokens;
+      const draw = (entry, weights, role, twin) => {
+        const { card, canvas, columns, rows, roles: list } = entry;
+        entry.weights = weights;
+        entry.tokens = tokens;
+        entry.rowTokens = rowTokens;
         drawHeatmap(canvas, weights, n, n, { cell });
-        for (const axis of [columns, rows]) {
+        for (const [axis, labels] of [[columns, columnLabels], [rows, rowLabels]]) {
           if (axis.textContent !== labels) axis.textContent = labels;
           if (axis.style.lineHeight !== `${cell}px`) Object.assign(axis.style, { lineHeight: `${cell}px`, fontSize: `${cell}px` });
         }
         columns.classList.toggle('upright', upright);
         const best = role.best >= 0 ? run.info.roles[role.best] : null;
         card.classList.toggle('lit', best !== null);
-        canvas.setAttribute('aria-label', `Layer ${role.layer + 1} head ${role.head + 1} on the probe: ${best ? `${best} head` : 'no role yet'}`);
+        const who = twin ? `Untrained twin head ${role.head + 1}` : cross ? `Cross-attention head ${role.head + 1}` : `Layer ${role.layer + 1} head ${role.head + 1}`;
+        canvas.setAttribute('aria-label', `${who} on the probe: ${best ? `${best} head` : 'no role yet'}`);
         list.replaceChildren(...run.info.roles.map((name, k) => h('li', { class: role.scores[k] >= run.info.threshold ? 'met' : '' },
           h('span', { class: 'mark', 'aria-hidden': 'true' }, role.scores[k] >= run.info.threshold ? '●' : '○'),
           `${name} ${percent(role.scores[k])}`)));
-      });
+      };
+      roles.forEach((role, index) => draw(cards[index], attention.subarray(index * n * n, (index + 1) * n * n), role, false));
+      if (cross) {
+        run.evaluation.twinRoles.forEach((role, index) =>
+          draw(cards.twin[index], run.evaluation.twinAttention.subarray(index * n * n, (index + 1) * n * n), role, true));
+      }
     });
   }
 }

@@ -286,6 +286,8 @@ export const TRAINER_STYLES = `
 .trainer .layer { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 8px; }
 .trainer .card { border: 2px solid var(--al-border); border-radius: 8px; padding: 6px; background: var(--al-bg); }
 .trainer .card.lit { border-color: #1a7f37; box-shadow: 0 0 0 2px color-mix(in srgb, #1a7f37 30%, transparent); }
+.trainer .card.twin { border-style: dashed; }
+.trainer .twin-title { margin: 10px 0 4px; font-size: 0.9em; color: var(--al-muted); font-weight: 600; }
 .trainer .card h4 { font-size: 0.8em; margin: 0 0 4px; }
 .trainer .card canvas { display: block; image-rendering: pixelated; }
 .trainer .tmap { display: grid; grid-template-columns: max-content max-content; align-items: end; }
