@@ -119,8 +119,10 @@ std::vector<TaskInfo> live_tasks() {
        "Eight random letters; the answer at position i is the letter at position n-1-i.", {"mirror position"}, 1, false,
        0.9, kLetters, 8, generate_reverse},
       {"brackets", "Find the matching bracket",
-       "Balanced brackets where every closer is written ?; the answer at a ? is the closer of the bracket it closes.",
-       {"matching bracket"}, 2, false, 0.9, brackets, 12, generate_brackets},
+       "Balanced brackets where every closer is written ?; the answer at a ? is the closer of the bracket it closes. "
+       "Heads see only earlier positions (a closer needs only the past), and the model is attention-only by default: "
+       "a layer-2 head usually learns to find the matching opener after a plateau.",
+       {"matching bracket"}, 2, true, 0.9, brackets, 12, generate_brackets, true},
       {"induction", "Induction: continue a repeat",
        "A run of distinct letters appears twice, at random places among other letters; in the repeat, the answer is "
        "the letter that followed the current one last time. Heads see only earlier positions. Attention-only by "

@@ -6,7 +6,8 @@
 // Every task supervises some positions of a sequence with a target token:
 //   copy-previous   target at i = token i-1              head role: previous token
 //   reverse         target at i = token n-1-i            head role: mirror position
-//   brackets        at each "?", the closer of the bracket it closes   role: matching bracket
+//   brackets        at each "?", the closer of the bracket it closes (causal;
+//                   attention-only by default)            role: matching bracket
 //   induction       a segment repeats; in the repeat, target = the token that
 //                   followed this token last time (causal; attention-only by
 //                   default)                              roles: previous token, induction

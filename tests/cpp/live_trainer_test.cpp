@@ -169,6 +169,24 @@ TEST(LiveTrainer, AttentionOnlyInductionGrowsAPreviousTokenAndAnInductionHead) {
   EXPECT_GT(make(with_mlp)->config().d_ff, 0);
 }
 
+// Brackets, causal and attention-only by default: a layer-2 head learns to
+// find the matching opener (seed 1 measured at about 1,500 steps; with the
+// bidirectional model and MLP blocks no head passed 83% in 4,000 steps).
+TEST(LiveTrainer, CausalAttentionOnlyBracketsGrowAMatchingBracketHead) {
+  auto trainer = make(task("brackets"));
+  EXPECT_EQ(trainer->config().d_ff, 0);
+  EXPECT_TRUE(trainer->task().causal);
+  int step = 0;
+  for (; step < 5000 && best_score(*trainer, 0) < trainer->task().threshold; step += 250) {
+    for (int s = 0; s < 250; ++s) trainer->step();
+    trainer->evaluate();
+  }
+  EXPECT_GE(best_score(*trainer, 0), trainer->task().threshold) << "after " << step << " steps";
+  bool second_layer = false;
+  for (const HeadRole& head : trainer->roles()) second_layer = second_layer || (head.best == 0 && head.layer == 1);
+  EXPECT_TRUE(second_layer) << "the matching needs the first layer's work: the lit head is in layer 2";
+}
+
 // Learned cross-attention: the encoder-decoder's heads learn to look at the
 // mirrored source letter (>= 90% of rows); the untrained twin, the same
 // initial weights, stays near chance (1 in 8).
