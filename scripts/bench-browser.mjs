@@ -357,6 +357,29 @@ try {
     frameP95Ms: median(trainingRuns.map((t) => t.frameP95Ms)),
   };
 
+  // 4b. The writer (issue 19): on the demo page, "Once upon a time" and
+  //     Generate 20 words, as a learner presses it: words a second from the
+  //     call to the last word painted (each word is drawn in its own frame), median of 3.
+  const writing = await page.evaluate(async () => {
+    const el = document.querySelector('attention-writer');
+    if (!el) return { missing: 'no <attention-writer> on the demo page' };
+    el.scrollIntoView();
+    await el.ready;
+    if (!el.getSteps().length) return { missing: 'no writer model in dist/ (web/model/attention-lab-writer.bin)' };
+    const runs = [];
+    for (let r = 0; r < 3; r++) {
+      el.rewind(el.getSteps().filter((s) => s.prompt).length);
+      const before = el.getSteps().length;
+      const started = performance.now();
+      await el.generate(20);
+      await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+      const seconds = (performance.now() - started) / 1e3;
+      runs.push({ words: el.getSteps().length - before, seconds });
+    }
+    runs.sort((a, b) => a.words / a.seconds - b.words / b.seconds);
+    const text = el.getSteps().map((s) => s.word).join(' ');
+    return { ...runs[1], wordsPerSecond: runs[1].words / runs[1].seconds, text };
+  });
   // 5. Roles lighting (issue 19): the induction task (attention-only by
   //    default) until a previous-token head in layer 1 and an induction head
   //    in layer 2 are both lit, and the brackets task until its head is lit;
@@ -404,6 +427,7 @@ try {
     training,
     lighting,
     longText,
+    writing,
     chromium: browser.version(),
     kernel,
     pageLoadToFirstHeatmapMs: median(loads),
@@ -437,6 +461,11 @@ try {
       `pressing Train (step ${training.toTargetSteps}, ${training.trainingSeconds.toFixed(1)} s of training, ${training.stepMs.toFixed(1)} ms a step); ` +
       `page frames meanwhile: median ${training.frameMedianMs.toFixed(1)} ms, 95th percentile ${training.frameP95Ms.toFixed(1)} ms (medians of 3 runs)`);
     console.log(`${training.toTargetWallSeconds <= 30 ? 'PASS' : 'FAIL'} default task reaches its target within 30 s in Chromium`);
+    if (writing.missing) console.log(`writer not measured: ${writing.missing}`);
+    else {
+      console.log(`writer: ${writing.words} words in ${writing.seconds.toFixed(2)} s after Generate = ${writing.wordsPerSecond.toFixed(1)} words/s (median of 3, one word painted per frame): "${writing.text}"`);
+      console.log(`${writing.wordsPerSecond >= 20 ? 'PASS' : 'FAIL'} the writer writes >= 20 words/s in Chromium`);
+    }
     for (const { task, roles, runs } of lighting) {
       for (const run of runs) {
         const at = roles.map((role) => (run.litAt[role] ? `${role} (layer ${run.litAt[role].layer + 1}, head ${run.litAt[role].head + 1}) at step ${run.litAt[role].step}, ` +
