@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <malloc.h>
 #include <memory>
 #include <string>
@@ -103,18 +104,78 @@ std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, Mh
   inputs.w_k = b.w_k.data();
   inputs.w_v = b.w_v.data();
   inputs.w_o = b.w_o.data();
-  problem = validate_values(shape, inputs);
-  if (!problem.empty()) return problem;
-  return "";
+  return "";  // the values are checked by the caller (the float32 call skips weights it has checked before)
 }
+
+// The one-shot float32 call's packed weights, kept for the next call: when
+// the same weights come again (the widget's experiments, a user calling the
+// documented API in a loop) they are compared, not re-packed nor re-checked.
+// The comparison is of every byte of the four matrices and biases, so an
+// array changed in place, by one element, is never served stale.
+struct OneShotCache {
+  bool valid = false;
+  int d_model = 0;
+  std::vector<float> w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o;  // the raw weights packed; biases empty when absent
+  PackedLayer packed;
+
+  // Bit for bit (-0 and 0 differ, as they may in a product), a block of 1,024
+  // at a time: the XORs of a block vectorise, and the first changed block stops it.
+  static bool same(const std::vector<float>& kept, const float* values, std::size_t count) {
+    if (values == nullptr) return kept.empty();
+    if (kept.size() != count) return false;
+    for (std::size_t start = 0; start < count; start += 1024) {
+      const std::size_t end = std::min(count, start + 1024);
+      std::uint32_t difference = 0;
+      for (std::size_t i = start; i < end; ++i) {
+        std::uint32_t a, b;
+        std::memcpy(&a, &kept[i], sizeof a);
+        std::memcpy(&b, &values[i], sizeof b);
+        difference |= a ^ b;
+      }
+      if (difference != 0) return false;
+    }
+    return true;
+  }
+  bool matches(int d, const MhaInputs<float>& in) const {
+    const std::size_t square = static_cast<std::size_t>(d) * d, row = static_cast<std::size_t>(d);
+    return valid && d_model == d && same(w_q, in.w_q, square) && same(w_k, in.w_k, square) && same(w_v, in.w_v, square) &&
+           same(w_o, in.w_o, square) && same(b_q, in.b_q, row) && same(b_k, in.b_k, row) && same(b_v, in.b_v, row) &&
+           same(b_o, in.b_o, row);
+  }
+  void store(int d, const MhaInputs<float>& in) {
+    const std::size_t square = static_cast<std::size_t>(d) * d, row = static_cast<std::size_t>(d);
+    auto keep = [](std::vector<float>& kept, const float* values, std::size_t count) {
+      if (values == nullptr) kept.clear(); else kept.assign(values, values + count);
+    };
+    keep(w_q, in.w_q, square); keep(w_k, in.w_k, square); keep(w_v, in.w_v, square); keep(w_o, in.w_o, square);
+    keep(b_q, in.b_q, row); keep(b_k, in.b_k, row); keep(b_v, in.b_v, row); keep(b_o, in.b_o, row);
+    pack_layer(d, in, packed);
+    d_model = d;
+    valid = true;
+  }
+};
+
+OneShotCache& one_shot_cache() {
+  static OneShotCache cache;
+  return cache;
+}
+
+double one_shot_packs = 0;  // how many one-shot calls packed their weights (the tests read it)
 
 template <typename Real>
 val run(const val& args) {
   MhaShape shape;
   MhaOptions options;
   MhaInputs<Real> inputs;
-  const std::string problem = parse_call(args, shape, options, inputs);
+  std::string problem = parse_call(args, shape, options, inputs);
   if (!problem.empty()) return error_result(problem);
+  // weights seen and checked by the last float32 call: compared, not checked again
+  bool cached = false;
+  if constexpr (std::is_same_v<Real, float>) cached = one_shot_cache().matches(shape.d_model, inputs);
+  MhaInputs<Real> to_check = inputs;
+  if (cached) to_check.w_q = to_check.w_k = to_check.w_v = to_check.w_o = to_check.b_q = to_check.b_k = to_check.b_v = to_check.b_o = nullptr;
+  problem = validate_values(shape, to_check);
+  if (!problem.empty()) return error_result(problem);  // the cache keeps what it had
   CallBuffers<Real>& b = buffers<Real>();
   const std::size_t d = static_cast<std::size_t>(shape.d_model);
   const std::size_t seq = static_cast<std::size_t>(shape.seq_len);
@@ -132,7 +193,11 @@ val run(const val& args) {
   outputs.row_entropy = want_attention ? b.row_entropy.data() : nullptr;
   outputs.head_outputs = want_heads ? b.head_outputs.data() : nullptr;
   if constexpr (std::is_same_v<Real, float>) {
-    multi_head_attention(shape, options, inputs, outputs);
+    if (!cached) {
+      one_shot_cache().store(shape.d_model, inputs);
+      one_shot_packs += 1;
+    }
+    multi_head_attention(shape, options, one_shot_cache().packed, inputs, outputs);
   } else {
     reference_multi_head_attention(shape, options, inputs, outputs);
   }
@@ -166,6 +231,7 @@ val trace_head_call(const val& args) {
   MhaOptions options;
   MhaInputs<double> inputs;
   std::string problem = parse_call(args, shape, options, inputs);
+  if (problem.empty()) problem = validate_values(shape, inputs);
   const int head = problem.empty() ? read_int(args, "head", 0, problem) : 0;
   const int query = problem.empty() ? read_int(args, "query", 0, problem) : 0;
   if (problem.empty() && (head < 0 || head >= shape.num_heads)) problem = "head is outside 0..numHeads-1";
@@ -362,6 +428,8 @@ double heap_bytes_in_use() { return static_cast<double>(mallinfo().uordblks); }
 
 std::string simd_backend() { return ATTENTION_LAB_SIMD; }
 
+double one_shot_pack_count() { return one_shot_packs; }
+
 }  // namespace
 }  // namespace attention_lab
 
@@ -373,6 +441,7 @@ EMSCRIPTEN_BINDINGS(attention_kernels) {
   emscripten::function("embedTokens", &attention_lab::embed_tokens);
   emscripten::function("headWeightNorms", &attention_lab::head_norms_of);
   emscripten::function("prepareLayer", &attention_lab::prepare_layer);
+  emscripten::function("oneShotPackCount", &attention_lab::one_shot_pack_count);
   emscripten::function("releaseLayer", &attention_lab::release_layer);
   emscripten::function("runPreparedLayer", &attention_lab::run_prepared_layer);
   emscripten::function("heapBytesInUse", &attention_lab::heap_bytes_in_use);

@@ -434,6 +434,12 @@ export function createEngine(Module) {
     prepareLayer: (params) => prepareLayer(Module, params),
     /** Bytes malloc hands out right now (for leak checks). */
     heapBytesInUse: () => Module.heapBytesInUse(),
+    /**
+     * How many float32 one-shot calls have packed their weights so far. A call
+     * whose four weight matrices and biases equal, bit for bit, the last packed
+     * ones reuses them (a changed element, even in the same array, packs anew).
+     */
+    oneShotPackCount: () => Module.oneShotPackCount(),
     /** Size of the wasm linear memory in bytes. */
     memoryBytes: () => Module.HEAP8.length,
     simdBackend: Module.simdBackend(),
