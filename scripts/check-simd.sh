@@ -4,7 +4,7 @@
 # micro-kernel and the fused softmax. Fails if either is scalar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-module=${1:-build/wasm/attention_engine_web.js}
+module=${1:-build/wasm/attention_engine_node.js}  # the web module is the same objects, linked without names
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 node -e '
