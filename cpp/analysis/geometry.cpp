@@ -90,9 +90,10 @@ namespace {
 
 // One sentence's queries and keys of one head: (seq_len, head_dim) each.
 void head_vectors(const TransformerParams<float>& params, const PackedTransformer& packed, const std::vector<int>& ids,
-                  int layer, int head, std::vector<double>& queries, std::vector<double>& keys) {
+                  int layer, int head, const TransformerRunOptions& run_options, std::vector<double>& queries,
+                  std::vector<double>& keys) {
   const TransformerConfig& c = params.config;
-  TransformerRunOptions options;
+  TransformerRunOptions options = run_options;  // heads switched off in earlier layers change what this layer reads
   options.capture_layer = layer;
   options.want_hidden = false;
   TransformerRun run;
@@ -117,16 +118,16 @@ void head_vectors(const TransformerParams<float>& params, const PackedTransforme
 
 QueryKeyGeometry query_key_geometry(const TransformerParams<float>& params, const PackedTransformer& packed,
                                     const std::vector<int>& ids, int layer, int head,
-                                    const std::vector<std::vector<int>>& extra) {
+                                    const std::vector<std::vector<int>>& extra, const TransformerRunOptions& run_options) {
   const int dk = params.config.head_dim();
   QueryKeyGeometry g;
   std::vector<std::vector<double>> query_sets(1), key_sets(1);
-  head_vectors(params, packed, ids, layer, head, query_sets[0], key_sets[0]);
+  head_vectors(params, packed, ids, layer, head, run_options, query_sets[0], key_sets[0]);
   for (const std::vector<int>& sentence : extra) {
     if (sentence.empty() || static_cast<int>(sentence.size()) > params.config.max_len) continue;
     query_sets.emplace_back();
     key_sets.emplace_back();
-    head_vectors(params, packed, sentence, layer, head, query_sets.back(), key_sets.back());
+    head_vectors(params, packed, sentence, layer, head, run_options, query_sets.back(), key_sets.back());
   }
   // 1. Move the keys onto the queries' mean; 2. scale both to the same mean length.
   std::vector<double> query_mean(static_cast<std::size_t>(dk), 0.0), key_mean(query_mean);

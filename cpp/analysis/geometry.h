@@ -36,8 +36,11 @@ struct QueryKeyGeometry {
 
 // `extra`: more sentences whose queries and keys join the plane's fit and
 // are appended (queries then keys of each, in order) after the main sentence's.
+// `run_options`: the run's head switches, scale and temperature (what the
+// layers before `layer` did changes the vectors this layer reads).
 QueryKeyGeometry query_key_geometry(const TransformerParams<float>& params, const PackedTransformer& packed,
                                     const std::vector<int>& ids, int layer, int head,
-                                    const std::vector<std::vector<int>>& extra = {});
+                                    const std::vector<std::vector<int>>& extra = {},
+                                    const TransformerRunOptions& run_options = {});
 
 }  // namespace attention_lab::analysis

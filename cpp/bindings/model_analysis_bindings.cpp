@@ -97,7 +97,7 @@ val model_query_key_geometry(int id, const val& args) {
     }
   }
   if (!problem.empty()) return error_result(problem);
-  const analysis::QueryKeyGeometry g = analysis::query_key_geometry(model->params, model->packed, call.ids, layer, head, extra);
+  const analysis::QueryKeyGeometry g = analysis::query_key_geometry(model->params, model->packed, call.ids, layer, head, extra, call.options);
   static std::vector<float> coords;
   coords.assign(g.projection.coords.begin(), g.projection.coords.end());
   const std::string overflow = check_finite_result(coords.data(), coords.size(), "the projected points");

@@ -65,3 +65,21 @@ test('the ablation check: correlations in [-1, 1] over the sentences that fit, t
   assert.deepEqual(model.ablationCorrelation(sentences), result);
   console.log(`# ablation check on 20 held-out sentences: raw ${result.raw.toFixed(3)}, rollout ${result.rollout.toFixed(3)}, flow ${result.flow.toFixed(3)}`);
 });
+
+// The query/key map follows the experiments: a head switched off in layer 1
+// changes what layer 2 reads, so its queries and keys; a head switched off in
+// layer 2 itself does not (queries and keys read the layer's input).
+test('query/key geometry takes the head switches of the run', { skip: !model && 'no trained model' }, () => {
+  const ids = model.tokenize('The old man poured a cup of tea because he was tired.').map((t) => t.id);
+  const { numLayers, numHeads } = model.config;
+  const off = (layer, head) => Array.from({ length: numLayers * numHeads }, (_, k) => (k === layer * numHeads + head ? 0 : 1));
+  const plain = model.queryKeyGeometry(ids, { layer: 1, head: 0 });
+  const sameLayerOff = model.queryKeyGeometry(ids, { layer: 1, head: 0, headEnabled: off(1, 2) });
+  const earlierOff = model.queryKeyGeometry(ids, { layer: 1, head: 0, headEnabled: off(0, 1) });
+  assert.deepEqual(sameLayerOff.queries, plain.queries);
+  assert.deepEqual(sameLayerOff.keys, plain.keys);
+  const moved = plain.queries.reduce((worst, [x, y], i) => Math.max(worst, Math.hypot(x - earlierOff.queries[i][0], y - earlierOff.queries[i][1])), 0);
+  assert.ok(moved > 1e-3, `switching off layer 1's head 2 moves layer 2's queries (moved ${moved})`);
+  // the first layer reads the embeddings: no switch changes it
+  assert.deepEqual(model.queryKeyGeometry(ids, { layer: 0, head: 0, headEnabled: off(0, 1) }).queries, model.queryKeyGeometry(ids, { layer: 0, head: 0 }).queries);
+});

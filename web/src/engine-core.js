@@ -270,9 +270,9 @@ function modelHandle(Module, described) {
      * [[x, y]] for this sentence, extra: [{ queries, keys }] per extra sentence,
      * explained: [share, share], keyShift, scale }.
      */
-    queryKeyGeometry(ids, { layer = 0, head = 0, extra = [] } = {}) {
+    queryKeyGeometry(ids, { layer = 0, head = 0, extra = [], ...options } = {}) {
       alive();
-      const args = { ...call(ids, {}), layer, head };
+      const args = { ...call(ids, options), layer, head };  // options: headEnabled, scale, temperature, as run()
       if (extra.length) {
         args.extraLengths = Int32Array.from(extra, (s) => s.length);
         args.extraIds = Int32Array.from(extra.flat());

@@ -183,7 +183,7 @@ function transformerSource(twinSeed) {
         },
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
         // one head's queries and keys in one plane (cpp/analysis/geometry.h); extra: held-out sentences too
-        queryKeyGeometry: (layer, head, withHeldout) => model.queryKeyGeometry(ids, { layer, head,
+        queryKeyGeometry: (layer, head, withHeldout, options = {}) => model.queryKeyGeometry(ids, { ...options, layer, head,
           extra: withHeldout ? heldoutSample().slice(0, 20).map((line) => model.tokenize(line).slice(0, maxLen).map((t) => t.id)).filter((s) => s.length) : [] }),
         // Per head, the 3 shipped held-out sentences where its attention is most
         // concentrated (the mean of its rows' largest weights), each with its strongest link;

@@ -294,7 +294,8 @@ export class LabStore {
   queryKeyGeometry(layer, head, withHeldout) {
     const { experiment } = this.result;
     if (!experiment?.queryKeyGeometry) return null;
-    return this._measure(`qk ${layer} ${head} ${withHeldout}`, {}, () => experiment.queryKeyGeometry(layer, head, withHeldout));
+    const options = this.experimentOptions();  // heads switched off before this layer change its queries and keys
+    return this._measure(`qk ${layer} ${head} ${withHeldout}`, options, () => experiment.queryKeyGeometry(layer, head, withHeldout, options));
   }
 
   /**
