@@ -122,9 +122,12 @@ test('without the writer model the element says what is missing', async ({ page 
   await page.route('**/attention-lab-writer.js', (route) => route.fulfill({ contentType: 'text/javascript', body: '/* empty */' }));
   await page.goto('/index.html');
   await page.waitForFunction(() => customElements.get('attention-writer') !== undefined);
-  await page.evaluate(() => document.querySelector('main').prepend(document.createElement('attention-writer')));
-  await expect(page.locator('attention-writer .status')).toHaveText(/attention-lab-writer.js did not provide the model/);
-  await expect(page.locator('attention-writer .status')).toHaveClass(/error/);
+  await page.evaluate(() => document.querySelector('main').prepend(Object.assign(document.createElement('attention-writer'), { id: 'added' })));
+  // the added one and the demo page's own writer both say so
+  for (const id of ['added', 'writer']) {
+    await expect(page.locator(`attention-writer#${id} .status`)).toHaveText(/attention-lab-writer.js did not provide the model/);
+    await expect(page.locator(`attention-writer#${id} .status`)).toHaveClass(/error/);
+  }
 });
 
 test('"Repeat a random sequence": the induction test\'s numbers, and its sequence written as the prompt', async ({ page }) => {
@@ -146,4 +149,31 @@ test('"Repeat a random sequence": the induction test\'s numbers, and its sequenc
     expect(row[3]).toBe(earned ? 'induction head' : '—');
   });
   await expect(writer.locator('.writer-induction')).toContainText(/first copy \d+\.\d{3} nats, repeat \d+\.\d{3} nats/);
+});
+
+// The demo page's writer section: the shipped writer (not the test fixture),
+// and the held-out numbers its text quotes are the model file's own.
+test('the demo page\'s writer is the shipped model, and the numbers its lesson quotes are the model file\'s', async ({ page }) => {
+  const { loadEngine } = await import('attention-lab');
+  const engine = await loadEngine();
+  const model = engine.loadModel(new Uint8Array(readFileSync(`${ROOT}web/model/attention-lab-writer.bin`)));
+  const heldout = model.metadata.heldout;
+  await page.goto('/index.html');
+  const writer = page.locator('attention-writer#writer');
+  await writer.scrollIntoViewIfNeeded();
+  await writer.evaluate((el) => el.ready);
+  expect((await writer.evaluate((el) => el.getSteps())).map((s) => s.word).join(' ').toLowerCase()).toBe('once upon a time');
+  const claims = await page.locator('[data-claim-writer]').evaluateAll((spans) => spans.map((s) => [s.dataset.claimWriter, s.textContent]));
+  expect(claims.map(([key]) => key).sort()).toEqual(['bigram', 'model', 'unigram']);
+  for (const [key, text] of claims) expect(text, key).toBe(heldout[key].toFixed(2));
+  expect(heldout.model).toBeLessThan(heldout.bigram);
+  await writer.getByRole('button', { name: /^Generate/ }).click();
+  await expect(writer.locator('.writer-text .chip.written')).toHaveCount(20);
+  // "none has" become an induction head: the page's own test says so
+  expect(await page.locator('[data-claim-writer-induction]').getAttribute('data-claim-writer-induction')).toBe('none');
+  await writer.locator('details.writer-induction summary').click();
+  await writer.getByRole('button', { name: 'Repeat a random sequence' }).click();
+  await expect(writer.locator('.induction-table tbody tr')).toHaveCount(16);
+  const induction = await writer.evaluate((el) => el.getInduction());
+  expect(induction.induction.filter(Boolean)).toHaveLength(0);
 });
