@@ -233,7 +233,8 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .writer-text .chip.written { border-color: var(--al-accent); }
 .writer-text .chip.selected { outline: 2px solid var(--al-accent); outline-offset: 1px; font-weight: 600; }
 .writer-panels { display: grid; grid-template-columns: minmax(220px, 1fr) minmax(300px, 1.6fr); gap: 18px; align-items: start; }
-@media (max-width: 720px) { .writer-panels { grid-template-columns: 1fr; } }
+.writer-panels > * { min-width: 0; }  /* a wide heatmap scrolls inside its panel instead of widening the column */
+@media (max-width: 720px) { .writer-panels { grid-template-columns: minmax(0, 1fr); } }
 .writer-bars h4, .writer-attention h4 { margin: 4px 0; font-size: 0.95em; }
 .writer-bars ol.bars { list-style: none; margin: 8px 0 0; padding: 0; }
 .writer-bars ol.bars li button { display: grid; grid-template-columns: 7.5em 1fr 4em auto; gap: 6px; align-items: center; width: 100%;
