@@ -139,6 +139,21 @@ val step_trainer(int handle, int count) {
   return result;
 }
 
+// [{ layer, head, scores, best }] per head.
+val roles_array(const std::vector<HeadRole>& heads) {
+  val roles = val::array();
+  int index = 0;
+  for (const HeadRole& role : heads) {
+    val entry = val::object();
+    entry.set("layer", role.layer);
+    entry.set("head", role.head);
+    entry.set("scores", array_of(role.scores));
+    entry.set("best", role.best);
+    roles.set(index++, entry);
+  }
+  return roles;
+}
+
 // Evaluation-set loss, the probe's attention and every head's role scores.
 val evaluate_trainer(int handle) {
   LiveTrainer* trainer = find(handle);
@@ -153,34 +168,14 @@ val evaluate_trainer(int handle) {
   result.set("targets", array_of(targets));
   const std::vector<float>& attention = trainer->probe_attention();
   result.set("attention", val(emscripten::typed_memory_view(attention.size(), attention.data())).call<val>("slice"));
-  val roles = val::array();
-  int index = 0;
-  for (const HeadRole& role : trainer->roles()) {
-    val entry = val::object();
-    entry.set("layer", role.layer);
-    entry.set("head", role.head);
-    entry.set("scores", array_of(role.scores));
-    entry.set("best", role.best);
-    roles.set(index++, entry);
-  }
-  result.set("roles", roles);
+  result.set("roles", roles_array(trainer->roles()));
   if (trainer->task().cross) {
     // rows are output positions (labelled by the letter each should write),
     // columns the source letters; the untrained twin beside it
     result.set("rowTokens", array_of(targets));
     const std::vector<float>& twin = trainer->twin_probe_attention();
     result.set("twinAttention", val(emscripten::typed_memory_view(twin.size(), twin.data())).call<val>("slice"));
-    val twin_roles = val::array();
-    int t = 0;
-    for (const HeadRole& role : trainer->twin_roles()) {
-      val entry = val::object();
-      entry.set("layer", role.layer);
-      entry.set("head", role.head);
-      entry.set("scores", array_of(role.scores));
-      entry.set("best", role.best);
-      twin_roles.set(t++, entry);
-    }
-    result.set("twinRoles", twin_roles);
+    result.set("twinRoles", roles_array(trainer->twin_roles()));
   }
   return result;
 }

@@ -353,17 +353,14 @@ Batch LiveTrainer::make_training_batch() {
 }
 
 float LiveTrainer::step() {
+  float loss;
   if (task_.cross) {
     std::vector<TaskExample> examples;
     for (int s = 0; s < options_.batch_size; ++s) examples.push_back(generate(data_random_));
-    const float loss = cross_model_.loss(params_, cross_examples(examples), &grads_);
-    ++steps_;
-    const double warm = std::min(1.0, static_cast<double>(steps_) / kWarmupSteps);
-    optimiser_.update(params_, grads_, static_cast<float>(options_.learning_rate * warm));
-    return loss;
+    loss = cross_model_.loss(params_, cross_examples(examples), &grads_);
+  } else {
+    loss = model_.loss(params_, make_training_batch(), &grads_);
   }
-  const Batch batch = make_training_batch();
-  const float loss = model_.loss(params_, batch, &grads_);
   ++steps_;
   const double warm = std::min(1.0, static_cast<double>(steps_) / kWarmupSteps);
   optimiser_.update(params_, grads_, static_cast<float>(options_.learning_rate * warm));

@@ -33,45 +33,61 @@ Batch tiny_batch(const std::vector<Sentence>& sentences, int vocab) {
   return make_batch(group, random, 0.4, vocab);
 }
 
-void check_gradients(bool causal, int d_ff = 12) {
+// Random starting weights in float, with gains and biases moved off 1 and 0
+// so their gradients are exercised, in double for the check.
+TransformerParams<double> start_params(const TransformerConfig& config, std::uint64_t seed, std::uint64_t offsets) {
   TransformerParams<float> start;
-  start.allocate({13, 8, 2, 2, d_ff, 8});
-  initialise_transformer(start, 11, 0.4f);
-  // non-trivial gains and biases so their gradients are exercised
-  SeededGenerator random(2);
+  start.allocate(config);
+  initialise_transformer(start, seed, 0.4f);
+  SeededGenerator random(offsets);
   start.for_each([&](const std::string& name, std::vector<float>& t) {
     if (name.find("gain") != std::string::npos || name.find("b_") != std::string::npos || name.find("bias") != std::string::npos) {
       for (float& v : t) v += 0.3f * random.symmetric_unit();
     }
   });
-  TransformerParams<double> params = to_double(start);
+  return to_double(start);
+}
+
+// `samples` elements of every tensor against central finite differences of
+// loss(); returns { elements checked, elements whose numeric gradient is not ~0 }.
+template <typename Loss>
+std::pair<int, int> check_against_finite_differences(TransformerParams<double>& params, TransformerParams<double>& grads,
+                                                     int samples, Loss loss) {
+  std::vector<std::vector<double>*> grad_tensors;
+  grads.for_each([&](const std::string&, std::vector<double>& t) { grad_tensors.push_back(&t); });
+  std::size_t tensor = 0;
+  int checked = 0, nonzero = 0;
+  params.for_each([&](const std::string& name, std::vector<double>& t) {
+    const std::vector<double>& g = *grad_tensors[tensor++];
+    if (t.empty()) return;  // the MLP's weights of an attention-only model
+    SeededGenerator pick(tensor);
+    for (int sample = 0; sample < samples; ++sample) {
+      const std::size_t i = pick.next() % t.size();
+      const double saved = t[i], h = 1e-5;
+      t[i] = saved + h;
+      const double up = loss();
+      t[i] = saved - h;
+      const double down = loss();
+      t[i] = saved;
+      const double numeric = (up - down) / (2 * h);
+      EXPECT_NEAR(g[i], numeric, 1e-7 + 1e-5 * std::fabs(numeric)) << name << "[" << i << "]";
+      ++checked;
+      nonzero += std::fabs(numeric) > 1e-6;
+    }
+  });
+  return {checked, nonzero};
+}
+
+void check_gradients(bool causal, int d_ff = 12) {
+  TransformerParams<double> params = start_params({13, 8, 2, 2, d_ff, 8}, 11, 2);
   const Batch batch = tiny_batch({{3, 4, 5, 6, 7}, {8, 9, 10}, {11, 12, 3, 4}}, 13);
   ASSERT_GE(batch.targets.size(), 2u);
   MaskedLanguageModel<double> model;
   model.causal = causal;
   TransformerParams<double> grads;
   model.loss(params, batch, &grads);
-  std::vector<std::vector<double>*> grad_tensors;
-  grads.for_each([&](const std::string&, std::vector<double>& t) { grad_tensors.push_back(&t); });
-  std::size_t tensor = 0;
-  int checked = 0;
-  params.for_each([&](const std::string& name, std::vector<double>& t) {
-    const std::vector<double>& g = *grad_tensors[tensor++];
-    if (t.empty()) return;  // the MLP's weights of an attention-only model
-    SeededGenerator pick(tensor);
-    for (int sample = 0; sample < 6; ++sample) {
-      const std::size_t i = pick.next() % t.size();
-      const double saved = t[i], h = 1e-5;
-      t[i] = saved + h;
-      const double up = model.loss(params, batch);
-      t[i] = saved - h;
-      const double down = model.loss(params, batch);
-      t[i] = saved;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(g[i], numeric, 1e-7 + 1e-5 * std::fabs(numeric)) << name << "[" << i << "]";
-      ++checked;
-    }
-  });
+  const auto [checked, nonzero] = check_against_finite_differences(params, grads, 6, [&] { return model.loss(params, batch); });
+  (void)nonzero;
   EXPECT_GT(checked, 100);
 }
 
@@ -87,43 +103,13 @@ TEST(Training, AttentionOnlyBackwardMatchesFiniteDifferencesForEveryTensor) { ch
 // tensor it uses against central finite differences (in double).
 TEST(Training, CrossAttentionBackwardMatchesFiniteDifferences) {
   const int source_len = 5, target_len = 4;
-  TransformerParams<float> start;
-  start.allocate({11, 8, 2, 1, 0, source_len + target_len});
-  initialise_transformer(start, 7, 0.4f);
-  SeededGenerator random(3);
-  start.for_each([&](const std::string& name, std::vector<float>& t) {
-    if (name.find("gain") != std::string::npos || name.find("b_") != std::string::npos || name.find("bias") != std::string::npos) {
-      for (float& v : t) v += 0.3f * random.symmetric_unit();
-    }
-  });
-  TransformerParams<double> params = to_double(start);
+  TransformerParams<double> params = start_params({11, 8, 2, 1, 0, source_len + target_len}, 7, 3);
   const std::vector<CrossExample> examples = {{{1, 2, 3, 4, 5}, {5, 4, 3, 2}}, {{6, 7, 8, 9, 10}, {10, 9, 8, 7}}, {{3, 3, 1, 0, 2}, {2, 0, 1, 3}}};
   CrossAttentionModel<double> model;
   model.source_len = source_len;
   TransformerParams<double> grads;
   model.loss(params, examples, &grads);
-  std::vector<std::vector<double>*> grad_tensors;
-  grads.for_each([&](const std::string&, std::vector<double>& t) { grad_tensors.push_back(&t); });
-  std::size_t tensor = 0;
-  int checked = 0, nonzero = 0;
-  params.for_each([&](const std::string& name, std::vector<double>& t) {
-    const std::vector<double>& g = *grad_tensors[tensor++];
-    if (t.empty()) return;
-    SeededGenerator pick(tensor);
-    for (int sample = 0; sample < 8; ++sample) {
-      const std::size_t i = pick.next() % t.size();
-      const double saved = t[i], h = 1e-5;
-      t[i] = saved + h;
-      const double up = model.loss(params, examples);
-      t[i] = saved - h;
-      const double down = model.loss(params, examples);
-      t[i] = saved;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(g[i], numeric, 1e-7 + 1e-5 * std::fabs(numeric)) << name << "[" << i << "]";
-      ++checked;
-      nonzero += std::fabs(numeric) > 1e-6;
-    }
-  });
+  const auto [checked, nonzero] = check_against_finite_differences(params, grads, 8, [&] { return model.loss(params, examples); });
   EXPECT_GT(checked, 100);
   EXPECT_GT(nonzero, 60);  // the check is not passing on tensors the model never touches
   // each row of the cross-attention is a distribution over the source
