@@ -235,7 +235,7 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .writer-panels { display: grid; grid-template-columns: minmax(220px, 1fr) minmax(300px, 1.6fr); gap: 18px; align-items: start; }
 .writer-panels > * { min-width: 0; }  /* a wide heatmap scrolls inside its panel instead of widening the column */
 @media (max-width: 720px) { .writer-panels { grid-template-columns: minmax(0, 1fr); } }
-.writer-bars h4, .writer-attention h4 { margin: 4px 0; font-size: 0.95em; }
+.writer-bars h3, .writer-attention h3 { margin: 4px 0; font-size: 0.95em; }
 .writer-bars ol.bars { list-style: none; margin: 8px 0 0; padding: 0; }
 .writer-bars ol.bars li button { display: grid; grid-template-columns: 7.5em 1fr 4em auto; gap: 6px; align-items: center; width: 100%;
   border: 0; background: none; padding: 2px 0; cursor: pointer; text-align: left; }

@@ -30,7 +30,8 @@ function heatmap({ tooltip, describe, onHover, onClick, label }) {
   });
   canvas.addEventListener('mouseleave', () => { tooltip.hide(); onHover(null, null); });
   canvas.addEventListener('click', (event) => { if (shown) { const { row, col } = cellAt(event); onClick(row, col); } });
-  const root = h('div', { class: 'heat' }, h('div', { class: 'corner', 'aria-hidden': 'true' }), columns, rows, h('div', { class: 'cells' }, canvas, rowMark, columnMark));
+  // scrolls sideways on a narrow screen: a keyboard must reach it too
+  const root = h('div', { class: 'heat', tabindex: '0', role: 'region', 'aria-label': `${label} (scrolls sideways on a narrow screen)` }, h('div', { class: 'corner', 'aria-hidden': 'true' }), columns, rows, h('div', { class: 'cells' }, canvas, rowMark, columnMark));
   return {
     root,
     draw(weights, rowWords, columnWords) {
@@ -69,8 +70,8 @@ export function createWriterAttentionView({ store, highlight, tooltip, actions }
   });
   const lines = createLinesView({ highlight });
   const linesBox = h('div', { class: 'writer-lines' });
-  const title = h('h4', {});
-  const headTitle = h('h4', {});
+  const title = h('h3', {});
+  const headTitle = h('h3', {});
   const headSelect = h('select', { 'aria-label': 'Head shown below', onchange: () => actions.selectHead(Number(headSelect.value)) });
   const tabs = h('div', { class: 'tabs', role: 'group', 'aria-label': 'Picture of the head' });
   const tab = (id, text) => h('button', { type: 'button', 'data-view': id, 'aria-pressed': 'false', onclick: () => actions.setView(id) }, text);

@@ -19,7 +19,7 @@ export function createWriterBarsView({ store, actions }) {
       }
       const before = store.steps.slice(0, index).map((s) => s.word).join(' ');
       const greedy = store.settings.temperature === 0;
-      root.append(h('h4', {}, `Word ${index + 1}: what could follow “${shortenTail(before)}”`),
+      root.append(h('h3', {}, `Word ${index + 1}: what could follow “${shortenTail(before)}”`),
         h('p', { class: 'note' }, greedy
           ? 'Greedy: the model writes its most likely word. Bars: softmax of its scores.'
           : `Sampled at temperature ${store.settings.temperature}${store.settings.topK ? ` from the ${store.settings.topK} likeliest words` : ''}, seed ${store.settings.seed}. Bars: softmax(scores / temperature).`));
