@@ -250,40 +250,50 @@ for (const row of rows) {
   row.fractionOfPeakInWindow = ours / row.peakInWindowGflops;  // against the probe's median beside these runs
 }
 
-// Live training (issue 8): one step of the default configuration (copy the
-// previous token, d_model 32, 4 heads, 1 layer, batch 32), wasm in this
-// process vs the native build of the same C++ (one thread), interleaved rounds.
+// Live training (issue 8; issue 21 item 1): one step of the default
+// configuration (copy the previous token, d_model 32, 4 heads, 1 layer, batch
+// 32) and of the attention-only induction task (2 layers, 32 x 24 tokens, causal),
+// wasm in this process vs the native build of the same C++ (one thread),
+// interleaved rounds.
+const TRAINING_CONFIGS = [
+  { task: 'copy-previous', config: 'copy-previous, d_model 32, 4 heads, 1 layer with MLP, batch 32 x 12 tokens' },
+  { task: 'induction', config: 'induction, d_model 32, 4 heads, 2 attention-only layers, causal, batch 32 x 24 tokens' },
+];
 async function measureTraining() {
   const nativeTrainer = `${ROOT}build/native/attention_live_train`;
   let trainerEngine;
   try {
     trainerEngine = await (await import('../web/src/trainer-node.js')).loadTrainerEngine();
   } catch (error) {
-    return { error: error.message };
+    return [{ error: error.message }];
   }
   const steps = quick ? 40 : 100;
-  const wasm = [];
-  const native = [];
-  for (let round = 0; round < (quick ? 3 : 7); round++) {
-    const trainer = trainerEngine.create({ task: 'copy-previous', seed: round + 1 });
-    trainer.step(5);  // warm up
-    const started = performance.now();
-    trainer.step(steps);
-    wasm.push((performance.now() - started) / steps);
-    trainer.release();
-    if (existsSync(nativeTrainer)) {
-      const run = spawnSync(nativeTrainer, ['--task', 'copy-previous', '--seed', String(round + 1), '--steps', String(steps + 5), '--every', '0', '--time'],
-        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-      if (run.status === 0) native.push(JSON.parse(run.stdout).step_ms);
-    }
-  }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const result = { config: 'copy-previous, d_model 32, 4 heads, 1 layer, batch 32 x 12 tokens', wasmStepMs: median(wasm) };
-  if (native.length) {
-    result.nativeStepMs = median(native);
-    result.wasmOverNative = result.wasmStepMs / result.nativeStepMs;
+  const results = [];
+  for (const { task, config } of TRAINING_CONFIGS) {
+    const wasm = [];
+    const native = [];
+    for (let round = 0; round < (quick ? 3 : 7); round++) {
+      const trainer = trainerEngine.create({ task, seed: round + 1 });
+      trainer.step(5);  // warm up
+      const started = performance.now();
+      trainer.step(steps);
+      wasm.push((performance.now() - started) / steps);
+      trainer.release();
+      if (existsSync(nativeTrainer)) {
+        const run = spawnSync(nativeTrainer, ['--task', task, '--seed', String(round + 1), '--steps', String(steps + 5), '--every', '0', '--time'],
+          { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+        if (run.status === 0) native.push(JSON.parse(run.stdout).step_ms);
+      }
+    }
+    const result = { task, config, wasmStepMs: median(wasm) };
+    if (native.length) {
+      result.nativeStepMs = median(native);
+      result.wasmOverNative = result.wasmStepMs / result.nativeStepMs;
+    }
+    results.push(result);
   }
-  return result;
+  return results;
 }
 const training = await measureTraining();
 const s4Memory = (() => {
@@ -314,10 +324,12 @@ if (json) {
       `(median ${row.peakInWindowGflops.toFixed(1)} GFLOP/s), ${(row.fractionOfPeak * 100).toFixed(0)}% of the run's best burst; ` +
       `${row.ratioToNative ? `${(row.ratioToNative * 100).toFixed(0)}% of native speed` : 'native not run'}\n`);
   }
-  if (training.error) console.log(`live training not measured: ${training.error}`);
-  else {
-    console.log(`Live training step (${training.config}): wasm ${training.wasmStepMs.toFixed(2)} ms` +
-      (training.nativeStepMs ? `, native ${training.nativeStepMs.toFixed(2)} ms → wasm takes ${training.wasmOverNative.toFixed(2)}× native` : ', native not run'));
+  for (const run of training) {
+    if (run.error) console.log(`live training not measured: ${run.error}`);
+    else {
+      console.log(`Live training step (${run.config}): wasm ${run.wasmStepMs.toFixed(2)} ms` +
+        (run.nativeStepMs ? `, native ${run.nativeStepMs.toFixed(2)} ms → wasm takes ${run.wasmOverNative.toFixed(2)}× native` : ', native not run'));
+    }
   }
   if (size) console.log(`widget bundle (wasm + JS, without model weights): ${(size.raw / 1024).toFixed(0)} KB raw, ${(size.gzip / 1024).toFixed(0)} KB gzip`);
   if (trainerSize) console.log(`trainer bundle (loaded only by <attention-trainer>): ${(trainerSize.raw / 1024).toFixed(0)} KB raw, ${(trainerSize.gzip / 1024).toFixed(0)} KB gzip`);
@@ -341,6 +353,11 @@ if (json) {
   if (s4Memory) {
     console.log(`${s4Memory.wasmMemoryBytes < 64 * 2 ** 20 ? 'PASS' : 'FAIL'} S4 peak memory: wasm heap ${(s4Memory.wasmMemoryBytes / 2 ** 20).toFixed(1)} MB ` +
       `(target < 64 MB; streaming softmax, a fresh process; its whole RSS, Node included, ${(s4Memory.rssBytes / 2 ** 20).toFixed(0)} MB)`);
+  }
+  for (const run of training) {
+    if (run.wasmOverNative) {
+      console.log(`${run.wasmOverNative <= 1.25 ? 'PASS' : 'FAIL'} live training (${run.task}): a wasm step takes ${run.wasmOverNative.toFixed(2)}× native (target ≤ 1.25×; both on the trainer's SIMD kernels)`);
+    }
   }
   if (size) console.log(`${size.gzip <= 200 * 1024 ? 'PASS' : 'FAIL'} widget bundle ${(size.gzip / 1024).toFixed(0)} KB gzip (target ≤ 200 KB)`);
 }

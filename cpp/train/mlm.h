@@ -16,6 +16,7 @@
 
 #include "model/transformer.h"
 #include "model/inference.h"
+#include "steps.h"
 
 namespace attention_lab::train {
 
@@ -38,6 +39,7 @@ class MaskedLanguageModel {
   using ConstMap = Eigen::Map<const Matrix>;
   using VectorMap = Eigen::Map<Vector>;
   using ConstVectorMap = Eigen::Map<const Vector>;
+  using Ops = Steps<Real>;
 
   // Mean cross-entropy (nats) over the masked rows. With grads != null, writes
   // the gradient of that mean into grads (allocated like params, overwritten).
@@ -55,7 +57,7 @@ class MaskedLanguageModel {
 
  private:
   struct LayerCache {
-    Matrix x_in, xhat1, a, q, k, v, concat, x_mid, xhat2, b, h_pre, g;
+    Matrix x_in, xhat1, a, q, k, v, concat, x_mid, xhat2, b, h_pre, g, tanh_u;
     Vector rstd1, rstd2;
     std::vector<Matrix> probabilities;  // per sentence * head: (n, n)
   };
@@ -79,6 +81,11 @@ void MaskedLanguageModel<Real>::layer_norm(const Matrix& x, const std::vector<Re
   xhat.resize(n, d);
   rstd.resize(n);
   out.resize(n, d);
+  if constexpr (Ops::kKernels) {
+    kernels::layer_norm(static_cast<int>(n), static_cast<int>(d), x.data(), gain.data(), bias.data(), kLayerNormEpsilon,
+                        xhat.data(), rstd.data(), out.data());
+    return;
+  }
   ConstVectorMap g(gain.data(), d), b(bias.data(), d);
   for (Eigen::Index r = 0; r < n; ++r) {
     const Real mean = x.row(r).mean();
@@ -94,6 +101,12 @@ typename MaskedLanguageModel<Real>::Matrix MaskedLanguageModel<Real>::layer_norm
     const Matrix& dy, const Matrix& xhat, const Vector& rstd, const std::vector<Real>& gain,
     std::vector<Real>& dgain, std::vector<Real>& dbias) {
   const Eigen::Index d = dy.cols();
+  if constexpr (Ops::kKernels) {
+    Matrix dx(dy.rows(), d);
+    kernels::layer_norm_backward(static_cast<int>(dy.rows()), static_cast<int>(d), dy.data(), xhat.data(), rstd.data(),
+                                 gain.data(), dgain.data(), dbias.data(), dx.data());
+    return dx;
+  }
   VectorMap(dgain.data(), d) += dy.cwiseProduct(xhat).colwise().sum();
   VectorMap(dbias.data(), d) += dy.colwise().sum();
   Matrix dxhat = dy.array().rowwise() * ConstVectorMap(gain.data(), d).array();
@@ -114,7 +127,6 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
   const int sentences = batch.num_sentences();
   const Real scale = Real(1) / std::sqrt(static_cast<Real>(dk));
   num_heads_ = heads;
-  auto weights = [&](const std::vector<Real>& w, int r, int k) { return ConstMap(w.data(), r, k); };
   auto row_vector = [](const std::vector<Real>& v) { return ConstVectorMap(v.data(), static_cast<Eigen::Index>(v.size())); };
 
   // 1. Embed.
@@ -134,40 +146,42 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
     LayerCache& cache = caches_[l];
     cache.x_in = x;
     layer_norm(x, p.ln1_gain, p.ln1_bias, cache.xhat1, cache.rstd1, cache.a);
-    cache.q = (cache.a * weights(p.w_q, d, d)).rowwise() + row_vector(p.b_q);
-    cache.k = (cache.a * weights(p.w_k, d, d)).rowwise() + row_vector(p.b_k);
-    cache.v = (cache.a * weights(p.w_v, d, d)).rowwise() + row_vector(p.b_v);
+    cache.q.resize(rows, d);
+    cache.k.resize(rows, d);
+    cache.v.resize(rows, d);
+    Ops::multiply(rows, d, d, cache.a.data(), d, p.w_q.data(), d, p.b_q.data(), cache.q.data(), d);
+    Ops::multiply(rows, d, d, cache.a.data(), d, p.w_k.data(), d, p.b_k.data(), cache.k.data(), d);
+    Ops::multiply(rows, d, d, cache.a.data(), d, p.w_v.data(), d, p.b_v.data(), cache.v.data(), d);
     cache.concat.resize(rows, d);
     cache.probabilities.resize(static_cast<std::size_t>(sentences) * heads);
 #pragma omp parallel for schedule(dynamic)
     for (int s = 0; s < sentences; ++s) {
       const int start = batch.offsets[s], n = batch.offsets[s + 1] - start;
       for (int h = 0; h < heads; ++h) {
-        Matrix scores = cache.q.block(start, h * dk, n, dk) * cache.k.block(start, h * dk, n, dk).transpose() * scale;
-        for (int i = 0; i < n; ++i) {
-          // causal: row i sees columns 0..i; the rest are exactly 0 (Eigen's
-          // vectorised exp clamps its input, so exp(-inf) would not be 0)
-          const int seen = causal ? i + 1 : n;
-          const Real row_max = scores.row(i).head(seen).maxCoeff();
-          scores.row(i).head(seen) = (scores.row(i).head(seen).array() - row_max).exp();
-          scores.row(i).tail(n - seen).setZero();
-          scores.row(i) /= scores.row(i).sum();
-        }
-        cache.concat.block(start, h * dk, n, dk) = scores * cache.v.block(start, h * dk, n, dk);
+        const std::size_t block = static_cast<std::size_t>(start) * d + static_cast<std::size_t>(h) * dk;  // (n, dk) at stride d
+        Matrix scores(n, n);
+        Ops::multiply_transposed(n, dk, n, cache.q.data() + block, d, cache.k.data() + block, d, scores.data(), n);
+        // causal: row i sees columns 0..i; the rest are exactly 0
+        Ops::softmax_rows(scores.data(), n, causal, scale);
+        Ops::multiply(n, n, dk, scores.data(), n, cache.v.data() + block, d, nullptr, cache.concat.data() + block, d);
         cache.probabilities[static_cast<std::size_t>(s) * heads + h] = std::move(scores);
       }
     }
-    cache.x_mid = x + ((cache.concat * weights(p.w_o, d, d)).rowwise() + row_vector(p.b_o));
+    cache.x_mid.resize(rows, d);
+    Ops::multiply(rows, d, d, cache.concat.data(), d, p.w_o.data(), d, p.b_o.data(), cache.x_mid.data(), d);
+    cache.x_mid += x;
     if (c.d_ff == 0) {  // attention-only (no MLP block, as in the circuits papers)
       x = cache.x_mid;
       continue;
     }
     layer_norm(cache.x_mid, p.ln2_gain, p.ln2_bias, cache.xhat2, cache.rstd2, cache.b);
-    cache.h_pre = (cache.b * weights(p.w_1, d, c.d_ff)).rowwise() + row_vector(p.b_1);
-    cache.g = cache.h_pre.unaryExpr([](Real v) {
-      return Real(0.5) * v * (Real(1) + std::tanh(Real(kGeluSqrt2OverPi) * (v + Real(0.044715) * v * v * v)));
-    });
-    x = cache.x_mid + ((cache.g * weights(p.w_2, c.d_ff, d)).rowwise() + row_vector(p.b_2));
+    cache.h_pre.resize(rows, c.d_ff);
+    cache.g.resize(rows, c.d_ff);
+    cache.tanh_u.resize(rows, c.d_ff);
+    Ops::multiply(rows, d, c.d_ff, cache.b.data(), d, p.w_1.data(), c.d_ff, p.b_1.data(), cache.h_pre.data(), c.d_ff);
+    Ops::gelu(cache.h_pre.data(), cache.g.data(), cache.tanh_u.data(), static_cast<std::size_t>(cache.h_pre.size()));
+    Ops::multiply(rows, c.d_ff, d, cache.g.data(), c.d_ff, p.w_2.data(), d, p.b_2.data(), x.data(), d);
+    x += cache.x_mid;
   }
   // 3. Final LayerNorm and the masked rows' logits against the tied embedding.
   layer_norm(x, params.final_gain, params.final_bias, xhat_f_, rstd_f_, final_);
@@ -175,7 +189,9 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
   Matrix h_masked(masked, d);
   for (int m = 0; m < masked; ++m) h_masked.row(m) = final_.row(batch.masked_rows[m]);
   const ConstMap embedding(params.token_embedding.data(), c.vocab_size, d);
-  Matrix logits = (h_masked * embedding.transpose()).rowwise() + row_vector(params.output_bias);
+  Matrix logits(masked, c.vocab_size);
+  Ops::multiply_transposed(masked, d, c.vocab_size, h_masked.data(), d, embedding.data(), d, logits.data(), c.vocab_size);
+  logits.rowwise() += row_vector(params.output_bias);
   Real total = 0;
   for (int m = 0; m < masked; ++m) {
     const Real row_max = logits.row(m).maxCoeff();
@@ -192,10 +208,12 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
   Matrix dlogits = logits;
   for (int m = 0; m < masked; ++m) dlogits(m, batch.targets[m]) -= Real(1);
   dlogits /= static_cast<Real>(std::max(masked, 1));
-  Map(grads->token_embedding.data(), c.vocab_size, d) += dlogits.transpose() * h_masked;
-  VectorMap(grads->output_bias.data(), c.vocab_size) += dlogits.colwise().sum();
+  Ops::add_transposed_product(c.vocab_size, masked, d, dlogits.data(), c.vocab_size, h_masked.data(), d,
+                              grads->token_embedding.data(), d);
+  Ops::add_column_sums(dlogits, grads->output_bias);
   Matrix dfinal = Matrix::Zero(rows, d);
-  const Matrix dh_masked = dlogits * embedding;
+  Matrix dh_masked(masked, d);
+  Ops::multiply(masked, c.vocab_size, d, dlogits.data(), c.vocab_size, embedding.data(), d, nullptr, dh_masked.data(), d);
   for (int m = 0; m < masked; ++m) dfinal.row(batch.masked_rows[m]) += dh_masked.row(m);
   Matrix dx = layer_norm_backward(dfinal, xhat_f_, rstd_f_, params.final_gain, grads->final_gain, grads->final_bias);
 
@@ -206,51 +224,51 @@ Real MaskedLanguageModel<Real>::loss(const TransformerParams<Real>& params, cons
     // MLP branch (none in an attention-only model: its b_2 and LN_2 stay unused, gradient 0)
     Matrix dx_mid = dx;
     if (c.d_ff > 0) {
-      Map(gp.w_2.data(), c.d_ff, d) += cache.g.transpose() * dx;
-      VectorMap(gp.b_2.data(), d) += dx.colwise().sum();
-      Matrix dg = dx * weights(p.w_2, c.d_ff, d).transpose();
-      Matrix dh_pre = dg.binaryExpr(cache.h_pre, [](Real grad, Real v) {
-        const Real inner = Real(kGeluSqrt2OverPi) * (v + Real(0.044715) * v * v * v);
-        const Real t = std::tanh(inner);
-        const Real d_inner = Real(kGeluSqrt2OverPi) * (Real(1) + Real(3) * Real(0.044715) * v * v);
-        return grad * (Real(0.5) * (Real(1) + t) + Real(0.5) * v * (Real(1) - t * t) * d_inner);
-      });
-      Map(gp.w_1.data(), d, c.d_ff) += cache.b.transpose() * dh_pre;
-      VectorMap(gp.b_1.data(), c.d_ff) += dh_pre.colwise().sum();
-      Matrix db = dh_pre * weights(p.w_1, d, c.d_ff).transpose();
+      const int ff = c.d_ff;
+      Ops::add_transposed_product(ff, rows, d, cache.g.data(), ff, dx.data(), d, gp.w_2.data(), d);
+      Ops::add_column_sums(dx, gp.b_2);
+      Matrix dg(rows, ff), dh_pre(rows, ff), db(rows, d);
+      Ops::multiply_transposed(rows, d, ff, dx.data(), d, p.w_2.data(), d, dg.data(), ff);
+      Ops::gelu_backward(dg.data(), cache.h_pre.data(), cache.tanh_u.data(), dh_pre.data(), static_cast<std::size_t>(dg.size()));
+      Ops::add_transposed_product(d, rows, ff, cache.b.data(), d, dh_pre.data(), ff, gp.w_1.data(), ff);
+      Ops::add_column_sums(dh_pre, gp.b_1);
+      Ops::multiply_transposed(rows, ff, d, dh_pre.data(), ff, p.w_1.data(), ff, db.data(), d);
       dx_mid += layer_norm_backward(db, cache.xhat2, cache.rstd2, p.ln2_gain, gp.ln2_gain, gp.ln2_bias);
     }
     // attention branch
-    Map(gp.w_o.data(), d, d) += cache.concat.transpose() * dx_mid;
-    VectorMap(gp.b_o.data(), d) += dx_mid.colwise().sum();
-    const Matrix dconcat = dx_mid * weights(p.w_o, d, d).transpose();
-    Matrix dq(rows, d), dk_all(rows, d), dv(rows, d);
+    Ops::add_transposed_product(d, rows, d, cache.concat.data(), d, dx_mid.data(), d, gp.w_o.data(), d);
+    Ops::add_column_sums(dx_mid, gp.b_o);
+    Matrix dconcat(rows, d);
+    Ops::multiply_transposed(rows, d, d, dx_mid.data(), d, p.w_o.data(), d, dconcat.data(), d);
+    Matrix dq(rows, d), dk_all = Matrix::Zero(rows, d), dv = Matrix::Zero(rows, d);
 #pragma omp parallel for schedule(dynamic)
     for (int s = 0; s < sentences; ++s) {
       const int start = batch.offsets[s], n = batch.offsets[s + 1] - start;
       for (int h = 0; h < heads; ++h) {
+        const std::size_t block = static_cast<std::size_t>(start) * d + static_cast<std::size_t>(h) * dk;  // (n, dk) at stride d
         const Matrix& prob = cache.probabilities[static_cast<std::size_t>(s) * heads + h];
-        const auto d_out = dconcat.block(start, h * dk, n, dk);
-        const Matrix dprob = d_out * cache.v.block(start, h * dk, n, dk).transpose();
-        dv.block(start, h * dk, n, dk) = prob.transpose() * d_out;
+        const Real* d_out = dconcat.data() + block;
+        Matrix dprob(n, n);
+        Ops::multiply_transposed(n, dk, n, d_out, d, cache.v.data() + block, d, dprob.data(), n);
+        Ops::add_transposed_product(n, n, dk, prob.data(), n, d_out, d, dv.data() + block, d);
         Matrix dscores(n, n);
-        for (int i = 0; i < n; ++i) {
-          const Real dot = dprob.row(i).dot(prob.row(i));
-          dscores.row(i) = prob.row(i).array() * (dprob.row(i).array() - dot);
-        }
-        dscores *= scale;
-        dq.block(start, h * dk, n, dk) = dscores * cache.k.block(start, h * dk, n, dk);
-        dk_all.block(start, h * dk, n, dk) = dscores.transpose() * cache.q.block(start, h * dk, n, dk);
+        Ops::softmax_backward_rows(prob.data(), dprob.data(), n, scale, dscores.data());
+        Ops::multiply(n, n, dk, dscores.data(), n, cache.k.data() + block, d, nullptr, dq.data() + block, d);
+        Ops::add_transposed_product(n, n, dk, dscores.data(), n, cache.q.data() + block, d, dk_all.data() + block, d);
       }
     }
-    Map(gp.w_q.data(), d, d) += cache.a.transpose() * dq;
-    Map(gp.w_k.data(), d, d) += cache.a.transpose() * dk_all;
-    Map(gp.w_v.data(), d, d) += cache.a.transpose() * dv;
-    VectorMap(gp.b_q.data(), d) += dq.colwise().sum();
-    VectorMap(gp.b_k.data(), d) += dk_all.colwise().sum();
-    VectorMap(gp.b_v.data(), d) += dv.colwise().sum();
-    const Matrix da = dq * weights(p.w_q, d, d).transpose() + dk_all * weights(p.w_k, d, d).transpose() +
-                      dv * weights(p.w_v, d, d).transpose();
+    Ops::add_transposed_product(d, rows, d, cache.a.data(), d, dq.data(), d, gp.w_q.data(), d);
+    Ops::add_transposed_product(d, rows, d, cache.a.data(), d, dk_all.data(), d, gp.w_k.data(), d);
+    Ops::add_transposed_product(d, rows, d, cache.a.data(), d, dv.data(), d, gp.w_v.data(), d);
+    Ops::add_column_sums(dq, gp.b_q);
+    Ops::add_column_sums(dk_all, gp.b_k);
+    Ops::add_column_sums(dv, gp.b_v);
+    Matrix da(rows, d), da_part(rows, d);
+    Ops::multiply_transposed(rows, d, d, dq.data(), d, p.w_q.data(), d, da.data(), d);
+    Ops::multiply_transposed(rows, d, d, dk_all.data(), d, p.w_k.data(), d, da_part.data(), d);
+    da += da_part;
+    Ops::multiply_transposed(rows, d, d, dv.data(), d, p.w_v.data(), d, da_part.data(), d);
+    da += da_part;
     dx = dx_mid + layer_norm_backward(da, cache.xhat1, cache.rstd1, p.ln1_gain, gp.ln1_gain, gp.ln1_bias);
   }
   // 4. Embedding gradients.
