@@ -6,7 +6,8 @@
 // peers (tfjs-backend-wasm, onnxruntime-web) run in the same Chromium page when
 // bench/node_modules has them (npm run bench:browser installs them).
 //
-//   npm run bench:browser [-- --json]   (-- --keystroke-only: just the typing latency)
+//   npm run bench:browser [-- --json]   (-- --keystroke-only: just the typing latency;
+//                                        -- --roles-only: just the live trainer's heads lighting)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -115,10 +116,74 @@ async function measureTyping(page, selector = 'attention-lab#intro', presses = 8
   };
 }
 
+// 5. Roles lighting (issue 19): the induction task (attention-only by
+//    default) until a previous-token head in layer 1 and an induction head
+//    in layer 2 are both lit, and the brackets task until its head is lit;
+//    wall seconds from pressing Train, two fresh pages each, 90 s at most.
+async function untilLit(task, roles, limitSeconds = 90) {
+  const fresh = await browser.newPage();
+  await fresh.goto(`${BASE}/index.html`);
+  const trainer = fresh.locator('#trainer');
+  await trainer.scrollIntoViewIfNeeded();
+  await trainer.evaluate((el) => el.ready);
+  await trainer.evaluate((el, t) => new Promise((resolve) => {
+    el.addEventListener('attention-trainer-update', function waiting(event) {
+      if (event.detail.step !== 0 || el.shadowRoot.querySelector('select[name="task"]').value !== t) return;
+      el.removeEventListener('attention-trainer-update', waiting);
+      resolve();
+    });
+    el.setAttribute('task', t);
+  }), task);
+  const outcome = await trainer.evaluate((el, { roles, limit }) => new Promise((resolve) => {
+    const started = performance.now();
+    el.addEventListener('attention-trainer-update', function done(event) {
+      const run = event.detail.runs[0];
+      const lit = roles.every((role) => run.litAt[role]);
+      const wall = (performance.now() - started) / 1e3;
+      if (!lit && wall < limit) return;
+      el.removeEventListener('attention-trainer-update', done);
+      el.pause();
+      resolve({ lit, wallSeconds: wall, step: event.detail.step, litAt: run.litAt, attentionOnly: run.attentionOnly,
+        bestScores: roles.map((_, r) => Math.max(...run.roles.map((h) => h.scores[r] ?? 0))) });
+    });
+    el.train();
+  }), { roles, limit: limitSeconds });
+  await fresh.close();
+  return outcome;
+}
+async function measureLighting() {
+  const lighting = [];
+  for (const [task, roles] of [['induction', ['previous token', 'induction']], ['brackets', ['matching bracket']]]) {
+    const runs = [];
+    for (let r = 0; r < 2; r++) runs.push(await untilLit(task, roles));
+    lighting.push({ task, roles, runs });
+  }
+  return lighting;
+}
+
+
+function describeLighting(lighting) {
+  for (const { task, roles, runs } of lighting) {
+    for (const run of runs) {
+      const at = roles.map((role) => (run.litAt[role] ? `${role} (layer ${run.litAt[role].layer + 1}, head ${run.litAt[role].head + 1}) at step ${run.litAt[role].step}, ` +
+        `${run.litAt[role].seconds.toFixed(1)} s of training` : `${role} not lit (best head ${(run.bestScores[roles.indexOf(role)] * 100).toFixed(0)}%)`)).join('; ');
+      console.log(`live training, ${task}${run.attentionOnly ? ' (attention only)' : ''}: ${at}; ${run.wallSeconds.toFixed(1)} s after pressing Train, step ${run.step}`);
+    }
+    const worst = Math.max(...runs.map((run) => (run.lit ? run.wallSeconds : Infinity)));
+    console.log(`${worst <= 30 ? 'PASS' : 'FAIL'} ${task}: ${roles.join(' and ')} head${roles.length > 1 ? 's' : ''} lit within 30 s of pressing Train (both runs)`);
+  }
+}
+
 try {
   const page = await browser.newPage();
   if (process.argv.includes('--keystroke-only')) {
     for (const [name, selector] of TYPING_WIDGETS) console.log(describeTyping(name, summariseTyping(await measureTyping(page, selector))));
+    await browser.close();
+    server.kill();
+    process.exit(0);
+  }
+  if (process.argv.includes('--roles-only')) {
+    describeLighting(await measureLighting());
     await browser.close();
     server.kill();
     process.exit(0);
@@ -380,47 +445,7 @@ try {
     const text = el.getSteps().map((s) => s.word).join(' ');
     return { ...runs[1], wordsPerSecond: runs[1].words / runs[1].seconds, text };
   });
-  // 5. Roles lighting (issue 19): the induction task (attention-only by
-  //    default) until a previous-token head in layer 1 and an induction head
-  //    in layer 2 are both lit, and the brackets task until its head is lit;
-  //    wall seconds from pressing Train, two fresh pages each, 90 s at most.
-  async function untilLit(task, roles, limitSeconds = 90) {
-    const fresh = await browser.newPage();
-    await fresh.goto(`${BASE}/index.html`);
-    const trainer = fresh.locator('#trainer');
-    await trainer.scrollIntoViewIfNeeded();
-    await trainer.evaluate((el) => el.ready);
-    await trainer.evaluate((el, t) => new Promise((resolve) => {
-      el.addEventListener('attention-trainer-update', function waiting(event) {
-        if (event.detail.step !== 0 || el.shadowRoot.querySelector('select[name="task"]').value !== t) return;
-        el.removeEventListener('attention-trainer-update', waiting);
-        resolve();
-      });
-      el.setAttribute('task', t);
-    }), task);
-    const outcome = await trainer.evaluate((el, { roles, limit }) => new Promise((resolve) => {
-      const started = performance.now();
-      el.addEventListener('attention-trainer-update', function done(event) {
-        const run = event.detail.runs[0];
-        const lit = roles.every((role) => run.litAt[role]);
-        const wall = (performance.now() - started) / 1e3;
-        if (!lit && wall < limit) return;
-        el.removeEventListener('attention-trainer-update', done);
-        el.pause();
-        resolve({ lit, wallSeconds: wall, step: event.detail.step, litAt: run.litAt, attentionOnly: run.attentionOnly,
-          bestScores: roles.map((_, r) => Math.max(...run.roles.map((h) => h.scores[r] ?? 0))) });
-      });
-      el.train();
-    }), { roles, limit: limitSeconds });
-    await fresh.close();
-    return outcome;
-  }
-  const lighting = [];
-  for (const [task, roles] of [['induction', ['previous token', 'induction']], ['brackets', ['matching bracket']]]) {
-    const runs = [];
-    for (let r = 0; r < 2; r++) runs.push(await untilLit(task, roles));
-    lighting.push({ task, roles, runs });
-  }
+  const lighting = await measureLighting();
 
   const result = {
     peersInChromium,
@@ -466,15 +491,7 @@ try {
       console.log(`writer: ${writing.words} words in ${writing.seconds.toFixed(2)} s after Generate = ${writing.wordsPerSecond.toFixed(1)} words/s (median of 3, one word painted per frame): "${writing.text}"`);
       console.log(`${writing.wordsPerSecond >= 20 ? 'PASS' : 'FAIL'} the writer writes >= 20 words/s in Chromium`);
     }
-    for (const { task, roles, runs } of lighting) {
-      for (const run of runs) {
-        const at = roles.map((role) => (run.litAt[role] ? `${role} (layer ${run.litAt[role].layer + 1}, head ${run.litAt[role].head + 1}) at step ${run.litAt[role].step}, ` +
-          `${run.litAt[role].seconds.toFixed(1)} s of training` : `${role} not lit (best head ${(run.bestScores[roles.indexOf(role)] * 100).toFixed(0)}%)`)).join('; ');
-        console.log(`live training, ${task}${run.attentionOnly ? ' (attention only)' : ''}: ${at}; ${run.wallSeconds.toFixed(1)} s after pressing Train, step ${run.step}`);
-      }
-      const worst = Math.max(...runs.map((run) => (run.lit ? run.wallSeconds : Infinity)));
-      console.log(`${worst <= 30 ? 'PASS' : 'FAIL'} ${task}: ${roles.join(' and ')} head${roles.length > 1 ? 's' : ''} lit within 30 s of pressing Train (both runs)`);
-    }
+    describeLighting(lighting);
     writeReportSection('Chromium', 'npm run bench:browser', printed());
   }
 } finally {
