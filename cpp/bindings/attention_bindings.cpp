@@ -16,6 +16,9 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
 
 #include "analysis/importance.h"
 #include "attention/attention.h"
@@ -118,23 +121,34 @@ struct OneShotCache {
   std::vector<float> w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o;  // the raw weights packed; biases empty when absent
   PackedLayer packed;
 
-  // Bit for bit (-0 and 0 differ, as they may in a product), a block of 1,024
-  // at a time: the XORs of a block vectorise, and the first changed block stops it.
+  // Bit for bit (-0 and 0 differ, as they may in a product): 16 bytes at a
+  // time with SIMD128 (the bindings are built -Os, which would leave a plain
+  // loop scalar, and S2's four weight matrices are 4 MB), a block of 1,024
+  // floats between checks, so the first changed block stops it.
   static bool same(const std::vector<float>& kept, const float* values, std::size_t count) {
     if (values == nullptr) return kept.empty();
     if (kept.size() != count) return false;
-    for (std::size_t start = 0; start < count; start += 1024) {
-      const std::size_t end = std::min(count, start + 1024);
-      std::uint32_t difference = 0;
-      for (std::size_t i = start; i < end; ++i) {
-        std::uint32_t a, b;
-        std::memcpy(&a, &kept[i], sizeof a);
-        std::memcpy(&b, &values[i], sizeof b);
-        difference |= a ^ b;
+    std::size_t i = 0;
+#ifdef __wasm_simd128__
+    while (i + 16 <= count) {
+      const std::size_t end = std::min(count, i + 1024) & ~static_cast<std::size_t>(15);
+      v128_t difference = wasm_i32x4_splat(0);
+      for (; i < end; i += 16) {
+        for (std::size_t lane = 0; lane < 16; lane += 4) {
+          difference = wasm_v128_or(difference, wasm_v128_xor(wasm_v128_load(&kept[i + lane]), wasm_v128_load(values + i + lane)));
+        }
       }
-      if (difference != 0) return false;
+      if (wasm_v128_any_true(difference)) return false;
     }
-    return true;
+#endif
+    std::uint32_t difference = 0;
+    for (; i < count; ++i) {
+      std::uint32_t a, b;
+      std::memcpy(&a, &kept[i], sizeof a);
+      std::memcpy(&b, &values[i], sizeof b);
+      difference |= a ^ b;
+    }
+    return difference == 0;
   }
   bool matches(int d, const MhaInputs<float>& in) const {
     const std::size_t square = static_cast<std::size_t>(d) * d, row = static_cast<std::size_t>(d);
