@@ -10,14 +10,14 @@
 //             learning-rate (0.003), seed (1), compare (boolean).
 // JS API:     el.ready, el.train(), el.pause(), el.step(), el.reset(),
 //             el.state, 'attention-trainer-update' event after every snapshot.
-import { h, legend, drawHeatmap, shortened } from './draw.js';
+import { h, legend } from './draw.js';
 import { headColour, nats, wholePercent as percent } from './lab/format.js';
 import { STYLES, TRAINER_STYLES, adoptStyles } from './styles.js';
 import { connectTrainer } from './trainer-client.js';
 import { MAX_STEPS } from './training-loop.js';
+import { lossChart } from './views/loss-chart.js';
+import { TrainerRuns } from './views/trainer-runs.js';
 
-// heatmap axis labels: probe tokens cut to this many characters (letters and symbols are one)
-const TRAINER_LABEL_CHARS = 4;
 
 const DEFAULTS = { task: 'copy-previous', heads: 4, dModel: 32, layers: 0, learningRate: 0.003, seed: 1 };
 const HEADS = [1, 2, 4, 8];
@@ -157,7 +157,7 @@ export class AttentionTrainerElement extends HTMLElement {
     this._error = h('p', { class: 'error', role: 'alert', hidden: true });
     this._mode = h('span', { class: 'badge' }, 'starting');
     this._chart = h('div', { class: 'chart' });
-    this._runsView = h('div', { class: 'runs' });
+    this._runs = new TrainerRuns();
     this._criteria = h('p', { class: 'note' });
     for (const control of [this._taskSelect, this._seed, this._compare, heads.lastChild, width.lastChild, layers.lastChild, blocks.lastChild]) {
       control.addEventListener('change', () => this._configure());
@@ -174,7 +174,7 @@ export class AttentionTrainerElement extends HTMLElement {
         h('label', { class: 'control check' }, this._compare, 'Compare with 1 head of the same width')),
       this._description,
       h('div', { class: 'buttons' }, this._trainButton, this._stepButton, this._resetButton),
-      this._status, this._error, this._chart, this._runsView, legend(), this._criteria));
+      this._status, this._error, this._chart, this._runs.element, legend(), this._criteria));
   }
 
   _readAttributes() {
@@ -291,166 +291,12 @@ export class AttentionTrainerElement extends HTMLElement {
     }
     const stopped = !snapshot.running && first.evaluation.step >= MAX_STEPS;
     this._status.textContent = `${parts.join(' · ')}.${stopped ? ` Stopped after ${MAX_STEPS.toLocaleString('en')} steps; Reset to start again.` : ''}`;
-    this._chart.replaceChildren(this._lossChart(snapshot));
-    this._renderRuns(snapshot);
+    this._chart.replaceChildren(lossChart(snapshot, this._history, RUN_COLOURS, this._chart.clientWidth));
+    this._runs.render(snapshot);
     const task = this._tasks.find((t) => t.id === snapshot.options.task);
     this._criteria.textContent = `A head earns a role when, on ${task && task.id === 'text' ? 'held-out sentences' : 'a fixed evaluation set of sequences'}, ` +
       `its strongest attention falls on the role's position in at least ${percent(first.info.threshold)} of the rows where that position exists. ` +
       `Heatmaps: rows attend from, columns attend to, on the probe sequence shown above them.`;
-  }
-
-  _lossChart(snapshot) {
-    // drawn at the width it is shown at (280 to 560 units), so its 11 px text
-    // stays 11 px on a phone instead of shrinking with a fixed viewBox
-    const width = Math.max(280, Math.min(560, Math.round(this._chart.clientWidth || 560)));
-    const height = 200;
-    const left = 44;
-    const bottom = 28;
-    const top = 10;
-    const right = 10;
-    const info = snapshot.runs[0].info;
-    const steps = Math.max(100, ...this._history.map((hist) => (hist.smoothed.length ? hist.smoothed[hist.smoothed.length - 1][0] : 0)));
-    const firstLoss = Math.max(...this._history.map((hist) => (hist.evaluations.length ? hist.evaluations[0][1] : 0)));
-    const high = Math.max(info.chanceLoss * 1.1, firstLoss * 1.05, 0.5);
-    const x = (step) => left + (step / steps) * (width - left - right);
-    const y = (loss) => top + (1 - Math.min(loss, high) / high) * (height - top - bottom);
-    const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, class: 'loss', role: 'img',
-      'aria-label': `Loss against training step. ${snapshot.runs.map((run) => `${run.label}: held-out loss ${nats(run.evaluation.loss)} at step ${run.evaluation.step}`).join('; ')}. Target ${info.targetLoss.toFixed(2)}, guessing ${info.chanceLoss.toFixed(2)} nats.` });
-    svg.append(h('svg:line', { x1: left, y1: top, x2: left, y2: height - bottom, class: 'axis' }));
-    svg.append(h('svg:line', { x1: left, y1: height - bottom, x2: width - right, y2: height - bottom, class: 'axis' }));
-    const guide = (loss, text, cls) => {
-      svg.append(h('svg:line', { x1: left, y1: y(loss), x2: width - right, y2: y(loss), class: cls }));
-      svg.append(h('svg:text', { x: width - right - 4, y: y(loss) - 4, 'text-anchor': 'end', class: 'caption' }, text));
-    };
-    if (Math.abs(info.chanceLoss - info.targetLoss) < 1e-9) {
-      guide(info.targetLoss, `target: beat guessing by frequency, ${info.targetLoss.toFixed(2)}`, 'guide target');
-    } else {
-      guide(info.chanceLoss, `guessing by frequency ${info.chanceLoss.toFixed(2)}`, 'guide');
-      guide(info.targetLoss, `target ${info.targetLoss.toFixed(2)}`, 'guide target');
-    }
-    for (const tick of [0, high / 2, high]) {
-      svg.append(h('svg:text', { x: left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'caption' }, tick.toFixed(1)));
-    }
-    svg.append(h('svg:text', { x: left, y: height - 8, class: 'caption' }, '0'));
-    svg.append(h('svg:text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'caption' }, `step ${steps}`));
-    svg.append(h('svg:text', { x: 4, y: top + 2, class: 'caption', transform: `rotate(90 4 ${top + 2})` }, 'loss (nats)'));
-    this._history.forEach((history, index) => {
-      const colour = RUN_COLOURS[index % RUN_COLOURS.length];
-      const points = history.smoothed;
-      const stride = Math.max(1, Math.ceil(points.length / 400));
-      const line = [];
-      for (let i = 0; i < points.length; i += stride) line.push(`${x(points[i][0]).toFixed(1)},${y(points[i][1]).toFixed(1)}`);
-      if (line.length > 1) svg.append(h('svg:polyline', { points: line.join(' '), fill: 'none', stroke: colour, 'stroke-width': '2', opacity: '0.55' }));
-      const evaluation = history.evaluations.map(([step, loss]) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`);
-      if (evaluation.length > 1) svg.append(h('svg:polyline', { points: evaluation.join(' '), fill: 'none', stroke: colour, 'stroke-width': '2.5' }));
-    });
-    const key = h('ul', { class: 'key' }, ...snapshot.runs.map((run, index) => {
-      const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-      swatch.style.background = RUN_COLOURS[index % RUN_COLOURS.length];
-      return h('li', {}, swatch, `${run.label} (${run.info.parameters.toLocaleString('en')} parameters): thick = held-out loss, faint = training batches`);
-    }));
-    return h('figure', {}, svg, key);
-  }
-
-  _renderRuns(snapshot) {
-    const shape = snapshot.runs.map((run) => `${run.info.layers}x${run.info.heads}x${run.evaluation.tokens.length}`).join('|');
-    if (shape !== this._shape) {
-      this._shape = shape;
-      this._cards = [];
-      this._runsView.replaceChildren(...snapshot.runs.map((run, r) => {
-        const n = run.evaluation.tokens.length;
-        const cards = [];
-        const layers = [];
-        const cardOf = (title) => {
-          const canvas = h('canvas', { class: 'map', role: 'img' });
-          // the probe's tokens along both axes (the canvas's label and the readout say it in words)
-          const columns = h('div', { class: 'col-labels', 'aria-hidden': 'true' });
-          const rows = h('div', { class: 'row-labels', 'aria-hidden': 'true' });
-          const roles = h('ul', { class: 'roles' });
-          const readout = h('p', { class: 'readout' }, ' ');
-          const map = h('div', { class: 'tmap' }, h('div'), columns, rows, canvas);
-          const card = h('div', { class: 'card' }, h('h4', {}, title), map, readout, roles);
-          const entry = { card, canvas, columns, rows, roles, readout, n, weights: null, tokens: [], rowTokens: [] };
-          // hover a cell: which position attends to which, and how strongly
-          canvas.addEventListener('pointermove', (event) => {
-            const box = canvas.getBoundingClientRect();
-            const j = Math.floor(((event.clientX - box.left) / box.width) * entry.n);
-            const i = Math.floor(((event.clientY - box.top) / box.height) * entry.n);
-            if (!entry.weights || i < 0 || j < 0 || i >= entry.n || j >= entry.n) return;
-            readout.textContent = run.info.cross
-              ? `output ${i + 1} (writes ${entry.rowTokens[i]}) → source ${j + 1} ${entry.tokens[j]}: ${percent(entry.weights[i * entry.n + j])}`
-              : `${i + 1} ${entry.tokens[i]} → ${j + 1} ${entry.tokens[j]}: ${percent(entry.weights[i * entry.n + j])}`;
-          });
-          canvas.addEventListener('pointerleave', () => { readout.textContent = ' '; });
-          return entry;
-        };
-        for (let l = 0; l < run.info.layers; l++) {
-          const row = [];
-          for (let hd = 0; hd < run.info.heads; hd++) {
-            const entry = cardOf(run.info.cross ? `Cross-attention · head ${hd + 1}` : `Layer ${l + 1} · head ${hd + 1}`);
-            cards.push(entry);
-            row.push(entry.card);
-          }
-          layers.push(h('div', { class: 'layer' }, ...row));
-        }
-        // an encoder-decoder: its untrained twin (the same initial weights, never trained) beside it
-        cards.twin = [];
-        if (run.info.cross) {
-          const row = [];
-          for (let hd = 0; hd < run.info.heads; hd++) {
-            const entry = cardOf(`Untrained twin · head ${hd + 1}`);
-            entry.card.classList.add('twin');
-            cards.twin.push(entry);
-            row.push(entry.card);
-          }
-          layers.push(h('h4', { class: 'twin-title' }, 'The untrained twin: the same start, never trained'), h('div', { class: 'layer' }, ...row));
-        }
-        this._cards[r] = cards;
-        const probe = h('p', { class: 'probe' });
-        cards.probe = probe;
-        return h('section', { class: 'run' }, h('h3', {}, run.label), probe, ...layers);
-      }));
-    }
-    snapshot.runs.forEach((run, r) => {
-      const { tokens, targets, attention, roles } = run.evaluation;
-      const n = tokens.length;
-      const cards = this._cards[r];
-      const cross = Boolean(run.info.cross);
-      cards.probe.textContent = cross
-        ? `Probe: the encoder reads ${tokens.join(' ')}   →   the decoder should write: ${targets.join(' ')}   (rows: output positions, labelled by the letter each should write; columns: source letters)`
-        : `Probe: ${tokens.join(' ')}   →   answers: ${targets.map((t) => t || '·').join(' ')}`;
-      // the same probe for every head of this run: its axis labels once
-      const cell = n > 12 ? 8 : 10;
-      const labelsOf = (list) => list.map((token) => shortened(token, TRAINER_LABEL_CHARS)).join('\n');
-      const columnLabels = labelsOf(tokens);
-      const rowTokens = cross ? run.evaluation.rowTokens : tokens;
-      const rowLabels = labelsOf(rowTokens);
-      const upright = tokens.every((token) => Array.from(token).length === 1);
-      const draw = (entry, weights, role, twin) => {
-        const { card, canvas, columns, rows, roles: list } = entry;
-        entry.weights = weights;
-        entry.tokens = tokens;
-        entry.rowTokens = rowTokens;
-        drawHeatmap(canvas, weights, n, n, { cell });
-        for (const [axis, labels] of [[columns, columnLabels], [rows, rowLabels]]) {
-          if (axis.textContent !== labels) axis.textContent = labels;
-          if (axis.style.lineHeight !== `${cell}px`) Object.assign(axis.style, { lineHeight: `${cell}px`, fontSize: `${cell}px` });
-        }
-        columns.classList.toggle('upright', upright);
-        const best = role.best >= 0 ? run.info.roles[role.best] : null;
-        card.classList.toggle('lit', best !== null);
-        const who = twin ? `Untrained twin head ${role.head + 1}` : cross ? `Cross-attention head ${role.head + 1}` : `Layer ${role.layer + 1} head ${role.head + 1}`;
-        canvas.setAttribute('aria-label', `${who} on the probe: ${best ? `${best} head` : 'no role yet'}`);
-        list.replaceChildren(...run.info.roles.map((name, k) => h('li', { class: role.scores[k] >= run.info.threshold ? 'met' : '' },
-          h('span', { class: 'mark', 'aria-hidden': 'true' }, role.scores[k] >= run.info.threshold ? '●' : '○'),
-          `${name} ${percent(role.scores[k])}`)));
-      };
-      roles.forEach((role, index) => draw(cards[index], attention.subarray(index * n * n, (index + 1) * n * n), role, false));
-      if (cross) {
-        run.evaluation.twinRoles.forEach((role, index) =>
-          draw(cards.twin[index], run.evaluation.twinAttention.subarray(index * n * n, (index + 1) * n * n), role, true));
-      }
-    });
   }
 }
 
