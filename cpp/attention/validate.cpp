@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "attention/attention.h"
+#include "attention/simd4.h"
 
 namespace attention_lab {
 
@@ -119,16 +120,41 @@ std::string validate_values(const MhaShape& shape, const MhaInputs<Real>& inputs
   return "";
 }
 
+namespace {
+// The first index whose value is not finite (count when all are): blocks of 256 floats
+// summed as x - x (0 when finite, NaN for ±inf and NaN) four lanes at a time,
+// then the first flagged block scanned value by value.
+std::size_t first_not_finite(const float* values, std::size_t count) {
+  constexpr std::size_t kBlock = 256;
+  std::size_t start = 0;
+  for (; start + kBlock <= count; start += kBlock) {
+    simd::f32x4 flags = simd::splat(0.0f);
+    for (std::size_t i = start; i < start + kBlock; i += 4) {
+      const simd::f32x4 v = simd::load(values + i);
+      flags = simd::add(flags, simd::sub(v, v));
+    }
+    if (simd::horizontal_sum(flags) != 0.0f) break;  // NaN != 0 too
+  }
+  for (std::size_t i = start; i < count; ++i) {
+    if (!std::isfinite(values[i])) return i;
+  }
+  return count;
+}
+std::size_t first_not_finite(const double* values, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!std::isfinite(values[i])) return i;
+  }
+  return count;
+}
+}  // namespace
+
 template <typename Real>
 std::string check_finite_result(const Real* values, std::size_t count, const char* what) {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!std::isfinite(values[i])) {
-      return std::string("the computation overflowed: ") + what + " would hold " + format_number(values[i]) +
-             (sizeof(Real) == 4 ? " in float32" : "") +
-             " (inputs this large, or scale / temperature this extreme, exceed what the numbers can hold); scale them down";
-    }
-  }
-  return "";
+  const std::size_t i = first_not_finite(values, count);
+  if (i == count) return "";
+  return std::string("the computation overflowed: ") + what + " would hold " + format_number(values[i]) +
+         (sizeof(Real) == 4 ? " in float32" : "") +
+         " (inputs this large, or scale / temperature this extreme, exceed what the numbers can hold); scale them down";
 }
 
 template std::string check_finite_result<float>(const float*, std::size_t, const char*);

@@ -141,3 +141,36 @@ TEST(OutputChange, ByHand) {
 
 }  // namespace
 }  // namespace attention_lab::analysis
+
+namespace attention_lab::analysis {
+namespace {
+
+// The block-wise SIMD argmax against a plain first-maximum scan: widths
+// around the block of 16 and the lane width, ties (the first one wins),
+// the maximum in the tail, a row of equal weights, a row of zeros.
+TEST(HeadRoles, ArgmaxOfRowIsThePlainScansFirstMaximum) {
+  auto plain = [](const std::vector<float>& row) {
+    int best = 0;
+    for (int j = 1; j < static_cast<int>(row.size()); ++j) if (row[j] > row[best]) best = j;
+    return best;
+  };
+  std::uint64_t state = 7;
+  auto next = [&] { state = state * 6364136223846793005ULL + 1442695040888963407ULL; return static_cast<float>((state >> 40) % 50) / 49.0f; };
+  int checked = 0;
+  for (int width : {1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 33, 47, 64, 100, 1024}) {
+    for (int trial = 0; trial < 40; ++trial) {
+      std::vector<float> row(static_cast<std::size_t>(width));
+      for (float& v : row) v = next();  // only 50 levels: many ties
+      if (trial == 1) std::fill(row.begin(), row.end(), 0.25f);
+      if (trial == 2) std::fill(row.begin(), row.end(), 0.0f);
+      if (trial == 3) row.back() = 2.0f;                       // in the tail
+      if (trial == 4 && width > 20) row[17] = row[3] = 3.0f;   // a tie across blocks: the first
+      ASSERT_EQ(argmax_of_row(row.data(), width), plain(row)) << "width " << width << " trial " << trial;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 15 * 40);
+}
+
+}  // namespace
+}  // namespace attention_lab::analysis

@@ -2,6 +2,8 @@
 // logits and the validation messages.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cmath>
 #include <string>
 #include <tuple>
@@ -327,6 +329,27 @@ TEST(Validation, RejectsBadShapesWithClearMessages) {
   const std::uint8_t all_padded[4] = {1, 1, 1, 1};
   options.key_padding_mask = all_padded;
   EXPECT_NE(message({4, 4, 16, 4}).find("hides every key"), std::string::npos);
+}
+
+// check_finite_result scans float32 in blocks of 256 with SIMD: a single
+// non-finite value anywhere (first block, a block's last lane, the tail past
+// the last whole block) is found and named, and only that one.
+TEST(Validation, FindsANonFiniteValueAnywhereInALongResult) {
+  const float bad[] = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                       std::numeric_limits<float>::quiet_NaN()};
+  const char* names[] = {"inf", "-inf", "nan"};  // as printf writes them
+  std::vector<float> values(1000, 0.5f);
+  values[3] = 3e38f;  // large but finite
+  EXPECT_EQ(check_finite_result(values.data(), values.size(), "x"), "");
+  for (std::size_t at : {std::size_t{0}, std::size_t{255}, std::size_t{256}, std::size_t{767}, std::size_t{768}, std::size_t{999}}) {
+    for (int k = 0; k < 3; ++k) {
+      std::vector<float> copy = values;
+      copy[at] = bad[k];
+      const std::string message = check_finite_result(copy.data(), copy.size(), "the weights");
+      EXPECT_NE(message.find("the weights would hold"), std::string::npos) << at << " " << names[k];
+      EXPECT_NE(message.find(names[k]), std::string::npos) << at << ": " << message;
+    }
+  }
 }
 
 TEST(Validation, NamesTheNonFiniteValue) {
