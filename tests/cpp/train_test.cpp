@@ -12,19 +12,23 @@
 namespace attention_lab::train {
 namespace {
 
-TransformerParams<double> to_double(const TransformerParams<float>& f) {
-  TransformerParams<double> d;
-  d.allocate(f.config);
-  std::vector<std::vector<float>*> sources;
-  TransformerParams<float> copy = f;
-  copy.for_each([&](const std::string&, std::vector<float>& t) { sources.push_back(&t); });
+// The same weights in another scalar type (each value cast).
+template <typename To, typename From>
+TransformerParams<To> converted(const TransformerParams<From>& from) {
+  TransformerParams<To> to;
+  to.allocate(from.config);
+  std::vector<std::vector<From>*> sources;
+  TransformerParams<From> copy = from;
+  copy.for_each([&](const std::string&, std::vector<From>& t) { sources.push_back(&t); });
   std::size_t index = 0;
-  d.for_each([&](const std::string&, std::vector<double>& t) {
-    const std::vector<float>& s = *sources[index++];
-    for (std::size_t i = 0; i < t.size(); ++i) t[i] = s[i];
+  to.for_each([&](const std::string&, std::vector<To>& t) {
+    const std::vector<From>& s = *sources[index++];
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<To>(s[i]);
   });
-  return d;
+  return to;
 }
+
+TransformerParams<double> to_double(const TransformerParams<float>& f) { return converted<double>(f); }
 
 Batch tiny_batch(const std::vector<Sentence>& sentences, int vocab) {
   std::vector<const Sentence*> group;
@@ -107,17 +111,7 @@ TEST(Training, AttentionOnlyBackwardMatchesFiniteDifferencesForEveryTensor) { ch
 // (d_model 12, 3 heads of 4, d_ff 20, sentences of 5, 7 and 3 words).
 void check_kernels_against_oracle(bool causal, int d_ff) {
   const TransformerConfig config{23, 12, 3, 2, d_ff, 9};
-  const TransformerParams<double> oracle_params = start_params(config, 21, 4);
-  TransformerParams<float> params;
-  params.allocate(config);
-  std::vector<std::vector<double>*> doubles;
-  TransformerParams<double> source = oracle_params;
-  source.for_each([&](const std::string&, std::vector<double>& t) { doubles.push_back(&t); });
-  std::size_t index = 0;
-  params.for_each([&](const std::string&, std::vector<float>& t) {
-    const std::vector<double>& d = *doubles[index++];
-    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(d[i]);
-  });
+  const TransformerParams<float> params = converted<float>(start_params(config, 21, 4));
   // the oracle gets the float weights exactly, so only the arithmetic differs
   const TransformerParams<double> exact = to_double(params);
   const Batch batch = tiny_batch({{3, 4, 5, 6, 7}, {8, 9, 10, 21, 22, 13, 14}, {11, 12, 3}}, 23);
@@ -131,7 +125,7 @@ void check_kernels_against_oracle(bool causal, int d_ff) {
   EXPECT_NEAR(fast_loss, oracle_loss, 1e-5 * std::fabs(oracle_loss));
   std::vector<std::vector<double>*> expected;
   oracle_grads.for_each([&](const std::string&, std::vector<double>& t) { expected.push_back(&t); });
-  index = 0;
+  std::size_t index = 0;
   int compared = 0;
   fast_grads.for_each([&](const std::string& name, std::vector<float>& t) {
     const std::vector<double>& want = *expected[index++];
