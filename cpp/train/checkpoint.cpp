@@ -68,7 +68,7 @@ void save_checkpoint(const std::string& path, const TrainingProgress& progress, 
 }
 
 bool load_checkpoint(const std::string& path, TrainingProgress& progress, TransformerParams<float>& params,
-                     AdamW& optimiser) {
+                     AdamW& optimiser, bool check_setup) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   char magic[sizeof kMagic];
@@ -77,7 +77,7 @@ bool load_checkpoint(const std::string& path, TrainingProgress& progress, Transf
   }
   std::uint64_t setup_hash = 0;
   get(in, setup_hash, path);
-  if (setup_hash != progress.setup_hash) {
+  if (check_setup && setup_hash != progress.setup_hash) {
     throw std::runtime_error(path + ": written for other options or another corpus; remove it to start afresh");
   }
   int adam_steps = 0;

@@ -30,7 +30,9 @@ void save_checkpoint(const std::string& path, const TrainingProgress& progress, 
 
 // False when there is no file at `path`. Throws when the file is damaged or
 // was written for another configuration (params must be allocated already).
+// check_setup false: any run's checkpoint of the same shape (a finished run
+// that --continue-from trains further under a new schedule).
 bool load_checkpoint(const std::string& path, TrainingProgress& progress, TransformerParams<float>& params,
-                     AdamW& optimiser);
+                     AdamW& optimiser, bool check_setup = true);
 
 }  // namespace attention_lab::train

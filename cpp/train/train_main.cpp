@@ -5,6 +5,7 @@
 //                   --out web/model/attention-lab-model.bin [--steps N] [--seed S]
 //                   [--layers L --heads H --d-model D --d-ff F --max-len N --vocab V]
 //                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
+//                   [--continue-from FINISHED.ckpt]   (its weights, moments and data order, a new schedule)
 //                   [--objective masked|causal]
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
@@ -50,6 +51,8 @@ struct Options {
   std::string probe_path;
   std::string analyse_path, parses, coreference_path, pairs_out;
   std::string checkpoint_path;   // resume from it when it exists; write it every checkpoint_every steps
+  std::string continue_from;     // a finished run's checkpoint: start from its weights, moments and data order,
+                                 // under this run's own schedule (--steps, --warmup, --lr)
   int checkpoint_every = 250;
   int stop_after_seconds = 0;    // 0 = run to the end; else checkpoint and exit 75 after this long
   int pack_tokens = 0;           // 0 = one sentence a sequence; else consecutive sentences up to this many tokens
@@ -74,6 +77,7 @@ Options parse(int argc, char** argv) {
   Options o;
   std::map<std::string, std::string*> text = {{"--train", &o.train_path}, {"--heldout", &o.heldout_path},
                                               {"--out", &o.out_path}, {"--evaluate", &o.evaluate_path},
+                                              {"--continue-from", &o.continue_from},
                                               {"--probe", &o.probe_path}};
   std::map<std::string, int*> numbers = {{"--steps", &o.steps}, {"--batch-tokens", &o.batch_tokens},
                                          {"--heldout-sentences", &o.heldout_sentences}, {"--vocab", &o.vocab_size},
@@ -160,6 +164,7 @@ std::uint64_t setup_hash(const Options& o, const TransformerConfig& c, const std
       << o.pack_tokens << ' ' << c.vocab_size << ' ' << c.d_model << ' ' << c.num_heads << ' ' << c.num_layers << ' '
       << c.d_ff << ' ' << c.max_len << ' ' << train.size();
   if (c.causal) key << " causal";  // (encoder checkpoints from before the flag keep their hash)
+  if (!o.continue_from.empty()) key << " continuing " << o.continue_from;
   std::uint64_t hash = fnv1a_hash(key.str());
   for (const Sentence& s : train) {
     for (int id : s) hash = (hash ^ static_cast<std::uint64_t>(id)) * 0x100000001B3ull;
@@ -390,6 +395,7 @@ int main(int argc, char** argv) {
     std::size_t tokens_seen = 0;
     int first_step = 1;
     double earlier_seconds = 0;  // spent by the runs this one resumes
+    int earlier_steps = 0;       // taken by the run this one continues (--continue-from)
     TrainingProgress progress;
     progress.setup_hash = setup_hash(o, config, train);
     if (!o.checkpoint_path.empty() && load_checkpoint(o.checkpoint_path, progress, params, optimiser)) {
@@ -402,6 +408,27 @@ int main(int argc, char** argv) {
       earlier_seconds = progress.seconds;
       first_step = progress.step + 1;
       std::printf("resumed from %s at step %d\n", o.checkpoint_path.c_str(), progress.step);
+      if (!o.continue_from.empty()) {  // the metadata counts the continued run's steps too
+        TrainingProgress start;
+        TransformerParams<float> scratch = params;
+        AdamW scratch_optimiser;
+        scratch_optimiser.reset(scratch);
+        if (load_checkpoint(o.continue_from, start, scratch, scratch_optimiser, false)) earlier_steps = start.step;
+      }
+    } else if (!o.continue_from.empty()) {
+      TrainingProgress start;
+      if (!load_checkpoint(o.continue_from, start, params, optimiser, false)) {
+        throw std::runtime_error("--continue-from: no checkpoint at " + o.continue_from);
+      }
+      if (start.order.size() != order.size()) throw std::runtime_error(o.continue_from + ": trained on another corpus");
+      order = start.order;
+      cursor = static_cast<std::size_t>(start.cursor);
+      random.set_state(start.random_state);
+      tokens_seen = static_cast<std::size_t>(start.tokens_seen);
+      earlier_seconds = start.seconds;
+      earlier_steps = start.step;
+      std::printf("continuing from %s after its step %d, under a new schedule of %d steps\n", o.continue_from.c_str(),
+                  start.step, o.steps);
     }
     auto checkpoint = [&](int step) {
       progress.step = step;
@@ -465,7 +492,7 @@ int main(int argc, char** argv) {
       }
     }
     const std::vector<std::uint8_t> bytes =
-        save_model(params, vocabulary, metadata(o, config, params.parameter_count(), e, heads, o.steps, training_seconds, tokens_seen));
+        save_model(params, vocabulary, metadata(o, config, params.parameter_count(), e, heads, earlier_steps + o.steps, training_seconds, tokens_seen));
     std::ofstream out(o.out_path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw std::runtime_error("cannot write " + o.out_path);

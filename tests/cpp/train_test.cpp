@@ -282,6 +282,7 @@ TEST(Training, ResumingFromACheckpointContinuesTheSameRun) {
   saved.setup_hash = 1234;
   const std::string path = ::testing::TempDir() + "resume_test.ckpt";
   save_checkpoint(path, saved, straight, optimiser);
+  const TransformerParams<float> at_save = straight;
 
   TransformerParams<float> resumed;
   resumed.allocate(config);
@@ -311,6 +312,22 @@ TEST(Training, ResumingFromACheckpointContinuesTheSameRun) {
   EXPECT_THROW(load_checkpoint(path, other, resumed, resumed_optimiser), std::runtime_error);
   TrainingProgress none;
   EXPECT_FALSE(load_checkpoint(path + ".missing", none, resumed, resumed_optimiser));
+  // --continue-from: another run's finished checkpoint (another setup) loads
+  // whole without the setup check, and a checkpoint of another shape still does not
+  TransformerParams<float> continued;
+  continued.allocate(config);
+  AdamW continued_optimiser;
+  continued_optimiser.reset(continued);
+  ASSERT_TRUE(load_checkpoint(path, other, continued, continued_optimiser, false));
+  EXPECT_EQ(other.step, 1);
+  EXPECT_EQ(continued_optimiser.steps(), 1);
+  EXPECT_EQ(continued.layers[0].w_q, at_save.layers[0].w_q);
+  EXPECT_EQ(continued.token_embedding, at_save.token_embedding);
+  TransformerParams<float> wider;
+  wider.allocate({10, 12, 2, 1, 16, 8});
+  AdamW wider_optimiser;
+  wider_optimiser.reset(wider);
+  EXPECT_THROW(load_checkpoint(path, other, wider, wider_optimiser, false), std::runtime_error);
   std::remove(path.c_str());
 }
 
