@@ -129,9 +129,12 @@ export class TrainingLoop {
   _turn() {
     if (!this.running) return;
     const started = now();
-    // interleave the runs in small chunks so both advance at the same pace
+    // interleave the runs in small chunks of the same size, so they stay at the
+    // same step (the slowest run sets the size: about 4 ms of its steps)
     while (now() - started < this.sliceMs) {
-      for (const run of this.runs) this._steps(run, Math.max(1, Math.min(50, Math.round(4 / Math.max(run.stepMs, 0.05)))));
+      const slowest = Math.max(0.05, ...this.runs.map((run) => run.stepMs || 0));
+      const count = Math.max(1, Math.min(50, Math.round(4 / slowest)));
+      for (const run of this.runs) this._steps(run, count);
     }
     if (!this.lastReport || now() - this.lastReport >= this.snapshotMs) this._report(false);
     if (this.runs.some((run) => (run.lastStep ?? 0) >= this.maxSteps)) this.running = false;
