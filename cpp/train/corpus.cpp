@@ -73,6 +73,14 @@ Batch make_next_word_batch(const std::vector<const Sentence*>& sentences) {
   return batch;
 }
 
+Sentence repeat_passage(const Sentence& passage, int max_len) {
+  if (max_len < 2 || passage.empty()) return passage;  // no room for two copies
+  const std::size_t half = std::min(passage.size(), static_cast<std::size_t>(std::max(0, max_len / 2)));
+  Sentence twice(passage.begin(), passage.begin() + static_cast<std::ptrdiff_t>(half));
+  twice.insert(twice.end(), passage.begin(), passage.begin() + static_cast<std::ptrdiff_t>(half));
+  return twice;
+}
+
 void quantise_to_half(TransformerParams<float>& params) {
   params.for_each([](const std::string&, std::vector<float>& tensor) {
     for (float& value : tensor) value = half_to_float(float_to_half(value));

@@ -29,6 +29,15 @@ Batch make_batch(const std::vector<const Sentence*>& sentences, SeededGenerator&
 // word at i + 1 (the last word of a sequence predicts nothing).
 Batch make_next_word_batch(const std::vector<const Sentence*>& sentences);
 
+// A passage written twice: its first min(size, max_len / 2) tokens, then the
+// same tokens again (a causal model's training sequence that rewards copying
+// what followed a word's earlier occurrence: the induction heads' job, Olsson
+// et al. 2022). Natural text repeats names and phrases far too rarely in a
+// corpus of this size for a small model to learn that (the writer trained
+// without repeats has no induction head). With max_len < 2 the passage is
+// returned as it is.
+Sentence repeat_passage(const Sentence& passage, int max_len);
+
 // Rounds every parameter to float16 and back (what the shipped file holds).
 void quantise_to_half(TransformerParams<float>& params);
 

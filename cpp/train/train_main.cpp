@@ -7,6 +7,8 @@
 //                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
 //                   [--continue-from FINISHED.ckpt]   (its weights, moments and data order, a new schedule)
 //                   [--objective masked|causal]
+//                   [--repeat-share P]  (causal only: that share of training sequences is a passage written
+//                                        twice, so in-context copying pays; see repeat_passage)
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
 //                   [--pairs-out PATH]  (the measured token pairs, for the wasm reproduction test)
@@ -25,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -56,6 +59,7 @@ struct Options {
   int checkpoint_every = 250;
   int stop_after_seconds = 0;    // 0 = run to the end; else checkpoint and exit 75 after this long
   int pack_tokens = 0;           // 0 = one sentence a sequence; else consecutive sentences up to this many tokens
+  double repeat_share = 0;       // causal only: the share of training sequences written twice (repeat_passage)
   int steps = 12000;
   std::uint64_t seed = 20261123;
   int batch_tokens = 2048;
@@ -109,6 +113,8 @@ Options parse(int argc, char** argv) {
       *numbers[flag] = std::atoi(argv[++i]);
     } else if (flag == "--lr") {
       o.peak_learning_rate = std::strtof(argv[++i], nullptr);
+    } else if (flag == "--repeat-share") {
+      o.repeat_share = std::strtod(argv[++i], nullptr);
     } else if (flag == "--temperature") {
       o.temperature = std::strtod(argv[++i], nullptr);
     } else if (flag == "--seed") {
@@ -123,6 +129,10 @@ Options parse(int argc, char** argv) {
     std::exit(2);
   }
   o.config.causal = o.objective == "causal";
+  if (!(o.repeat_share >= 0 && o.repeat_share <= 1) || (o.repeat_share > 0 && !o.config.causal)) {
+    std::fprintf(stderr, "attention_train: --repeat-share is a share in [0, 1], for --objective causal only\n");
+    std::exit(2);
+  }
   return o;
 }
 
@@ -165,6 +175,7 @@ std::uint64_t setup_hash(const Options& o, const TransformerConfig& c, const std
       << c.d_ff << ' ' << c.max_len << ' ' << train.size();
   if (c.causal) key << " causal";  // (encoder checkpoints from before the flag keep their hash)
   if (!o.continue_from.empty()) key << " continuing " << o.continue_from;
+  if (o.repeat_share > 0) key << " repeat " << o.repeat_share;
   std::uint64_t hash = fnv1a_hash(key.str());
   for (const Sentence& s : train) {
     for (int id : s) hash = (hash ^ static_cast<std::uint64_t>(id)) * 0x100000001B3ull;
@@ -232,7 +243,10 @@ std::string metadata(const Options& o, const TransformerConfig& c, std::size_t p
        << "\"config\":{\"vocab\":" << c.vocab_size << ",\"d_model\":" << c.d_model << ",\"heads\":" << c.num_heads
        << ",\"layers\":" << c.num_layers << ",\"d_ff\":" << c.d_ff << ",\"max_len\":" << c.max_len << "},"
        << "\"training\":{\"seed\":" << o.seed << ",\"steps\":" << steps << ",\"batch_tokens\":" << o.batch_tokens
-       << ",\"tokens_seen\":" << tokens_seen << ",\"seconds\":" << json_number(seconds)
+       << ",\"tokens_seen\":" << tokens_seen
+       << (o.repeat_share > 0 ? ",\"repeats\":{\"share\":" + json_number(o.repeat_share) + ",\"last_steps\":" +
+                                    std::to_string(o.steps) + "}"
+                              : std::string()) << ",\"seconds\":" << json_number(seconds)
        << ",\"corpus\":\"" << (large ? "large: wordnet-base glosses and examples, fortunes, World English Bible, GCIDE quotations (scripts/prepare-corpus.mjs --corpus large)"
                                       : "wordnet-base glosses and examples + fortunes (scripts/prepare-corpus.mjs)") << "\"},"
        << "\"heldout\":{\"predictions\":" << e.predictions << ",\"model\":" << json_number(e.model)
@@ -442,6 +456,7 @@ int main(int argc, char** argv) {
     };
     for (int step = first_step; step <= o.steps; ++step) {
       std::vector<const Sentence*> group;
+      std::deque<Sentence> repeated;  // this batch's passages written twice (stable addresses)
       int tokens = 0;
       while (tokens < o.batch_tokens) {
         if (cursor >= order.size()) {  // new epoch: Fisher-Yates with our generator
@@ -449,6 +464,11 @@ int main(int argc, char** argv) {
           cursor = 0;
         }
         group.push_back(&train[order[cursor++]]);
+        // (the generator is drawn only when repeats are on, so runs without them keep their data order)
+        if (o.repeat_share > 0 && static_cast<double>(random.next() >> 11) * 0x1.0p-53 < o.repeat_share) {
+          repeated.push_back(repeat_passage(*group.back(), config.max_len));
+          group.back() = &repeated.back();
+        }
         tokens += static_cast<int>(group.back()->size());
       }
       tokens_seen += static_cast<std::size_t>(tokens);

@@ -206,6 +206,17 @@ TEST(Training, TrainerForwardEqualsInferencePath) {
   EXPECT_NEAR(trainer_loss, inference_loss / 7, 1e-4);
 }
 
+// --repeat-share: a passage written twice, each copy at most half the context,
+// so both copies fit and the second can be predicted from the first.
+TEST(Training, RepeatPassageWritesTheFirstHalfContextTwice) {
+  const Sentence passage = {5, 6, 7, 8, 9};
+  EXPECT_EQ(repeat_passage(passage, 128), (Sentence{5, 6, 7, 8, 9, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(repeat_passage(passage, 8), (Sentence{5, 6, 7, 8, 5, 6, 7, 8}));
+  EXPECT_EQ(repeat_passage(passage, 7), (Sentence{5, 6, 7, 5, 6, 7}));  // 2 * 3 <= 7
+  EXPECT_EQ(repeat_passage(passage, 1), passage);                        // no room for two copies
+  EXPECT_EQ(repeat_passage({}, 16), Sentence{});
+}
+
 // The writer's objective: row i predicts word i + 1 under the causal mask, and
 // the trainer's loss is the inference path's next-word loss (the path the
 // browser's writer uses, causal because the config says so).
