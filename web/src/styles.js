@@ -95,6 +95,11 @@ table.links td[data-pos]::before { content: attr(data-pos); color: var(--al-mute
 .head-card .name { font-weight: 600; font-size: 0.85em; display: flex; align-items: center; gap: 6px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; flex: none; }
 .head-card .role { font-size: 0.75em; color: var(--al-muted); }
+.head-groups.compact .heads { grid-template-columns: repeat(auto-fill, minmax(84px, 1fr)); gap: 6px; }
+.head-groups.compact .head-card { padding: 4px; gap: 3px; }
+.head-groups.compact .head-card .name { font-size: 0.78em; gap: 4px; }
+.head-groups.compact .head-card .role { font-size: 0.7em; line-height: 1.25; }
+.head-groups.compact .head-card .entropy { display: none; }
 .focus { border: 1px solid var(--al-border); border-radius: 8px; padding: 10px; background: var(--al-bg); min-width: 0; }
 .focus-head { display: flex; flex-wrap: wrap; gap: 6px 12px; justify-content: space-between; align-items: baseline; }
 .tabs { display: flex; gap: 4px; }

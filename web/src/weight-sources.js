@@ -291,7 +291,7 @@ registerWeightSource('trained', {
   label: 'Trained model (masked language model)',
   trained: true,
   fixedArchitecture: true,
-  note: 'A small transformer trained on English definitions, examples and quotations. Head roles are measured on held-out text, not asserted.',
+  note: 'A transformer trained to fill in hidden words of English text (dictionary definitions, quotations, fortunes, the World English Bible). Head roles are measured on held-out text, not asserted.',
   compute: transformerSource(null),
 });
 

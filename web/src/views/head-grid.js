@@ -42,7 +42,7 @@ export function createHeadGridView({ store, actions }) {
         const canvas = h('canvas', { 'aria-hidden': 'true' });
         drawThumbnail(canvas, head.weights, seqLen, contextLen);
         const role = h('span', { class: 'role' }, head.summary.role);
-        const entropy = h('span', { class: 'role' }, `entropy ${percent(head.summary.normalisedEntropy)}`);
+        const entropy = h('span', { class: 'role entropy' }, `entropy ${percent(head.summary.normalisedEntropy)}`);
         const button = h('button', {
           type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex, 'aria-pressed': pressedOf(head),
           onclick: () => actions.selectHead(index, layerIndex),
@@ -55,6 +55,8 @@ export function createHeadGridView({ store, actions }) {
           h('h4', {}, `Layer ${layerIndex + 1}`), h('div', { class: 'heads' }, ...buttons))
         : h('div', { class: 'heads' }, ...buttons);
     });
+    // many heads (4 x 8 = 32): smaller cards, four to a row, the entropy left to the panel
+    groupsRoot.classList.toggle('compact', layers.reduce((sum, layer) => sum + layer.heads.length, 0) > 16);
     title.textContent = numLayers > 1 ? `${numLayers} layers × ${result.numHeads} heads` : 'Heads';
     groupsRoot.replaceChildren(...groups);
     if (numLayers > 1) {

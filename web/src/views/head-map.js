@@ -60,15 +60,36 @@ export function createHeadMapView({ store, actions }) {
     h('svg:text', { class: 'tick', x: WIDTH - 12, y: HEIGHT - PAD + 14, 'text-anchor': 'end' }, format(x, x1)),
     h('svg:text', { class: 'tick', x: PAD - 4, y: HEIGHT - PAD, 'text-anchor': 'end' }, format(y, y0)),
     h('svg:text', { class: 'tick', x: PAD - 4, y: 16, 'text-anchor': 'end' }, format(y, y1)));
+    // With many heads (4 x 8) points crowd: smaller dots, and a name is written
+    // only where it covers no other dot or name (the open head's first); the
+    // line under the map names the point under the pointer or in focus.
+    const hovered = h('p', { class: 'note head-map-hover' }, 'Point at a dot to name its head.');
+    const radius = heads.length > 16 ? 5 : 7;
+    const centres = heads.map((_, i) => [px(xs[i]), py(ys[i])]);
+    const placed = [];
+    const labelBox = (i) => ({ x0: centres[i][0] + radius + 2, x1: centres[i][0] + radius + 32, y0: centres[i][1] - 7, y1: centres[i][1] + 7 });
+    const free = (box, own) => placed.every((b) => box.x1 < b.x0 || box.x0 > b.x1 || box.y1 < b.y0 || box.y0 > b.y1)
+      && centres.every(([cx, cy], j) => j === own || cx + radius < box.x0 || cx - radius > box.x1 || cy + radius < box.y0 || cy - radius > box.y1);
+    const order = heads.map((_, i) => i).sort((a, b) => Number(`${heads[b].layer}:${heads[b].head}` === selected) - Number(`${heads[a].layer}:${heads[a].head}` === selected));
+    const labelled = new Set();
+    for (const i of order) {
+      const box = labelBox(i);
+      const open = `${heads[i].layer}:${heads[i].head}` === selected;  // always named (and first, so it takes its place)
+      if (open ? placed.length === 0 || free(box, i) : free(box, i)) { placed.push(box); labelled.add(i); }
+    }
     heads.forEach((head, i) => {
       const missing = head.values[x] === null || head.values[y] === null;
+      const name = `L${head.layer + 1}H${head.head + 1}`;
+      const description = `${name} (${head.name}${head.relationName ? `, closest relation ${head.relationName}` : ''}): ${MEASURES.find(([k]) => k === x)[1]} ${format(x, head.values[x])}, ${MEASURES.find(([k]) => k === y)[1]} ${format(y, head.values[y])}`;
       const point = h('svg:g', { class: `head-point${`${head.layer}:${head.head}` === selected ? ' open' : ''}`, tabindex: 0, role: 'button',
         'data-layer': head.layer, 'data-head': head.head,
-        'aria-label': `L${head.layer + 1}H${head.head + 1} (${head.name}${head.relationName ? `, closest relation ${head.relationName}` : ''}): ${MEASURES.find(([k]) => k === x)[1]} ${format(x, head.values[x])}, ${MEASURES.find(([k]) => k === y)[1]} ${format(y, head.values[y])}; open it`,
+        'aria-label': `${description}; open it`,
         onclick: () => { actions.selectHead(head.head, head.layer); draw(); },
+        onpointerenter: () => { hovered.textContent = description; },
+        onfocus: () => { hovered.textContent = description; },
         onkeydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); actions.selectHead(head.head, head.layer); draw(); } } },
-      h('svg:circle', { cx: px(xs[i]), cy: py(ys[i]), r: 7, fill: headColour(head.layer), 'fill-opacity': missing ? 0.25 : 0.85 }),
-      h('svg:text', { x: px(xs[i]) + 9, y: py(ys[i]) + 4 }, `L${head.layer + 1}H${head.head + 1}`));
+      h('svg:circle', { cx: centres[i][0], cy: centres[i][1], r: radius, fill: headColour(head.layer), 'fill-opacity': missing ? 0.25 : 0.85 }),
+      labelled.has(i) ? h('svg:text', { x: centres[i][0] + radius + 2, y: centres[i][1] + 4 }, name) : null);
       svg.append(point);
     });
     const legend = h('p', { class: 'note' }, ...result.layers.flatMap((_, l) => {
@@ -88,7 +109,7 @@ export function createHeadMapView({ store, actions }) {
     body.replaceChildren(
       h('div', { class: 'head-map-axes' }, h('label', {}, 'Across ', axisSelect(x, 'Measure across', (v) => { x = v; }, available)),
         h('label', {}, 'Up ', axisSelect(y, 'Measure up', (v) => { y = v; }, available))),
-      h('div', { class: 'head-map-grid' }, h('div', {}, svg, legend), side));
+      h('div', { class: 'head-map-grid' }, h('div', {}, svg, hovered, legend), side));
     refocus();
   }
 
