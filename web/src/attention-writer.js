@@ -10,7 +10,9 @@
 // JS API:     el.generate(count?) (Promise), el.step(), el.stop(), el.rewind(length),
 //             el.getSteps() (every word with its bars and attention rows as data),
 //             el.getInduction() (the induction test's numbers, after "Repeat a random sequence"),
-//             el.ready (Promise: the prompt is read).
+//             el.ready (Promise: the model is loaded and the prompt read; the model
+//             loads when the element nears the viewport, when the page is idle, or
+//             on el.generate(), whichever comes first).
 //
 // The numbers come from the C++ writer (model/generation.h, a key/value
 // cache: a step costs O(prefix)); lab/writer-store.js is the only module
@@ -51,7 +53,31 @@ export class AttentionWriterElement extends HTMLElement {
 
   connectedCallback() {
     if (!this._prompt.value) this._prompt.value = this.getAttribute('prompt') ?? WRITER_DEFAULTS.prompt;
-    this._restart();
+    if (this._started) this._restart();
+    else this._startWhenWanted();
+  }
+
+  // The writer's model is a 5 MB script to decode: it is loaded when the
+  // element comes near the viewport, when the page is loaded and idle, or
+  // when a script asks it to write, whichever comes first, so the widgets a
+  // learner sees first get the main thread first.
+  _startWhenWanted() {
+    const view = this.ownerDocument.defaultView ?? globalThis;
+    let observer = null;
+    const start = () => {
+      if (this._started || !this.isConnected) return;
+      this._started = true;
+      observer?.disconnect();
+      this._restart();
+    };
+    this._startNow = start;
+    if (typeof view.IntersectionObserver === 'function') {
+      observer = new view.IntersectionObserver((entries) => { if (entries.some((entry) => entry.isIntersecting)) start(); }, { rootMargin: '600px 0px' });
+      observer.observe(this);
+    }
+    const later = () => (typeof view.requestIdleCallback === 'function' ? view.requestIdleCallback(start, { timeout: 4000 }) : view.setTimeout(start, 1500));
+    if (this.ownerDocument.readyState === 'complete') later();
+    else view.addEventListener('load', later, { once: true });
   }
 
   disconnectedCallback() {
@@ -65,11 +91,15 @@ export class AttentionWriterElement extends HTMLElement {
   attributeChangedCallback(name, oldValue, newValue) {
     if (oldValue === newValue || !this._prompt) return;
     if (name === 'prompt') this._prompt.value = newValue ?? '';
-    if (this.isConnected) this._restart();
+    if (this.isConnected && this._started) this._restart();
   }
 
   // ---- public API ---------------------------------------------------------
-  generate(count) { return this._store.generate(count); }
+  async generate(count) {
+    this._startNow?.();
+    await this.ready;
+    return this._store.generate(count);
+  }
   step() { this._store.step(); this._render(); }
   stop() { this._store.stop(); this._render(); }
   rewind(length) { this._store.rewind(length); this._render(); }
@@ -101,6 +131,7 @@ export class AttentionWriterElement extends HTMLElement {
   }
 
   async _restart() {
+    this._started = true;
     const { settings, problems } = this._settings();
     Object.assign(this._store.settings, settings, { prompt: this._prompt.value });
     this._temperature.value = String(this._store.settings.temperature);

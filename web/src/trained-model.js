@@ -24,18 +24,27 @@ function decodeBase64(text, script) {
 // One loader per model script: the script sets globalThis[global] (the model
 // file, base64). A failure is kept: every widget and keystroke gets the same
 // message instead of loading the script again (a reload of the page tries again).
+// load.prefetch() starts fetching the script before the engine is ready (the
+// two downloads then overlap); load(engine) decodes it into the engine.
 function modelLoader(script, global, missing) {
+  let fetching = null;
   let loading = null;
-  return (engine) => {
+  const prefetch = () => {
+    if (!fetching) fetching = typeof globalThis[global] === 'string' ? Promise.resolve() : loadScript(besideBundle(script), missing);
+    return fetching;
+  };
+  const load = (engine) => {
     if (!loading) {
       loading = (async () => {
-        if (typeof globalThis[global] !== 'string') await loadScript(besideBundle(script), missing);
+        await prefetch();
         if (typeof globalThis[global] !== 'string') throw new Error(`${script} did not provide the model`);
         return engine.loadModel(decodeBase64(globalThis[global], script));
       })();
     }
     return loading;
   };
+  load.prefetch = () => { prefetch().catch(() => {}); };  // a failure is reported by load()
+  return load;
 }
 
 /** Resolves to the engine's handle of the trained model (loaded once per page). */

@@ -291,6 +291,7 @@ registerWeightSource('trained', {
   label: 'Trained model (masked language model)',
   trained: true,
   fixedArchitecture: true,
+  prefetch: () => loadTrainedModel.prefetch(),
   note: 'A transformer trained to fill in hidden words of English text (dictionary definitions, quotations, fortunes, the World English Bible). Head roles are measured on held-out text, not asserted.',
   compute: transformerSource(null),
 });
@@ -300,6 +301,7 @@ registerWeightSource('trained-random', {
   trained: false,
   fixedArchitecture: true,
   note: 'The trained model\'s architecture and vocabulary with seeded random weights: compare with the trained heads to see that roles come from training.',
+  prefetch: () => loadTrainedModel.prefetch(),
   compute: transformerSource(0),
 });
 registeringBuiltIns = false;

@@ -128,6 +128,7 @@ export class LabStore {
     // a first load (the engine, a model file) can take a moment: say so
     const slow = setTimeout(() => { if (ticket === this._ticket) this.host.showStatus(`Loading ${config.source.label}…`, 'info'); }, 300);
     try {
+      config.source.prefetch?.();  // a model script downloads while the engine compiles
       engine = await loadEngine();
       this._engine = engine;
       if (ticket !== this._ticket) return;
