@@ -246,3 +246,26 @@ test('map of every head: points placed by the held-out measurements, click opens
   const results = await new AxeBuilder({ page }).include('attention-lab#trained').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0]?.target}`)).toEqual([]);
 });
+
+test('map of every head: the induction axis places each head by the induction test the engine runs in Node', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  await widget.locator('details.head-map summary').click();
+  await widget.locator('.head-map select').first().selectOption('induction');
+  const { loadTrainedModel } = await import('attention-lab');
+  const model = await loadTrainedModel();
+  const expected = model.inductionTest({ twin: model.randomTwin(0), half: 16, trials: 16, seed: 1 });
+  const { numHeads } = model.config;
+  const points = await widget.locator('.head-map .head-point').evaluateAll((marks) => marks.map((m) => ({
+    layer: Number(m.dataset.layer), head: Number(m.dataset.head),
+    cx: Number(m.querySelector('circle').getAttribute('cx')), label: m.getAttribute('aria-label') })));
+  for (const point of points) {
+    const score = expected.prefixMatching[point.layer * numHeads + point.head];
+    expect(point.label).toContain(`Induction: prefix-matching score ${percent(score)}`);
+  }
+  // across is the score on a 0-100% axis: the highest score sits furthest right
+  const best = points.reduce((a, b) => (expected.prefixMatching[a.layer * numHeads + a.head] >= expected.prefixMatching[b.layer * numHeads + b.head] ? a : b));
+  expect(Math.max(...points.map((p) => p.cx))).toBe(best.cx);
+  await expect(widget.locator('.head-map')).toContainText(`The same heads with random weights score at most ${percent(Math.max(...expected.twinPrefixMatching))}`);
+});

@@ -212,6 +212,9 @@ function transformerSource(twinSeed) {
           }
           return best;
         } : undefined,
+        // the induction test's prefix-matching score per head (cpp/analysis/induction.h),
+        // beside the same heads with random weights; for an encoder a pattern score only
+        induction: twinSeed === null ? () => model.inductionTest({ twin: twinOf(model, 0), half: 16, trials: 16, seed: 1 }) : undefined,
         // across layers (cpp/analysis/rollout.h): raw, rollout and flow for one word
         rollout: (query, options) => model.rollout(ids, { query, ...options }),
         // the paper's check against ablation, on the held-out sentences shipped with the model

@@ -305,9 +305,10 @@ export class LabStore {
    * model ships them, else this sentence's; importance is measured on this sentence
    * (only when asked: it runs the model once per head).
    */
-  headMeasures(withImportance = false) {
+  headMeasures(withImportance = false, withInduction = false) {
     const result = this.result;
     const importance = withImportance && result.experiment?.weightNorms ? this.importance() : null;
+    const induction = withInduction ? this.induction() : null;
     const byKey = new Map(importance ? importance.rows.map((row) => [row.key, row]) : []);
     return result.layers.flatMap((layer) => layer.heads.map((head) => {
       const held = head.heldout;
@@ -322,10 +323,21 @@ export class LabStore {
           relation: kinds.length ? kinds.reduce((sum, kind) => sum + kind.accuracy, 0) / kinds.length : null,
           sensitivity: row ? row.sensitivity : null,
           gradient: row ? row.gradient : null,
+          induction: induction ? induction.prefixMatching[head.layer * result.numHeads + head.head] : null,
         },
         relationName: head.relation ? `${head.relation.from} → ${head.relation.to}` : null,
       };
     }));
+  }
+
+  /** The induction test on this model (measured once per model), or null when the source has none. */
+  induction() {
+    const { experiment } = this.result;
+    if (!experiment?.induction) return null;
+    this._induction ??= new Map();
+    const key = this.result.source;
+    if (!this._induction.has(key)) this._induction.set(key, experiment.induction());
+    return this._induction.get(key);
   }
 
   /** The 3 held-out sentences where a head's attention is most concentrated, or null (measured once per model). */

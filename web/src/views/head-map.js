@@ -17,6 +17,7 @@ const MEASURES = [
   ['relation', 'Closest word relation: accuracy'],
   ['sensitivity', 'Output sensitivity (this sentence)'],
   ['gradient', 'Gradient importance (this sentence)'],
+  ['induction', 'Induction: prefix-matching score'],
 ];
 
 export function createHeadMapView({ store, actions }) {
@@ -38,10 +39,11 @@ export function createHeadMapView({ store, actions }) {
     const hasRelations = result.layers.some((layer) => layer.heads.some((head) => head.relation));
     const hasGradient = Boolean(result.experiment?.gradientImportance);
     const available = new Set(['previous', 'next', 'entropy', ...(hasRelations ? ['relation'] : []),
-      ...(result.experiment?.weightNorms ? ['sensitivity'] : []), ...(hasGradient ? ['gradient'] : [])]);
+      ...(result.experiment?.weightNorms ? ['sensitivity'] : []), ...(hasGradient ? ['gradient'] : []),
+      ...(result.experiment?.induction ? ['induction'] : [])]);
     if (!available.has(x)) x = 'previous';
     if (!available.has(y)) y = 'entropy';
-    const heads = store.headMeasures(['sensitivity', 'gradient'].includes(x) || ['sensitivity', 'gradient'].includes(y));
+    const heads = store.headMeasures(['sensitivity', 'gradient'].includes(x) || ['sensitivity', 'gradient'].includes(y), x === 'induction' || y === 'induction');
     const xs = heads.map((head) => head.values[x] ?? 0);
     const ys = heads.map((head) => head.values[y] ?? 0);
     const shares = (key) => key !== 'sensitivity' && key !== 'gradient';
@@ -92,6 +94,10 @@ export function createHeadMapView({ store, actions }) {
       labelled.has(i) ? h('svg:text', { x: centres[i][0] + radius + 2, y: centres[i][1] + 4 }, name) : null);
       svg.append(point);
     });
+    const test = x === 'induction' || y === 'induction' ? store.induction() : null;
+    const inductionNote = test
+      ? h('p', { class: 'note' }, `Induction: ${test.example.length / 2} random words, then the same words again (16 sequences); a head's score is the mean weight a word of the repeat gives the word that followed its earlier occurrence. The same heads with random weights score at most ${percent(Math.max(...test.twinPrefixMatching))}; the label "induction head" needs ≥ ${percent(test.threshold)} and ${Math.round(test.margin * 100)} points above that.`)
+      : null;
     const legend = h('p', { class: 'note' }, ...result.layers.flatMap((_, l) => {
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.background = headColour(l);  // through the CSSOM: a strict style-src allows it
@@ -109,7 +115,7 @@ export function createHeadMapView({ store, actions }) {
     body.replaceChildren(
       h('div', { class: 'head-map-axes' }, h('label', {}, 'Across ', axisSelect(x, 'Measure across', (v) => { x = v; }, available)),
         h('label', {}, 'Up ', axisSelect(y, 'Measure up', (v) => { y = v; }, available))),
-      h('div', { class: 'head-map-grid' }, h('div', {}, svg, hovered, legend), side));
+      h('div', { class: 'head-map-grid' }, h('div', {}, svg, hovered, legend, inductionNote), side));
     refocus();
   }
 
