@@ -88,7 +88,10 @@ export interface Engine {
   loadModel(bytes: Uint8Array): Model;
   headWeightNorms(params: { wq: Float32Array; wk: Float32Array; wv: Float32Array; wo: Float32Array; dModel: number; numHeads: number }): Float32Array;
   prepareLayer(params: Omit<AttentionParams, 'x' | 'context' | 'seqLen' | 'contextLen' | 'numHeads'>): {
-    run(args: { x: Float32Array; context?: Float32Array; seqLen?: number; contextLen?: number; numHeads: number; causal?: boolean; scale?: number; temperature?: number }): AttentionResult;
+    run(args: { x: Float32Array; context?: Float32Array; seqLen?: number; contextLen?: number; numHeads: number; causal?: boolean; scale?: number; temperature?: number;
+      wantAttention?: boolean; softmax?: 'auto' | 'full' | 'streaming'; poolLimits?: number[]; views?: boolean }): AttentionResult & {
+      pooled?: { limit: number; block: number; rows: number; cols: number; values: Float32Array }[];
+    };
     release(): void;
   };
 }

@@ -21,6 +21,7 @@
 #endif
 
 #include "analysis/importance.h"
+#include "analysis/overview.h"
 #include "attention/attention.h"
 #include "attention/gemm.h"
 #include "attention/simd4.h"
@@ -417,6 +418,23 @@ val run_prepared_layer(int id, const val& args) {
   if (problem.empty()) problem = validate_values(shape, inputs);
   if (!problem.empty()) return error_result(problem);
   const bool want_attention = read_bool(args, "wantAttention", true);
+  // poolLimits: up to 4 picture sizes; each head's weights max-pooled to fit (analysis/overview.h),
+  // while they are still here (a long text's 32 MB of weights need not cross to be shrunk)
+  std::vector<int> pool_limits;
+  const val limits = args["poolLimits"];
+  if (!is_missing(limits)) {
+    const val length = limits["length"];
+    if (!length.isNumber() || length.as<double>() > 4) return error_result("poolLimits must be an array of at most 4 sizes");
+    for (int i = 0; i < length.as<int>(); ++i) {
+      const val limit = limits[i];
+      if (!limit.isNumber() || limit.as<double>() != std::floor(limit.as<double>()) || limit.as<double>() < 1 ||
+          limit.as<double>() > 4096) {
+        return error_result("poolLimits must hold whole numbers from 1 to 4096");
+      }
+      pool_limits.push_back(limit.as<int>());
+    }
+    if (!want_attention && !pool_limits.empty()) return error_result("poolLimits needs the attention (wantAttention)");
+  }
   output.resize(static_cast<std::size_t>(shape.seq_len) * d);
   attention.resize(want_attention ? static_cast<std::size_t>(shape.num_heads) * shape.seq_len * shape.context_len : 0);
   row_entropy.resize(want_attention ? static_cast<std::size_t>(shape.num_heads) * shape.seq_len : 0);
@@ -428,12 +446,44 @@ val run_prepared_layer(int id, const val& args) {
   std::string overflow = check_finite_result(output.data(), output.size(), "the output");
   if (overflow.empty()) overflow = check_finite_result(attention.data(), attention.size(), "the attention weights");
   if (!overflow.empty()) return error_result(overflow);
+  // (pooled before any view is taken: its allocations may grow the memory, which detaches views)
+  // Largest picture first: a smaller one whose block is a multiple of a larger one's is
+  // pooled from that picture instead of the whole matrix again.
+  static std::vector<analysis::PooledMatrices> pooled;
+  pooled.assign(pool_limits.size(), analysis::PooledMatrices{});
+  std::vector<std::size_t> by_size(pool_limits.size());
+  for (std::size_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
+  std::sort(by_size.begin(), by_size.end(), [&pool_limits](std::size_t a, std::size_t b) { return pool_limits[a] > pool_limits[b]; });
+  for (const std::size_t i : by_size) {
+    const int longest = std::max(shape.seq_len, shape.context_len);
+    const int block = std::max(1, (longest + pool_limits[i] - 1) / pool_limits[i]);
+    const analysis::PooledMatrices* finer = nullptr;
+    for (const analysis::PooledMatrices& earlier : pooled) {
+      if (!earlier.values.empty() && block % earlier.block == 0 && (finer == nullptr || earlier.block > finer->block)) finer = &earlier;
+    }
+    analysis::PooledMatrices picture =
+        finer != nullptr ? analysis::pool_by_block(finer->values.data(), shape.num_heads, finer->rows, finer->cols, block / finer->block)
+                         : analysis::pool_by_block(attention.data(), shape.num_heads, shape.seq_len, shape.context_len, block);
+    picture.block = block;
+    pooled[i] = std::move(picture);
+  }
   val result = val::object();
   result.set("output", view_of(output));
   if (want_attention) {
     result.set("attention", view_of(attention));
     result.set("rowEntropy", view_of(row_entropy));
   }
+  val pictures = val::array();
+  for (std::size_t i = 0; i < pooled.size(); ++i) {
+    val picture = val::object();
+    picture.set("limit", pool_limits[i]);
+    picture.set("block", pooled[i].block);
+    picture.set("rows", pooled[i].rows);
+    picture.set("cols", pooled[i].cols);
+    picture.set("values", view_of(pooled[i].values));
+    pictures.call<void>("push", picture);
+  }
+  if (!pool_limits.empty()) result.set("pooled", pictures);
   return result;
 }
 

@@ -60,7 +60,7 @@ function runPrepared(Module, id, dModel, params) {
   const wantAttention = params.wantAttention ?? true;
   const result = Module.runPreparedLayer(id, { x, context, seqLen, contextLen: context ? contextLen : undefined, numHeads,
     causal: Boolean(params.causal), scale: params.scale ?? undefined, temperature: params.temperature ?? undefined,
-    wantAttention, softmax });
+    wantAttention, softmax, poolLimits: params.poolLimits ?? undefined });
   if (result.error) throw new Error(result.error);
   // views: no copy; the arrays alias the engine's buffers until the next call
   const out = (array) => (array === undefined ? undefined : params.views ? array : array.slice());
@@ -68,6 +68,8 @@ function runPrepared(Module, id, dModel, params) {
     output: out(result.output),
     attention: wantAttention ? out(result.attention) : undefined,
     rowEntropy: wantAttention ? out(result.rowEntropy) : undefined,
+    // poolLimits: [limit, ...] -> each head max-pooled to fit limit × limit (cpp/analysis/overview.h)
+    pooled: result.pooled ? Array.from(result.pooled, ({ limit, block, rows, cols, values }) => ({ limit, block, rows, cols, values: out(values) })) : undefined,
     seqLen, contextLen, numHeads, headDim: dModel / numHeads, dModel,
   };
 }
@@ -423,7 +425,10 @@ export function createEngine(Module) {
     /**
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
-     * temperature, wantAttention, softmax, views }) -> { output, attention?, rowEntropy?, seqLen, contextLen }.
+     * temperature, wantAttention, softmax, poolLimits, views }) -> { output, attention?, rowEntropy?,
+     * pooled?, seqLen, contextLen }. poolLimits: up to 4 picture sizes; pooled then holds, per
+     * size, { limit, block, rows, cols, values: (numHeads, rows, cols) }, every head's weights
+     * max-pooled in blocks of block × block to fit limit × limit (computed in C++).
      * The results are copies, unless views: true: then they are views into the engine's
      * memory, valid until the next run of a prepared layer or until the memory grows;
      * copy what you keep (for loops that read each result once).

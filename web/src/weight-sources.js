@@ -1,6 +1,6 @@
 // Where a widget's numbers come from. A source turns the learner's text into
 // everything the widget draws:
-//   compute(engine, { text, heads, dModel, seed, causal }) -> {
+//   compute(engine, { text, heads, dModel, seed, causal, poolLimits, ... }) -> {
 //     tokens: [{ text, surface, unknown, punctuation }],   what the chips show (as the model sees them);
 //       punctuation: the analysis core's flag (engine.tokenize gives it)
 //     numLayers, numHeads, dModel, headDim, seqLen,
@@ -11,6 +11,8 @@
 //     architecture: { layers, dFF, vocab, parameters } (multi-layer models), message?,
 //     heldout?: per layer, per head { previous, next, self, first, punctuation, normalised_entropy }
 //     relations?: per layer, per head { relation, from, to, earned, margin, kinds, examples }
+//     pooled?: [{ limit, block, rows, cols, values }] for some of poolLimits: every head's
+//       weights max-pooled to fit limit × limit (else the widget pools them itself)
 //   }
 // Register more with registerWeightSource (designed heads, other models).
 import { loadTrainedModel, heldoutSample } from './trained-model.js';
@@ -106,11 +108,31 @@ function seededLayer(engine, dModel, seed) {
   return entry;
 }
 
+// A prepared run's results as views into the engine, copied out at once. A
+// long text's weights are 32 MB: a fresh array for them on every keystroke
+// costs about 30 ms of page faults, so when the widget lends its two buffers
+// ({ arrays: [] }, one shown while the next is computed) they are reused.
+function copiedOut(result, buffers) {
+  let attention;
+  if (buffers) {
+    const spare = buffers.arrays.length === 2 ? buffers.arrays.shift() : null;
+    attention = spare && spare.length === result.attention.length ? spare : new Float32Array(result.attention.length);
+    attention.set(result.attention);
+    buffers.arrays.push(attention);
+  } else {
+    attention = result.attention.slice();
+  }
+  return {
+    ...result, attention, output: result.output.slice(), rowEntropy: result.rowEntropy.slice(),
+    pooled: result.pooled?.map((picture) => ({ ...picture, values: picture.values.slice() })),
+  };
+}
+
 registerWeightSource('seeded-random', {
   label: 'Seeded random weights (untrained)',
   trained: false,
   note: 'Untrained: these heads were never taught anything, so any pattern is chance, not a learned role.',
-  compute(engine, { text, context, heads, dModel, seed, causal, scale, temperature, headEnabled }) {
+  compute(engine, { text, context, heads, dModel, seed, causal, scale, temperature, headEnabled, poolLimits = [], attentionBuffers }) {
     const { tokens, total, truncated } = seededTokens(engine, text);
     if (tokens.length === 0) return { tokens: [] };
     const other = context ? seededTokens(engine, context) : null;
@@ -122,11 +144,13 @@ registerWeightSource('seeded-random', {
     // switched-off heads (the experiments) go through the one-shot call, which takes them
     const result = headEnabled
       ? engine.multiHeadAttention({ ...inputs, scale, temperature, headEnabled, wantHeadOutputs: false })
-      : prepared.run({ x: inputs.x, context: inputs.context, seqLen: inputs.seqLen, contextLen: inputs.contextLen, numHeads: heads, causal, scale, temperature });
+      : copiedOut(prepared.run({ x: inputs.x, context: inputs.context, seqLen: inputs.seqLen, contextLen: inputs.contextLen, numHeads: heads, causal, scale, temperature,
+        // pictures smaller than the matrix, pooled in C++ while the weights are there
+        poolLimits: poolLimits.filter((limit) => limit < Math.max(tokens.length, other ? other.tokens.length : 0)), views: true }), attentionBuffers);
     return {
       tokens,
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
-      attention: result.attention, rowEntropy: result.rowEntropy, causal: Boolean(causal), output: result.output,
+      attention: result.attention, rowEntropy: result.rowEntropy, causal: Boolean(causal), output: result.output, pooled: result.pooled,
       ...(other ? { contextTokens: other.tokens, contextLen: result.contextLen } : {}),
       message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
       // what the experiments panel may ask for: the layer output under other settings

@@ -29,13 +29,18 @@ export function allLinks(weights, tokens, seqLen, contextLen, contextTokens = to
       }
       // a short list (the table's top 8 of n² links, on every keystroke): one
       // pass keeping the best `wanted` in order, no sort of all n² links
+      // Once the list is full, a link must beat the weakest kept one; k only
+      // grows, so an equal weight never does (ties go to the earlier position).
+      if (wanted <= 0) return [];
       const best = [];
+      let floor = -Infinity;
       for (let k = 0; k < total; k++) {
-        if (!(weights[k] >= minimum)) continue;
-        if (best.length === wanted && !before(k, best[wanted - 1])) continue;
+        const weight = weights[k];
+        if (!(weight >= minimum) || weight <= floor) continue;
         let at = best.length === wanted ? wanted - 1 : best.length;
         while (at > 0 && before(k, best[at - 1])) { best[at] = best[at - 1]; at--; }
         best[at] = k;
+        if (best.length === wanted) floor = weights[best[wanted - 1]];
       }
       return best.map(link);
     },

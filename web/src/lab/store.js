@@ -7,6 +7,7 @@
 import { loadEngine } from '../engine.js';
 import { checkComputed } from '../weight-sources.js';
 import { allLinks } from './links.js';
+import { PICTURE_LIMITS, downsampleByMax } from './pictures.js';
 import { describeHeldoutRole, describeRole, relationEvidence, relationLabel } from './format.js';
 
 const DEBOUNCE_MS = 120;
@@ -134,6 +135,9 @@ export class LabStore {
       if (ticket !== this._ticket) return;
       view = await config.source.compute(engine, {
         text: this.host.text(), context: config.context, heads: config.heads, dModel: config.dModel, seed: config.seed, causal: config.causal,
+        poolLimits: Object.values(PICTURE_LIMITS),
+        // two buffers a source may reuse for the weights: the one shown, and the next
+        attentionBuffers: (this._attentionBuffers ??= { arrays: [] }),
         ...this.experimentOptions(),
       });
       if (ticket !== this._ticket) return;  // a newer edit is on its way
@@ -208,6 +212,13 @@ export class LabStore {
           summary: { shares: measured.shares, meanEntropy: measured.meanEntropy, normalisedEntropy: measured.normalisedEntropy,
             role: shown.role, evidence: shown.evidence, sentenceRole: sentence.role, sentenceEvidence: sentence.evidence,
             heldout, ...(cross ? { cross: true } : {}) },
+        };
+        // a picture at most limit × limit: pooled by the engine when the source did, else here
+        entry.picture = (limit) => {
+          const pooled = view.pooled?.find((p) => p.limit === limit);
+          if (!pooled) return downsampleByMax(weights, seqLen, contextLen, limit);
+          const size = pooled.rows * pooled.cols;
+          return { weights: pooled.values.subarray(index * size, (index + 1) * size), rows: pooled.rows, cols: pooled.cols, block: pooled.block };
         };
         // every (from, to) pair sorted: built the first time a table asks for it
         let links = null;

@@ -2,23 +2,21 @@
 // a card selects its head, the layer menu picks the layer the panel shows,
 // and "All heads overlaid" switches the panel to the overlay.
 import { h, drawHeatmap } from '../draw.js';
-import { downsampleByMax } from './heatmap.js';
-
-// A card's picture: one pixel per cell up to THUMBNAIL_PIXELS words, then
-// each pixel the largest weight of its block (a long text's 1,024 x 1,024
-// cells per head cost 40 ms a keystroke to colour, for a picture shown
-// about 100 px wide).
-const THUMBNAIL_PIXELS = 128;
-function drawThumbnail(canvas, weights, rows, cols) {
-  if (Math.max(rows, cols) <= THUMBNAIL_PIXELS) {
-    drawHeatmap(canvas, weights, rows, cols, { fit: true });
-    return;
-  }
-  const small = downsampleByMax(weights, rows, cols, THUMBNAIL_PIXELS);
-  drawHeatmap(canvas, small.weights, small.rows, small.cols, { fit: true });
-}
+import { PICTURE_LIMITS } from '../lab/pictures.js';
 import { percent } from '../lab/format.js';
 import { setText, swatch } from '../lab/dom.js';
+
+// A card's picture: one pixel per cell up to PICTURE_LIMITS.thumbnail words,
+// then each pixel the largest weight of its block (a long text's 1,024 x 1,024
+// cells per head, for a picture shown about 100 px wide), pooled by the engine.
+function drawThumbnail(canvas, head, rows, cols) {
+  if (Math.max(rows, cols) <= PICTURE_LIMITS.thumbnail) {
+    drawHeatmap(canvas, head.weights, rows, cols, { fit: true });
+    return;
+  }
+  const small = head.picture(PICTURE_LIMITS.thumbnail);
+  drawHeatmap(canvas, small.weights, small.rows, small.cols, { fit: true });
+}
 
 export function createHeadGridView({ store, actions }) {
   const title = h('h3', {}, 'Heads');
@@ -40,7 +38,7 @@ export function createHeadGridView({ store, actions }) {
     const groups = layers.map((layer, layerIndex) => {
       const buttons = layer.heads.map((head, index) => {
         const canvas = h('canvas', { 'aria-hidden': 'true' });
-        drawThumbnail(canvas, head.weights, seqLen, contextLen);
+        drawThumbnail(canvas, head, seqLen, contextLen);
         const role = h('span', { class: 'role' }, head.summary.role);
         const entropy = h('span', { class: 'role entropy' }, `entropy ${percent(head.summary.normalisedEntropy)}`);
         const button = h('button', {
@@ -85,7 +83,7 @@ export function createHeadGridView({ store, actions }) {
       for (const layer of result.layers) {
         for (const head of layer.heads) {
           const card = cards.get(`${head.layer}:${head.head}`);
-          drawThumbnail(card.canvas, head.weights, result.seqLen, result.contextLen);
+          drawThumbnail(card.canvas, head, result.seqLen, result.contextLen);
           setText(card.role, head.summary.role);
           setText(card.entropy, `entropy ${percent(head.summary.normalisedEntropy)}`);
           const pressed = pressedOf(head);

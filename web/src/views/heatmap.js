@@ -3,6 +3,7 @@
 import { h, legend, drawHeatmap } from '../draw.js';
 import { percent } from '../lab/format.js';
 import { highlightAxisLabel, placeMark, setAxisLabels } from '../lab/dom.js';
+import { PICTURE_LIMITS } from '../lab/pictures.js';
 
 export function heatmapCell(seqLen, contextLen) {
   return Math.max(12, Math.min(34, Math.floor(340 / Math.max(seqLen, contextLen))));
@@ -11,32 +12,6 @@ export function heatmapCell(seqLen, contextLen) {
 // Texts longer than this many words show a window of the matrix this many
 // words square (rows and columns), over an overview of the whole matrix.
 export const WINDOW_WORDS = 40;
-// the overview's longest side in pixels: cells are merged by their largest weight
-const OVERVIEW_PIXELS = 256;
-
-// The whole matrix in at most OVERVIEW_PIXELS per side, each pixel the
-// largest weight of the block of cells it covers (a peak never averages away).
-export function downsampleByMax(weights, rows, cols, limit = OVERVIEW_PIXELS) {
-  const block = Math.max(1, Math.ceil(Math.max(rows, cols) / limit));
-  const outRows = Math.ceil(rows / block), outCols = Math.ceil(cols / block);
-  const out = new Float32Array(outRows * outCols);
-  // row by row, each run of `block` columns in one tight loop (no division per cell)
-  for (let i = 0; i < rows; i++) {
-    const base = ((i / block) | 0) * outCols;
-    const row = i * cols;
-    for (let c = 0, j = 0; c < outCols; c++) {
-      const end = Math.min(cols, j + block);
-      let best = out[base + c];
-      for (; j < end; j++) {
-        const value = weights[row + j];
-        if (value > best) best = value;
-      }
-      out[base + c] = best;
-    }
-  }
-  return { weights: out, rows: outRows, cols: outCols, block };
-}
-
 // The first window start that shows `index` centred, kept inside [0, length - size].
 function centred(index, length, size) {
   return Math.max(0, Math.min(length - size, index - Math.floor(size / 2)));
@@ -168,7 +143,7 @@ export function createHeatmapView({ highlight, tooltip, store }) {
     setAxisLabels(rows, long ? tokens.slice(row0, row0 + windowRows) : tokens, cell);
     longParts.hidden = !long;
     if (long) {
-      const small = downsampleByMax(head.weights, seqLen, contextLen);
+      const small = head.picture(PICTURE_LIMITS.overview);
       drawHeatmap(overview, small.weights, small.rows, small.cols, { cell: 1 });
       overview.setAttribute('aria-label', `Overview of all ${seqLen} × ${contextLen} weights of ${head.name}` +
         (small.block > 1 ? `, each pixel the strongest of ${small.block} × ${small.block} cells` : '') + '; click to move the window');
