@@ -4,7 +4,7 @@
 //   attention_train --train build/corpus/train.txt --heldout build/corpus/heldout.txt \
 //                   --out web/model/attention-lab-model.bin [--steps N] [--seed S]
 //                   [--layers L --heads H --d-model D --d-ff F --max-len N --vocab V]
-//                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S]]
+//                   [--pack N] [--checkpoint PATH [--checkpoint-every N] [--stop-after-seconds S] [--stop-at-step N]]
 //                   [--continue-from FINISHED.ckpt]   (its weights, moments and data order, a new schedule)
 //                   [--objective masked|causal]
 //                   [--repeat-share P]  (causal only: that share of training sequences is a passage written
@@ -58,6 +58,8 @@ struct Options {
                                  // under this run's own schedule (--steps, --warmup, --lr)
   int checkpoint_every = 250;
   int stop_after_seconds = 0;    // 0 = run to the end; else checkpoint and exit 75 after this long
+  int stop_at_step = 0;          // 0 = run to the end; else checkpoint at this step of the schedule and exit 0
+                                 // (a run cut short on purpose, to continue it under another schedule)
   int pack_tokens = 0;           // 0 = one sentence a sequence; else consecutive sentences up to this many tokens
   double repeat_share = 0;       // causal only: the share of training sequences written twice (repeat_passage)
   int steps = 12000;
@@ -90,7 +92,8 @@ Options parse(int argc, char** argv) {
                                          {"--max-len", &o.config.max_len}, {"--warmup", &o.warmup_steps},
                                          {"--min-count", &o.min_count}, {"--pack", &o.pack_tokens},
                                          {"--checkpoint-every", &o.checkpoint_every},
-                                         {"--stop-after-seconds", &o.stop_after_seconds}};
+                                         {"--stop-after-seconds", &o.stop_after_seconds},
+                                         {"--stop-at-step", &o.stop_at_step}};
   text["--checkpoint"] = &o.checkpoint_path;
   text["--analyse"] = &o.analyse_path;
   text["--parses"] = &o.parses;
@@ -454,6 +457,10 @@ int main(int argc, char** argv) {
       progress.seconds = earlier_seconds + seconds();
       save_checkpoint(o.checkpoint_path, progress, params, optimiser);
     };
+    if (o.stop_at_step > 0 && first_step > o.stop_at_step && first_step <= o.steps) {
+      std::printf("already stopped at step %d (--stop-at-step %d): nothing to do\n", first_step - 1, o.stop_at_step);
+      return 0;
+    }
     for (int step = first_step; step <= o.steps; ++step) {
       std::vector<const Sentence*> group;
       std::deque<Sentence> repeated;  // this batch's passages written twice (stable addresses)
@@ -484,6 +491,13 @@ int main(int argc, char** argv) {
       if (step % 200 == 0 || step == 1) {
         std::printf("step %5d  loss %.4f  lr %.2e  %.0f s\n", step, smoothed, lr, earlier_seconds + seconds());
         std::fflush(stdout);
+      }
+      if (o.stop_at_step > 0 && step == o.stop_at_step && step < o.steps) {
+        if (o.checkpoint_path.empty()) throw std::runtime_error("--stop-at-step needs --checkpoint");
+        checkpoint(step);
+        std::printf("stopped at step %d of a %d-step schedule, as asked; its checkpoint is %s\n", step, o.steps,
+                    o.checkpoint_path.c_str());
+        return 0;
       }
       if (!o.checkpoint_path.empty() && step < o.steps) {
         const bool out_of_time = o.stop_after_seconds > 0 && seconds() >= o.stop_after_seconds;
