@@ -81,6 +81,17 @@ Sentence repeat_passage(const Sentence& passage, int max_len) {
   return twice;
 }
 
+Sentence repeat_random_words(int length, int vocab_size, SeededGenerator& random) {
+  const int first_word = Vocabulary::kMask + 1;
+  if (length < 1 || vocab_size <= first_word) throw std::invalid_argument("repeat_random_words: no words to draw");
+  Sentence twice(static_cast<std::size_t>(2 * length));
+  for (int i = 0; i < length; ++i) {
+    twice[static_cast<std::size_t>(i)] = first_word + static_cast<int>(random.next() % static_cast<std::uint64_t>(vocab_size - first_word));
+    twice[static_cast<std::size_t>(i + length)] = twice[static_cast<std::size_t>(i)];
+  }
+  return twice;
+}
+
 void quantise_to_half(TransformerParams<float>& params) {
   params.for_each([](const std::string&, std::vector<float>& tensor) {
     for (float& value : tensor) value = half_to_float(float_to_half(value));

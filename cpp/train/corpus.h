@@ -38,6 +38,11 @@ Batch make_next_word_batch(const std::vector<const Sentence*>& sentences);
 // returned as it is.
 Sentence repeat_passage(const Sentence& passage, int max_len);
 
+// Random words written twice: `length` ids drawn uniformly from the words of
+// the vocabulary (not the special tokens), then the same ids again. Only an
+// induction head predicts the second copy: no statistics of text help.
+Sentence repeat_random_words(int length, int vocab_size, SeededGenerator& random);
+
 // Rounds every parameter to float16 and back (what the shipped file holds).
 void quantise_to_half(TransformerParams<float>& params);
 

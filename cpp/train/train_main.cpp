@@ -9,6 +9,7 @@
 //                   [--objective masked|causal]
 //                   [--repeat-share P]  (causal only: that share of training sequences is a passage written
 //                                        twice, so in-context copying pays; see repeat_passage)
+//                   [--random-repeat-share P]  (causal only: that share is random words written twice)
 //   attention_train --evaluate MODEL --train ... --heldout ... [--heldout-sentences N]
 //   attention_train --analyse MODEL --parses KIND=PATH[,KIND=PATH...] [--coreference PATH] [--out MODEL2]
 //                   [--pairs-out PATH]  (the measured token pairs, for the wasm reproduction test)
@@ -62,6 +63,7 @@ struct Options {
                                  // (a run cut short on purpose, to continue it under another schedule)
   int pack_tokens = 0;           // 0 = one sentence a sequence; else consecutive sentences up to this many tokens
   double repeat_share = 0;       // causal only: the share of training sequences written twice (repeat_passage)
+  double random_repeat_share = 0;  // causal only: the share made of random words written twice (repeat_random_words)
   int steps = 12000;
   std::uint64_t seed = 20261123;
   int batch_tokens = 2048;
@@ -118,6 +120,8 @@ Options parse(int argc, char** argv) {
       o.peak_learning_rate = std::strtof(argv[++i], nullptr);
     } else if (flag == "--repeat-share") {
       o.repeat_share = std::strtod(argv[++i], nullptr);
+    } else if (flag == "--random-repeat-share") {
+      o.random_repeat_share = std::strtod(argv[++i], nullptr);
     } else if (flag == "--temperature") {
       o.temperature = std::strtod(argv[++i], nullptr);
     } else if (flag == "--seed") {
@@ -132,8 +136,10 @@ Options parse(int argc, char** argv) {
     std::exit(2);
   }
   o.config.causal = o.objective == "causal";
-  if (!(o.repeat_share >= 0 && o.repeat_share <= 1) || (o.repeat_share > 0 && !o.config.causal)) {
-    std::fprintf(stderr, "attention_train: --repeat-share is a share in [0, 1], for --objective causal only\n");
+  if (!(o.repeat_share >= 0 && o.random_repeat_share >= 0 && o.repeat_share + o.random_repeat_share <= 1) ||
+      (o.repeat_share + o.random_repeat_share > 0 && !o.config.causal)) {
+    std::fprintf(stderr, "attention_train: --repeat-share is a share in [0, 1], for --objective causal only "
+                         "(with --random-repeat-share, the two add up to at most 1)\n");
     std::exit(2);
   }
   return o;
@@ -179,6 +185,7 @@ std::uint64_t setup_hash(const Options& o, const TransformerConfig& c, const std
   if (c.causal) key << " causal";  // (encoder checkpoints from before the flag keep their hash)
   if (!o.continue_from.empty()) key << " continuing " << o.continue_from;
   if (o.repeat_share > 0) key << " repeat " << o.repeat_share;
+  if (o.random_repeat_share > 0) key << " random repeat " << o.random_repeat_share;
   std::uint64_t hash = fnv1a_hash(key.str());
   for (const Sentence& s : train) {
     for (int id : s) hash = (hash ^ static_cast<std::uint64_t>(id)) * 0x100000001B3ull;
@@ -247,9 +254,10 @@ std::string metadata(const Options& o, const TransformerConfig& c, std::size_t p
        << ",\"layers\":" << c.num_layers << ",\"d_ff\":" << c.d_ff << ",\"max_len\":" << c.max_len << "},"
        << "\"training\":{\"seed\":" << o.seed << ",\"steps\":" << steps << ",\"batch_tokens\":" << o.batch_tokens
        << ",\"tokens_seen\":" << tokens_seen
-       << (o.repeat_share > 0 ? ",\"repeats\":{\"share\":" + json_number(o.repeat_share) + ",\"last_steps\":" +
-                                    std::to_string(o.steps) + "}"
-                              : std::string()) << ",\"seconds\":" << json_number(seconds)
+       << (o.repeat_share + o.random_repeat_share > 0
+               ? ",\"repeats\":{\"share\":" + json_number(o.repeat_share) + ",\"random_share\":" +
+                     json_number(o.random_repeat_share) + ",\"last_steps\":" + std::to_string(o.steps) + "}"
+               : std::string()) << ",\"seconds\":" << json_number(seconds)
        << ",\"corpus\":\"" << (large ? "large: wordnet-base glosses and examples, fortunes, World English Bible, GCIDE quotations (scripts/prepare-corpus.mjs --corpus large)"
                                       : "wordnet-base glosses and examples + fortunes (scripts/prepare-corpus.mjs)") << "\"},"
        << "\"heldout\":{\"predictions\":" << e.predictions << ",\"model\":" << json_number(e.model)
@@ -472,9 +480,16 @@ int main(int argc, char** argv) {
         }
         group.push_back(&train[order[cursor++]]);
         // (the generator is drawn only when repeats are on, so runs without them keep their data order)
-        if (o.repeat_share > 0 && static_cast<double>(random.next() >> 11) * 0x1.0p-53 < o.repeat_share) {
-          repeated.push_back(repeat_passage(*group.back(), config.max_len));
-          group.back() = &repeated.back();
+        if (o.repeat_share + o.random_repeat_share > 0) {
+          const double draw = static_cast<double>(random.next() >> 11) * 0x1.0p-53;
+          if (draw < o.repeat_share) {
+            repeated.push_back(repeat_passage(*group.back(), config.max_len));
+            group.back() = &repeated.back();
+          } else if (draw < o.repeat_share + o.random_repeat_share) {  // as long as the passage written twice
+            const int length = static_cast<int>(std::min(group.back()->size(), static_cast<std::size_t>(config.max_len / 2)));
+            repeated.push_back(repeat_random_words(std::max(1, length), config.vocab_size, random));
+            group.back() = &repeated.back();
+          }
         }
         tokens += static_cast<int>(group.back()->size());
       }

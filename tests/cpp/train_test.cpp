@@ -217,6 +217,25 @@ TEST(Training, RepeatPassageWritesTheFirstHalfContextTwice) {
   EXPECT_EQ(repeat_passage({}, 16), Sentence{});
 }
 
+// --random-repeat-share: random words (never a special token), then the same again.
+TEST(Training, RepeatRandomWordsDrawsWordsAndRepeatsThem) {
+  SeededGenerator random(9);
+  std::vector<int> seen(12, 0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const Sentence twice = repeat_random_words(5, 12, random);
+    ASSERT_EQ(twice.size(), 10u);
+    for (int i = 0; i < 5; ++i) {
+      EXPECT_EQ(twice[static_cast<std::size_t>(i)], twice[static_cast<std::size_t>(i + 5)]);
+      ASSERT_GE(twice[static_cast<std::size_t>(i)], Vocabulary::kMask + 1);
+      ASSERT_LT(twice[static_cast<std::size_t>(i)], 12);
+      ++seen[static_cast<std::size_t>(twice[static_cast<std::size_t>(i)])];
+    }
+  }
+  for (int id = Vocabulary::kMask + 1; id < 12; ++id) EXPECT_GT(seen[static_cast<std::size_t>(id)], 60) << id;  // ~111 each
+  EXPECT_THROW(repeat_random_words(0, 12, random), std::invalid_argument);
+  EXPECT_THROW(repeat_random_words(4, 3, random), std::invalid_argument);
+}
+
 // The writer's objective: row i predicts word i + 1 under the causal mask, and
 // the trainer's loss is the inference path's next-word loss (the path the
 // browser's writer uses, causal because the config says so).

@@ -1,7 +1,7 @@
 // attention_train's options for runs in phases, on a tiny corpus and model:
 // --stop-at-step (a schedule cut short on purpose), --continue-from (its
-// weights under a new schedule) and --repeat-share (passages written twice,
-// stated in the model file). The shipped writer is trained this way
+// weights under a new schedule), --repeat-share and --random-repeat-share
+// (passages and random words written twice, stated in the model file). The shipped writer is trained this way
 // (scripts/train.sh writer).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,18 +30,21 @@ test('a run stopped at a step, continued under a new schedule with repeats, reco
     assert.match(run.stdout, /already stopped at step 4/);
 
     run = train(['--objective', 'causal', '--out', join(dir, 'second.bin'), '--continue-from', join(dir, 'first.ckpt'),
-      '--steps', '3', '--repeat-share', '0.5']);
+      '--steps', '3', '--repeat-share', '0.5', '--random-repeat-share', '0.25']);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /continuing from .* after its step 4, under a new schedule of 3 steps/);
     const { loadEngine } = await import('attention-lab');
     const model = (await loadEngine()).loadModel(new Uint8Array(readFileSync(join(dir, 'second.bin'))));
     assert.equal(model.metadata.training.steps, 7);
-    assert.deepEqual(model.metadata.training.repeats, { share: 0.5, last_steps: 3 });
+    assert.deepEqual(model.metadata.training.repeats, { share: 0.5, random_share: 0.25, last_steps: 3 });
     model.release();
 
     run = train(['--out', join(dir, 'masked.bin'), '--steps', '2', '--repeat-share', '0.5']);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--repeat-share is a share in \[0, 1\], for --objective causal only/);
+    run = train(['--objective', 'causal', '--out', join(dir, 'x.bin'), '--steps', '2', '--repeat-share', '0.7', '--random-repeat-share', '0.5']);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /add up to at most 1/);
     run = train(['--objective', 'causal', '--out', join(dir, 'x.bin'), '--steps', '2', '--stop-at-step', '1']);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /--stop-at-step needs --checkpoint/);
