@@ -13,9 +13,10 @@
 #   scripts/train.sh small      the earlier 2 layer x 4 head model (small corpus), about 15-20 min on
 #                               2 cores, to build/train/small-2x4.bin
 #   scripts/train.sh writer     the 4 layer x 4 head writer (a causal model predicting the next word,
-#                               large corpus), the shipped web/model/attention-lab-writer.bin; 2,800
-#                               steps of text, then 1,500 more of which a quarter are a passage written
-#                               twice (--repeat-share, so induction heads pay); checkpointed the same way
+#                               large corpus), the shipped web/model/attention-lab-writer.bin: 2,800
+#                               steps of text, then three phases in which a share of the sequences
+#                               is a passage or random words written twice (so induction heads pay);
+#                               about 2 h on 2 cores, checkpointed the same way
 #
 # `npm run train` runs setup (with the training packages) first.
 set -euo pipefail
@@ -60,11 +61,27 @@ case "$model" in
     node scripts/prepare-corpus.mjs --corpus large
     checkpoints=${ATTENTION_LAB_CHECKPOINTS:-build/train}
     mkdir -p "$checkpoints" "$(dirname "$out")"
-    ./build/native/attention_train --objective causal \
-      --train build/corpus-large/train.txt --heldout build/corpus-large/heldout.txt \
-      --out "$out" --checkpoint "$checkpoints/writer-4x4.ckpt" --checkpoint-every 200 \
-      --layers 4 --heads 4 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000 \
-      --steps 3000 --warmup 300 --lr 0.002 --seed 20261130
+    shape=(--objective causal --layers 4 --heads 4 --d-model 128 --d-ff 512 --max-len 128 --pack 128 --vocab 8000
+           --seed 20261130 --train build/corpus-large/train.txt --heldout build/corpus-large/heldout.txt)
+    # 1. Text: consecutive sentences packed up to 128 tokens, 2,800 steps of a
+    #    3,000-step schedule (its last checkpoint). It writes well but has no
+    #    induction head: names and phrases repeat too rarely in this corpus.
+    ./build/native/attention_train "${shape[@]}" --out "$checkpoints/writer-4x4-phase1.bin" \
+      --checkpoint "$checkpoints/writer-4x4.ckpt" --checkpoint-every 200 --steps 3000 --warmup 300 --lr 0.002
+    # 2. A quarter of the sequences a passage written twice (repeat_passage),
+    #    1,100 steps of a 1,500-step schedule: no induction head yet.
+    ./build/native/attention_train "${shape[@]}" --out "$checkpoints/writer-4x4-phase2.bin" \
+      --continue-from "$checkpoints/writer-4x4.ckpt" --checkpoint "$checkpoints/writer-4x4-repeats.ckpt" \
+      --checkpoint-every 100 --stop-at-step 1100 --steps 1500 --warmup 100 --lr 0.0008 --repeat-share 0.25
+    # 3. Half of them repeated: heads that copy on repeated text grow (1,400
+    #    steps of a 1,500-step schedule), but not on rare words.
+    ./build/native/attention_train "${shape[@]}" --out "$checkpoints/writer-4x4-phase3.bin" \
+      --continue-from "$checkpoints/writer-4x4-repeats.ckpt" --checkpoint "$checkpoints/writer-4x4-phase3.ckpt" \
+      --checkpoint-every 100 --steps 1500 --warmup 50 --lr 0.001 --repeat-share 0.5
+    # 4. 40% passages and 10% random words written twice, 1,000 steps.
+    ./build/native/attention_train "${shape[@]}" --out "$out" \
+      --continue-from "$checkpoints/writer-4x4-phase3.ckpt" --checkpoint "$checkpoints/writer-4x4-phase4.ckpt" \
+      --checkpoint-every 100 --steps 1000 --warmup 50 --lr 0.0006 --repeat-share 0.4 --random-repeat-share 0.1
     ;;
   *)
     echo "train.sh: unknown model '$model' (small, encoder or writer)" >&2

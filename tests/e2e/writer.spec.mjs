@@ -169,11 +169,21 @@ test('the demo page\'s writer is the shipped model, and the numbers its lesson q
   expect(heldout.model).toBeLessThan(heldout.bigram);
   await writer.getByRole('button', { name: /^Generate/ }).click();
   await expect(writer.locator('.writer-text .chip.written')).toHaveCount(20);
-  // "none has" become an induction head: the page's own test says so
-  expect(await page.locator('[data-claim-writer-induction]').getAttribute('data-claim-writer-induction')).toBe('none');
+  // the heads the page calls induction heads are the ones the widget's own test labels (its first press, seed 1)
+  const claimed = await page.locator('[data-claim-writer-induction]').getAttribute('data-claim-writer-induction');
   await writer.locator('details.writer-induction summary').click();
   await writer.getByRole('button', { name: 'Repeat a random sequence' }).click();
   await expect(writer.locator('.induction-table tbody tr')).toHaveCount(16);
   const induction = await writer.evaluate((el) => el.getInduction());
-  expect(induction.induction.filter(Boolean)).toHaveLength(0);
+  const { numHeads } = await writer.evaluate((el) => el.config);
+  const labelled = induction.induction.map((on, i) => (on ? `L${Math.floor(i / numHeads) + 1}H${(i % numHeads) + 1}` : null)).filter(Boolean);
+  expect(claimed).toBe(labelled.length ? labelled.join(',') : 'none');
+  // each labelled head clears the bar and its untrained twin by the stated margin, and the repeat is learned in context
+  induction.induction.forEach((on, i) => {
+    if (on) expect(induction.prefixMatching[i]).toBeGreaterThanOrEqual(Math.max(induction.threshold, induction.twinPrefixMatching[i] + induction.margin));
+  });
+  if (labelled.length) expect(induction.lossSecond).toBeLessThan(induction.lossFirst - 1);
+  // the growing matrix shows the head with the highest score, so its stripe is on screen
+  const best = induction.prefixMatching.reduce((b, score, i, all) => (score > all[b] ? i : b), 0);
+  await expect(writer.locator('select[aria-label="Head shown below"]')).toHaveValue(String(best));
 });

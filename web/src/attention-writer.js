@@ -171,6 +171,8 @@ export class AttentionWriterElement extends HTMLElement {
         try {
           const result = await store.inductionTest(this._inductionSeed);
           await store.startWithIds(result.example, result.exampleWords);
+          // show the head with the highest score, so its stripe is what the learner sees
+          store.head = result.prefixMatching.reduce((best, score, i, all) => (score > all[best] ? i : best), 0);
         } catch (error) {
           this._showStatus(error instanceof Error ? error.message : String(error), 'error');
         }
