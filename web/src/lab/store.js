@@ -341,24 +341,26 @@ export class LabStore {
     }));
   }
 
-  /** The induction test on this model (measured once per model), or null when the source has none. */
-  induction() {
-    const { experiment } = this.result;
-    if (!experiment?.induction) return null;
-    this._induction ??= new Map();
-    const key = this.result.source;
-    if (!this._induction.has(key)) this._induction.set(key, experiment.induction());
-    return this._induction.get(key);
+  // An experiment of the source measured once per model (the same for every
+  // sentence), or null when the source has none.
+  _oncePerModel(name) {
+    const measure = this.result.experiment?.[name];
+    if (!measure) return null;
+    this._perModel ??= new Map();
+    const key = `${this.result.source}:${name}`;
+    if (!this._perModel.has(key)) this._perModel.set(key, measure());
+    return this._perModel.get(key);
   }
 
-  /** The 3 held-out sentences where a head's attention is most concentrated, or null (measured once per model). */
+  /** The induction test on this model, or null when the source has none. */
+  induction() {
+    return this._oncePerModel('induction');
+  }
+
+  /** The 3 held-out sentences where a head's attention is most concentrated, or null. */
   heldoutPeaks(layer, head) {
-    const { experiment, numHeads } = this.result;
-    if (!experiment?.heldoutPeaks) return null;
-    this._peaks ??= new Map();
-    const key = this.result.source;
-    if (!this._peaks.has(key)) this._peaks.set(key, experiment.heldoutPeaks());
-    return this._peaks.get(key)[layer * numHeads + head];
+    const peaks = this._oncePerModel('heldoutPeaks');
+    return peaks ? peaks[layer * this.result.numHeads + head] : null;
   }
 
   /** Redraws the focus panel (a view's own control changed). */
@@ -368,12 +370,7 @@ export class LabStore {
 
   /** The ablation check on held-out sentences (measured once per model), or null when the source has none. */
   ablationCheck() {
-    const { experiment } = this.result;
-    if (!experiment?.ablationCheck) return null;
-    this._ablation ??= new Map();
-    const key = this.result.source;
-    if (!this._ablation.has(key)) this._ablation.set(key, experiment.ablationCheck());
-    return this._ablation.get(key);
+    return this._oncePerModel('ablationCheck');
   }
 
   /** Mean normalised entropy over every head of every layer. */
