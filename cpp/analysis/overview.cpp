@@ -45,4 +45,24 @@ PooledMatrices pool_by_block(const float* weights, int count, int rows, int cols
   return pooled;
 }
 
+std::vector<PooledMatrices> pool_pictures(const float* weights, int count, int rows, int cols, const std::vector<int>& limits) {
+  std::vector<PooledMatrices> pictures(limits.size());
+  std::vector<std::size_t> largest_first(limits.size());
+  for (std::size_t i = 0; i < largest_first.size(); ++i) largest_first[i] = i;
+  std::sort(largest_first.begin(), largest_first.end(), [&limits](std::size_t a, std::size_t b) { return limits[a] > limits[b]; });
+  for (const std::size_t i : largest_first) {
+    if (limits[i] < 1) throw std::invalid_argument("pool_pictures: sizes must be at least 1");
+    const int block = std::max(1, (std::max(rows, cols) + limits[i] - 1) / limits[i]);
+    const PooledMatrices* finer = nullptr;
+    for (const PooledMatrices& earlier : pictures) {
+      if (!earlier.values.empty() && block % earlier.block == 0 && (finer == nullptr || earlier.block > finer->block)) finer = &earlier;
+    }
+    PooledMatrices picture = finer != nullptr ? pool_by_block(finer->values.data(), count, finer->rows, finer->cols, block / finer->block)
+                                              : pool_by_block(weights, count, rows, cols, block);
+    picture.block = block;
+    pictures[i] = std::move(picture);
+  }
+  return pictures;
+}
+
 }  // namespace attention_lab::analysis

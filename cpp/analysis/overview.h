@@ -28,4 +28,9 @@ PooledMatrices pool_by_max(const float* weights, int count, int rows, int cols, 
 // from a larger one without reading the whole matrix again.
 PooledMatrices pool_by_block(const float* weights, int count, int rows, int cols, int block);
 
+// One picture per limit, in the order given, each equal to pool_by_max(limit).
+// Larger pictures are made first, and a smaller one whose block is a multiple
+// of a larger one's is pooled from that picture instead of the whole matrix.
+std::vector<PooledMatrices> pool_pictures(const float* weights, int count, int rows, int cols, const std::vector<int>& limits);
+
 }  // namespace attention_lab::analysis

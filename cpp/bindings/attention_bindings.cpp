@@ -447,26 +447,10 @@ val run_prepared_layer(int id, const val& args) {
   if (overflow.empty()) overflow = check_finite_result(attention.data(), attention.size(), "the attention weights");
   if (!overflow.empty()) return error_result(overflow);
   // (pooled before any view is taken: its allocations may grow the memory, which detaches views)
-  // Largest picture first: a smaller one whose block is a multiple of a larger one's is
-  // pooled from that picture instead of the whole matrix again.
   static std::vector<analysis::PooledMatrices> pooled;
-  pooled.assign(pool_limits.size(), analysis::PooledMatrices{});
-  std::vector<std::size_t> by_size(pool_limits.size());
-  for (std::size_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
-  std::sort(by_size.begin(), by_size.end(), [&pool_limits](std::size_t a, std::size_t b) { return pool_limits[a] > pool_limits[b]; });
-  for (const std::size_t i : by_size) {
-    const int longest = std::max(shape.seq_len, shape.context_len);
-    const int block = std::max(1, (longest + pool_limits[i] - 1) / pool_limits[i]);
-    const analysis::PooledMatrices* finer = nullptr;
-    for (const analysis::PooledMatrices& earlier : pooled) {
-      if (!earlier.values.empty() && block % earlier.block == 0 && (finer == nullptr || earlier.block > finer->block)) finer = &earlier;
-    }
-    analysis::PooledMatrices picture =
-        finer != nullptr ? analysis::pool_by_block(finer->values.data(), shape.num_heads, finer->rows, finer->cols, block / finer->block)
-                         : analysis::pool_by_block(attention.data(), shape.num_heads, shape.seq_len, shape.context_len, block);
-    picture.block = block;
-    pooled[i] = std::move(picture);
-  }
+  pooled = pool_limits.empty() ? std::vector<analysis::PooledMatrices>{}
+                               : analysis::pool_pictures(attention.data(), shape.num_heads, shape.seq_len,
+                                                         shape.context_len, pool_limits);
   val result = val::object();
   result.set("output", view_of(output));
   if (want_attention) {

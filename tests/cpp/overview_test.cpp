@@ -64,6 +64,24 @@ TEST(Overview, PoolingAPooledPictureEqualsPoolingTheMatrixByTheProduct) {
   }
 }
 
+TEST(Overview, PicturesInAnyOrderEqualPoolingEachFromTheMatrix) {
+  SeededGenerator random(8);
+  const int count = 3, rows = 1024, cols = 700;
+  std::vector<float> weights(static_cast<std::size_t>(count) * rows * cols);
+  for (float& w : weights) w = 0.5f + 0.5f * random.symmetric_unit();
+  const std::vector<int> limits = {128, 256, 100, 64};  // 64's block (16) comes from 256's (4) or 128's (8)
+  const std::vector<PooledMatrices> pictures = pool_pictures(weights.data(), count, rows, cols, limits);
+  ASSERT_EQ(pictures.size(), limits.size());
+  for (std::size_t i = 0; i < limits.size(); ++i) {
+    const PooledMatrices direct = pool_by_max(weights.data(), count, rows, cols, limits[i]);
+    EXPECT_EQ(pictures[i].block, direct.block) << limits[i];
+    EXPECT_EQ(pictures[i].rows, direct.rows) << limits[i];
+    EXPECT_EQ(pictures[i].cols, direct.cols) << limits[i];
+    EXPECT_EQ(pictures[i].values, direct.values) << limits[i];
+  }
+  EXPECT_THROW(pool_pictures(weights.data(), count, rows, cols, {0}), std::invalid_argument);
+}
+
 TEST(Overview, OneStrongWeightSurvivesAnyShrinking) {
   std::vector<float> weights(1024 * 1024, 0.001f);
   weights[517 * 1024 + 3] = 0.9f;
