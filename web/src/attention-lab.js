@@ -197,7 +197,7 @@ export class AttentionLabElement extends HTMLElement {
     for (const view of [views.tokens, ...views.focus.views, views.across]) highlight.register(view);
     this._lab = h('section', { class: 'lab', 'aria-label': 'Multi-head attention explorer' },
       ...views.header.roots,
-      h('label', { class: 'sentence' }, 'Your sentence', this._input),
+      h('form', { class: 'sentence-form', onsubmit: (event) => event.preventDefault() }, h('label', { class: 'sentence' }, 'Your sentence', this._input)),
       ...views.tokens.roots,
       this._status,
       ...views.architecture.roots,

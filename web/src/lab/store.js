@@ -11,7 +11,7 @@ import { PICTURE_LIMITS, downsampleByMax } from './pictures.js';
 import { describeHeldoutRole, describeRole, relationEvidence, relationLabel } from './format.js';
 
 const DEBOUNCE_MS = 120;
-const CHEAP_WORK_MS = 12;  // recomputes at most this long run on every keystroke
+const CHEAP_WORK_MS = 33;  // recomputes of at most two frames run on every keystroke (a key comes every ~100 ms)
 
 /**
  * @typedef {object} HeadSummary  What a head does (numbers from cpp/analysis/head_roles.h)
