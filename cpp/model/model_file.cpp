@@ -57,12 +57,49 @@ float half_to_float(std::uint16_t half) {
   return value;
 }
 
-std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size) {
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < size; ++i) {
-    crc ^= bytes[i];
+// CRC-32 (IEEE, reflected, polynomial 0xEDB88320), eight bytes a step
+// ("slicing by 8"): table k maps a byte to its CRC after k more zero bytes,
+// so the eight bytes of a step are looked up independently and XORed. The
+// bit-at-a-time form took ~100 ms for the 3.9 MB model in the browser.
+namespace {
+
+struct Crc32Tables {
+  std::uint32_t table[8][256];
+};
+
+constexpr Crc32Tables make_crc32_tables() {
+  Crc32Tables t{};
+  for (std::uint32_t byte = 0; byte < 256; ++byte) {
+    std::uint32_t crc = byte;
     for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    t.table[0][byte] = crc;
   }
+  for (int k = 1; k < 8; ++k) {
+    for (std::uint32_t byte = 0; byte < 256; ++byte) {
+      const std::uint32_t previous = t.table[k - 1][byte];
+      t.table[k][byte] = (previous >> 8) ^ t.table[0][previous & 0xFFu];
+    }
+  }
+  return t;
+}
+
+constexpr Crc32Tables kCrc32 = make_crc32_tables();
+
+}  // namespace
+
+std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size) {
+  const auto& t = kCrc32.table;
+  std::uint32_t crc = 0xFFFFFFFFu;
+  std::size_t i = 0;
+  // 1. eight bytes at a time (read byte by byte: any alignment, any endianness)
+  for (; i + 8 <= size; i += 8) {
+    const std::uint32_t low = crc ^ (static_cast<std::uint32_t>(bytes[i]) | static_cast<std::uint32_t>(bytes[i + 1]) << 8 |
+                                     static_cast<std::uint32_t>(bytes[i + 2]) << 16 | static_cast<std::uint32_t>(bytes[i + 3]) << 24);
+    crc = t[7][low & 0xFFu] ^ t[6][(low >> 8) & 0xFFu] ^ t[5][(low >> 16) & 0xFFu] ^ t[4][low >> 24] ^
+          t[3][bytes[i + 4]] ^ t[2][bytes[i + 5]] ^ t[1][bytes[i + 6]] ^ t[0][bytes[i + 7]];
+  }
+  // 2. the rest, a byte at a time
+  for (; i < size; ++i) crc = (crc >> 8) ^ t[0][(crc ^ bytes[i]) & 0xFFu];
   return ~crc;
 }
 

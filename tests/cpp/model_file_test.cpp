@@ -30,6 +30,28 @@ TEST(Crc32, KnownValue) {
   EXPECT_EQ(crc32(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), 0xCBF43926u);
 }
 
+// The oracle: CRC-32 one bit at a time, straight from the definition.
+std::uint32_t crc32_bit_by_bit(const std::uint8_t* bytes, std::size_t size) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < size; ++i) {
+    crc ^= bytes[i];
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1u) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+  }
+  return ~crc;
+}
+
+TEST(Crc32, EightBytesAStepAgreesWithBitByBitAtEveryLengthAndAlignment) {
+  std::vector<std::uint8_t> bytes(1 << 16);
+  std::uint32_t state = 12345;
+  for (auto& b : bytes) b = static_cast<std::uint8_t>((state = state * 1664525u + 1013904223u) >> 24);
+  for (std::size_t start = 0; start < 9; ++start) {
+    for (std::size_t length = 0; length < 70; ++length) {
+      ASSERT_EQ(crc32(bytes.data() + start, length), crc32_bit_by_bit(bytes.data() + start, length)) << start << " " << length;
+    }
+  }
+  EXPECT_EQ(crc32(bytes.data() + 3, bytes.size() - 3), crc32_bit_by_bit(bytes.data() + 3, bytes.size() - 3));
+}
+
 struct SmallModel {
   TransformerParams<float> params;
   Vocabulary vocabulary{std::vector<std::string>{"<pad>", "<unk>", "<mask>", "the", "cat", "sat", "."}};
