@@ -22,6 +22,7 @@ import { DEFAULTS, OBSERVED_ATTRIBUTES, readConfig } from './lab/config.js';
 import { HighlightController } from './lab/highlight.js';
 import { LabStore } from './lab/store.js';
 import { setText } from './lab/dom.js';
+import { whenWanted } from './when-wanted.js';
 import { createHeaderView } from './views/header.js';
 import { createTokensView } from './views/tokens.js';
 import { createArchitectureView } from './views/architecture.js';
@@ -66,11 +67,22 @@ export class AttentionLabElement extends HTMLElement {
     const linked = stateFromFragment(this.id);
     this._pendingState = { ...stateFromAttributes(this), ...(linked ?? {}) };
     if (linked && typeof linked.sentence === 'string' && linked.sentence.length <= 100000) this._input.value = linked.sentence;
-    this._store.schedule(0);
+    // the first computation waits until the widget is near the viewport (or the page is idle)
+    if (this._wanted?.started) this._store.schedule(0);
+    else {
+      this._store.warmUp();  // the engine compiles and a model script downloads meanwhile
+      this._wanted = whenWanted(this, () => this._store.schedule(0));
+    }
   }
 
   disconnectedCallback() {
     this._store.cancel();
+    this._wanted?.cancel();
+  }
+
+  /** A script asked for this widget's numbers: start now if it has not yet. */
+  _wantedNow() {
+    if (this._wanted && !this._wanted.started) this._wanted.now();
   }
 
   adoptedCallback() {
@@ -86,13 +98,18 @@ export class AttentionLabElement extends HTMLElement {
     if (name === 'sentence' && this._input && this._input.value !== newValue) this._input.value = newValue ?? '';
     if (name === 'top-k') this._store.state.topK = null;
     if (STATE_ATTRIBUTES.includes(name)) this._pendingState = { ...(this._pendingState ?? {}), ...stateFromAttributes(this) };
-    if (this.isConnected) this._store.schedule(0);
+    // (an upgrade reports the page's own attributes before connectedCallback: those wait for it)
+    if (this.isConnected && this._wanted) {
+      this._wantedNow();
+      this._store.schedule(0);
+    }
   }
 
   // ---- public API ---------------------------------------------------------
   get sentence() { return this._input.value; }
   set sentence(text) {
     this._input.value = String(text ?? '');
+    this._wantedNow();
     this._store.schedule(0);
   }
   /**
@@ -105,6 +122,7 @@ export class AttentionLabElement extends HTMLElement {
     if (!value || typeof value !== 'object') throw new TypeError('state must be an object (see el.state)');
     if (typeof value.sentence === 'string') this._input.value = value.sentence;
     this._pendingState = { ...value };
+    this._wantedNow();
     this._store.schedule(0);
   }
   /** Writes this widget's view into the page URL's fragment (the widget needs an id); resolves to the link. */
@@ -125,6 +143,7 @@ export class AttentionLabElement extends HTMLElement {
   get selectedLayer() { return this._store.state.layer; }
   /** Recomputes now (no debounce); resolves when the view is drawn. */
   recompute() {
+    this._wantedNow();
     this._store.cancel();
     return this._store.compute();
   }

@@ -26,6 +26,7 @@ import { createWriterTextView } from './views/writer-text.js';
 import { createWriterBarsView } from './views/writer-bars.js';
 import { createWriterAttentionView } from './views/writer-attention.js';
 import { createWriterInductionView } from './views/writer-induction.js';
+import { whenWanted } from './when-wanted.js';
 
 const OBSERVED = ['prompt', 'words', 'temperature', 'top-k', 'seed'];
 
@@ -57,27 +58,11 @@ export class AttentionWriterElement extends HTMLElement {
     else this._startWhenWanted();
   }
 
-  // The writer's model is a 5 MB script to decode: it is loaded when the
-  // element comes near the viewport, when the page is loaded and idle, or
-  // when a script asks it to write, whichever comes first, so the widgets a
-  // learner sees first get the main thread first.
+  // The writer's model is a 5 MB script to decode: it is loaded when wanted
+  // (near the viewport, the page idle, or a script asking it to write).
   _startWhenWanted() {
-    const view = this.ownerDocument.defaultView ?? globalThis;
-    let observer = null;
-    const start = () => {
-      if (this._started || !this.isConnected) return;
-      this._started = true;
-      observer?.disconnect();
-      this._restart();
-    };
-    this._startNow = start;
-    if (typeof view.IntersectionObserver === 'function') {
-      observer = new view.IntersectionObserver((entries) => { if (entries.some((entry) => entry.isIntersecting)) start(); }, { rootMargin: '600px 0px' });
-      observer.observe(this);
-    }
-    const later = () => (typeof view.requestIdleCallback === 'function' ? view.requestIdleCallback(start, { timeout: 4000 }) : view.setTimeout(start, 1500));
-    if (this.ownerDocument.readyState === 'complete') later();
-    else view.addEventListener('load', later, { once: true });
+    const wanted = whenWanted(this, () => { if (!this._started) this._restart(); });
+    this._startNow = wanted.now;
   }
 
   disconnectedCallback() {

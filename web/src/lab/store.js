@@ -97,6 +97,14 @@ export class LabStore {
     this._timer = setTimeout(() => { this._timer = null; this.compute(); }, delay);
   }
 
+  /** Starts what a first computation waits for (the engine, a model script) without computing. */
+  warmUp() {
+    const config = this.host.readConfig(this.state);
+    if (config.problems.length) return;
+    config.source.prefetch?.();
+    loadEngine().catch(() => {});  // compute() reports a failure in words
+  }
+
   cancel() {
     clearTimeout(this._timer);
     this._timer = null;
