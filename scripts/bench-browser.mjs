@@ -344,6 +344,8 @@ try {
   // 2. Page load -> first heatmap drawn (the demo page over localhost).
   //    Any widget's first heatmap, and the trained model's (its model script
   //    decoded and run: the first widget of the page, issue 21's target).
+  //    Widgets far below the fold wait until they near the viewport or the
+  //    page is idle, so the first heatmap is usually the trained one.
   const loads = [];
   const trainedLoads = [];
   for (let r = 0; r < 7; r++) {
@@ -485,7 +487,7 @@ try {
         console.log(`    → ours ${row.ratio.toFixed(2)}× the best peer (${row.bestPeer}); outputs agree to ${Math.max(...Object.values(row.agreement)).toExponential(1)} relative`);
       }
     }
-    console.log(`page load -> first heatmap: ${result.pageLoadToFirstHeatmapMs.toFixed(0)} ms (median of 7, localhost)`);
+    console.log(`page load -> first heatmap (any widget; those far below the fold wait for the viewport or an idle page): ${result.pageLoadToFirstHeatmapMs.toFixed(0)} ms (median of 7, localhost)`);
     console.log(`page load -> first trained heatmap (model script decoded and run): ${result.pageLoadToTrainedHeatmapMs.toFixed(0)} ms (median of 7)`);
     console.log(`${result.pageLoadToTrainedHeatmapMs <= 300 ? 'PASS' : 'FAIL'} load -> first trained heatmap <= 300 ms`);
     for (const [name, summary] of Object.entries(typing)) {
