@@ -103,7 +103,8 @@ test('typing a sentence redraws tokens, heatmaps and tables', async ({ page }) =
   // heatmap canvas is 6 x 6 cells now; the table names only the new words
   const labels = (await widget.locator('.row-labels').textContent()).split('\n');
   expect(labels).toEqual(after.tokens);
-  const words = await widget.locator('table.links tbody td:first-child').allTextContents();
+  // each From cell: its position (a .pos number), then the word
+  const words = await widget.locator('table.links tbody td:first-child').evaluateAll((cells) => cells.map((cell) => cell.childNodes[1].textContent));
   for (const word of words) expect(after.tokens.some((t) => word.startsWith(t))).toBe(true);
   // clearing the sentence says what to do instead of drawing nothing silently
   await input.fill('');
@@ -126,8 +127,12 @@ test('typing updates the panel in place and never leaves stale words or numbers'
       chips: [...root.querySelectorAll('.chip[data-index]')].map((chip) => [chip.textContent, chip.dataset.pos, chip.getAttribute('aria-label')]),
       // each heatmap axis is one text, a word per line
       rowLabels: root.querySelector('.row-labels').textContent.split('\n'), colLabels: root.querySelector('.col-labels').textContent.split('\n'),
-      tableRows: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].map((cell) => cell.textContent)),
-      positions: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].slice(0, 2).map((cell) => getComputedStyle(cell, '::before').content.replace(/"/g, ''))),
+      // a cell's words, and apart from them the position shown before the word (hidden from screen readers)
+      tableRows: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].map((cell) => [...cell.childNodes].filter((node) => !node.classList?.contains('pos')).map((node) => node.textContent).join(''))),
+      positions: [...root.querySelectorAll('table.links tbody tr')].map((row) => [...row.cells].slice(0, 2).map((cell) => {
+        const pos = cell.querySelector('.pos');
+        return pos && pos.getAttribute('aria-hidden') === 'true' && getComputedStyle(pos).display !== 'none' ? pos.textContent : null;
+      })),
       expectedRows: table.rows,
       title: root.querySelector('.focus h3').textContent,
       role: el.getTables()[el.selectedHead].role,
@@ -281,7 +286,7 @@ test('keyboard reaches tokens, heads and sorting', async ({ page }) => {
   await expect(widget.locator('th', { hasText: 'From Word' })).toHaveAttribute('aria-sort', 'descending');
   await page.keyboard.press('Enter');
   await expect(widget.locator('th', { hasText: 'From Word' })).toHaveAttribute('aria-sort', 'ascending');
-  const froms = await widget.locator('table.links tbody td:first-child').allTextContents();
+  const froms = await widget.locator('table.links tbody td:first-child').evaluateAll((cells) => cells.map((cell) => cell.childNodes[1].textContent));
   const sorted = [...froms].sort((a, b) => a.localeCompare(b));
   expect(froms).toEqual(sorted);
 });

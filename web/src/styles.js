@@ -66,7 +66,7 @@ button, select, input { font: inherit; color: inherit; }
 .chip.action { max-width: none; white-space: normal; text-align: left; }
 .chip .pos, .chip[data-pos]::before { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; }
 .chip[data-pos]::before { content: attr(data-pos); }
-table.links td[data-pos]::before { content: attr(data-pos); color: var(--al-muted); font-size: 0.75em; margin-right: 4px; font-variant-numeric: tabular-nums; }
+table.links td .pos { color: var(--al-muted); font-size: 0.75em; margin-right: 4px; font-variant-numeric: tabular-nums; }
 .chip.long { max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
 .chip.hot { border-color: var(--al-highlight); box-shadow: 0 0 0 1px var(--al-highlight) inset; }
 .chip.locked { background: var(--al-highlight); color: var(--al-bg); border-color: var(--al-highlight); }

@@ -11,6 +11,12 @@ export const LABEL_CHARS = 12;
 
 // Text is only rewritten when it changes: setting the same text still
 // replaces the text node and costs a layout.
+/** element.dataset[name] = value, unless it already holds it (a write restyles what reads it). */
+export function setData(element, name, value) {
+  const text = String(value);
+  if (element.dataset[name] !== text) element.dataset[name] = text;
+}
+
 export function setText(element, text) {
   if (element.nodeType === Node.TEXT_NODE) {
     if (element.data !== text) element.data = text;

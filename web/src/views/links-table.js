@@ -2,7 +2,7 @@
 // strongest links (top-k, a threshold), sortable by any column.
 import { h } from '../draw.js';
 import { percent } from '../lab/format.js';
-import { fillWidth, patchKeyed, setText } from '../lab/dom.js';
+import { fillWidth, patchKeyed, setData, setText } from '../lab/dom.js';
 
 export function createLinksTableView({ store, actions }) {
   const sortable = (key, label) => h('th', { scope: 'col', 'data-sort-key': key },
@@ -32,28 +32,34 @@ export function createLinksTableView({ store, actions }) {
           key: `${link.fromIndex}\u0000${link.toIndex}\u0000${link.from}\u0000${link.to}\u0000${strength}\u0000${fillWidth(link.strength)}`,
           // rows with the same cells are rewritten in place (typing shifts most
           // strengths a little; rebuilding every row cost a layout of each)
-          shape: `link ${self}`,
+          shape: `link ${self} ${result.cross}`,
           build: () => h('tr', {},
-            h('td', {}, link.from, h('span', { class: 'sr-only' })),
-            h('td', {}, link.to, h('span', { class: 'sr-only' }), self ? h('span', { class: 'self' }, ' (itself)') : null),
+            h('td', {}, h('span', { class: 'pos', 'aria-hidden': 'true' }), link.from, h('span', { class: 'sr-only' })),
+            h('td', {}, result.cross ? null : h('span', { class: 'pos', 'aria-hidden': 'true' }), link.to, h('span', { class: 'sr-only' }), self ? h('span', { class: 'self' }, ' (itself)') : null),
             h('td', { class: 'strength' },
               h('div', { class: 'bar', 'aria-hidden': 'true' }, h('div', { class: 'track' }, h('div', { class: 'fill' })), h('span', { class: 'pct' })))),
+          // only what changed is written
           update: (row) => {
-            row.dataset.from = link.fromIndex;
-            row.dataset.to = link.toIndex;
+            setData(row, 'from', link.fromIndex);
+            setData(row, 'to', link.toIndex);
             const [fromCell, toCell, strengthCell] = row.cells;
-            setText(fromCell.firstChild, link.from);
+            // repeated words must not look alike: each cell shows its position before the word
+            // (hidden from screen readers, which hear it in the words after it). A text, not
+            // CSS ::before content: a new attr() value rebuilt each cell's layout (and the table's)
+            setText(fromCell.childNodes[0], String(link.fromIndex + 1));
+            setText(fromCell.childNodes[1], link.from);
             setText(fromCell.lastChild, ` (word ${link.fromIndex + 1})`);
-            setText(toCell.firstChild, link.to);
-            // repeated words must not look alike: each cell shows its position (drawn by CSS
-            // before the word, as on the chips; the hidden text says it to screen readers)
-            fromCell.dataset.pos = link.fromIndex + 1;
-            if (!result.cross) {
-              toCell.dataset.pos = link.toIndex + 1;
-              setText(toCell.children[0], self ? '' : ` (word ${link.toIndex + 1})`);
+            if (result.cross) {
+              setText(toCell.childNodes[0], link.to);
+            } else {
+              setText(toCell.childNodes[0], String(link.toIndex + 1));
+              setText(toCell.childNodes[1], link.to);
+              setText(toCell.children[1], self ? '' : ` (word ${link.toIndex + 1})`);
             }
-            strengthCell.setAttribute('aria-label', label);
-            strengthCell.querySelector('.fill').style.width = fillWidth(link.strength);
+            if (strengthCell.getAttribute('aria-label') !== label) strengthCell.setAttribute('aria-label', label);
+            const fill = strengthCell.querySelector('.fill');
+            const width = fillWidth(link.strength);
+            if (fill.style.width !== width) fill.style.width = width;
             setText(strengthCell.querySelector('.pct'), strength);
           },
         };
