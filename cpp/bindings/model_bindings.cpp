@@ -94,12 +94,15 @@ val describe_model(int id) {
   result.set("dFF", c.d_ff);
   result.set("maxLen", c.max_len);
   result.set("causal", c.causal);
-  result.set("metadata", model.metadata_json);
+  // bytes, decoded by the caller at once (TextDecoder): embind's std::string
+  // conversion read the encoder's 244 KB of metadata byte by byte (~30 ms in Chromium)
+  result.set("metadata", val(emscripten::typed_memory_view(model.metadata_json.size(),
+                                                           reinterpret_cast<const std::uint8_t*>(model.metadata_json.data()))));
   return result;
 }
 
 int store_model(std::unique_ptr<StoredModel> model) {
-  pack_transformer(model->params, model->packed);
+  pack_transformer_layers(model->params, model->packed);  // the output when logits are first wanted
   return held_objects().add(std::move(model));
 }
 
@@ -183,7 +186,8 @@ val model_run(int id, const val& args) {
   // wantHidden false (attention only): the last layer's MLP is skipped, unless logits are wanted
   call.options.want_hidden = read_bool(args, "wantHidden", true);
   static TransformerRun run;
-  run_transformer(model->params, model->packed, call.ids, want_logits, run, call.options);
+  run_transformer(model->params, want_logits ? model->packed_for_logits() : model->packed_for_attention(), call.ids, want_logits, run,
+                  call.options);
   std::string overflow = check_finite_result(run.attention.data(), run.attention.size(), "the attention weights");
   if (overflow.empty()) overflow = check_finite_result(run.hidden.data(), run.hidden.size(), "the hidden states");
   if (overflow.empty()) overflow = check_finite_result(run.logits.data(), run.logits.size(), "the logits");
@@ -206,7 +210,7 @@ val model_masked_loss(int id, const val& args) {
   ModelCall call;
   const std::string problem = read_model_call(*model, args, call);
   if (!problem.empty()) return error_result(problem);
-  const double loss = masked_sentence_loss(model->params, call.ids, call.options, &model->packed);
+  const double loss = masked_sentence_loss(model->params, call.ids, call.options, &model->packed_for_logits());
   const std::string overflow = check_finite_result(&loss, 1, "the loss");
   if (!overflow.empty()) return error_result(overflow);
   val result = val::object();
@@ -229,7 +233,7 @@ val model_predict(int id, const val& args) {
   static std::vector<float> probabilities;
   ids.clear();
   probabilities.clear();
-  for (const auto& [word, p] : masked_predictions(model->params, call.ids, position, k, call.options, &model->packed)) {
+  for (const auto& [word, p] : masked_predictions(model->params, call.ids, position, k, call.options, &model->packed_for_logits())) {
     ids.push_back(word);
     probabilities.push_back(p);
   }
@@ -259,7 +263,7 @@ val model_gradient_importance(int id, const val& args) {
   if (problem.empty() && call.options.head_gate != nullptr) problem = "gradient importance sets the head gates itself";
   if (!problem.empty()) return error_result(problem);
   static std::vector<float> importance;
-  importance = gradient_importance(model->params, model->packed, call.ids, call.options, step);
+  importance = gradient_importance(model->params, model->packed_for_logits(), call.ids, call.options, step);
   const std::string overflow = check_finite_result(importance.data(), importance.size(), "the importance");
   if (!overflow.empty()) return error_result(overflow);
   val result = val::object();

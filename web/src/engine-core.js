@@ -104,7 +104,8 @@ function modelHandle(Module, described) {
   if (described.error) throw new Error(described.error);
   const { id, metadata, ...config } = described;
   let parsed = {};
-  try { parsed = metadata ? JSON.parse(metadata) : {}; } catch { parsed = {}; }
+  // metadata: a view of the model's JSON bytes in the wasm heap, read before any other call
+  try { parsed = metadata && metadata.length ? JSON.parse(new TextDecoder().decode(metadata)) : {}; } catch { parsed = {}; }
   let released = false;
   const checked = (result) => {
     if (released) throw new Error('this model was released');
