@@ -37,7 +37,7 @@ val model_rollout(int id, const val& args) {
   const TransformerConfig& c = model->params.config;
   static TransformerRun run;
   call.options.want_hidden = false;
-  run_transformer(model->params, model->packed, call.ids, false, run, call.options);
+  run_transformer(model->params, model->packed_for_attention(), call.ids, false, run, call.options);
   static std::vector<float> raw, rollout, flow;
   raw.assign(static_cast<std::size_t>(n) * n, 0.0f);
   const float* last = run.attention.data() + static_cast<std::size_t>(c.num_layers - 1) * c.num_heads * n * n;
@@ -66,7 +66,7 @@ val model_ablation_correlation(int id, const val& args) {
   std::vector<std::vector<int>> sentences;
   const std::string problem = read_id_lists(*model, args, "ids", "lengths", 100000, sentences);
   if (!problem.empty()) return error_result(problem);
-  const analysis::AblationCorrelation c = analysis::correlate_with_ablation(model->params, model->packed, sentences);
+  const analysis::AblationCorrelation c = analysis::correlate_with_ablation(model->params, model->packed_for_logits(), sentences);
   val result = val::object();
   result.set("raw", c.raw);
   result.set("rollout", c.rollout);
@@ -97,7 +97,7 @@ val model_query_key_geometry(int id, const val& args) {
     }
   }
   if (!problem.empty()) return error_result(problem);
-  const analysis::QueryKeyGeometry g = analysis::query_key_geometry(model->params, model->packed, call.ids, layer, head, extra, call.options);
+  const analysis::QueryKeyGeometry g = analysis::query_key_geometry(model->params, model->packed_for_attention(), call.ids, layer, head, extra, call.options);
   static std::vector<float> coords;
   coords.assign(g.projection.coords.begin(), g.projection.coords.end());
   const std::string overflow = check_finite_result(coords.data(), coords.size(), "the projected points");
@@ -142,8 +142,8 @@ val model_induction(int id, const val& args) {
   if (problem.empty() && seed < 0) problem = "seed must be a whole number from 0";
   if (!problem.empty()) return error_result(problem);
   options.first_id = std::min(100, model->params.config.vocab_size / 2);
-  const analysis::InductionResult mine = analysis::measure_induction(model->params, model->packed, options);
-  const analysis::InductionResult base = analysis::measure_induction(twin->params, twin->packed, options);
+  const analysis::InductionResult mine = analysis::measure_induction(model->params, model->packed_for_logits(), options);
+  const analysis::InductionResult base = analysis::measure_induction(twin->params, twin->packed_for_logits(), options);
   static std::vector<float> scores, twin_scores;
   static std::vector<std::uint8_t> earned;
   static std::vector<int> example;

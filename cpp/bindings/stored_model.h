@@ -16,7 +16,21 @@ namespace attention_lab {
 // Loaded models live in the module's registry, addressed by a small integer
 // id, until released, each with its weights packed once for the fast kernels.
 struct StoredModel : LoadedModel, Held {
-  PackedTransformer packed;
+  // Every layer's matrices are packed when the model is stored; the tied output
+  // (token_embeddingᵀ: 4 MB for the encoder) when a call first wants logits, so a
+  // widget that only shows attention neither packs nor touches it (fresh wasm pages
+  // cost ~5 ms a megabyte in Chromium here, on the way to the first picture).
+  const PackedTransformer& packed_for_attention() const { return packed; }
+  // (a cache filled on first use: the wasm module runs on one thread)
+  const PackedTransformer& packed_for_logits() const {
+    if (!output_packed) {
+      pack_transformer_output(params, packed);
+      output_packed = true;
+    }
+    return packed;
+  }
+  mutable PackedTransformer packed;
+  mutable bool output_packed = false;
   std::vector<int> writers;  // released with the model
 };
 

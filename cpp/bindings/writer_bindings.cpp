@@ -45,7 +45,7 @@ double read_temperature(const val& args, std::string& problem) {
 // Appends one token; sets rows to its attention rows. "" or a message (the writer unchanged).
 std::string write_token(StoredModel& model, StoredWriter& writer, int token, std::vector<float>& rows) {
   static DecoderStep step;
-  const std::string problem = decoder_step(model.params, model.packed, writer.cache, token, step);
+  const std::string problem = decoder_step(model.params, model.packed_for_logits(), writer.cache, token, step);
   if (!problem.empty()) return problem;
   const std::string overflow = check_finite_result(step.logits.data(), step.logits.size(), "the logits");
   if (!overflow.empty()) {

@@ -58,6 +58,16 @@ void gelu_in_place(float* values, std::size_t count) {
 }
 
 void pack_transformer(const TransformerParams<float>& params, PackedTransformer& packed) {
+  pack_transformer_layers(params, packed);
+  pack_transformer_output(params, packed);
+}
+
+void pack_transformer_output(const TransformerParams<float>& params, PackedTransformer& packed) {
+  const TransformerConfig& c = params.config;
+  pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, packed.embedding_t);
+}
+
+void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed) {
   const TransformerConfig& c = params.config;
   packed.attention.resize(params.layers.size());
   packed.mlp_in.resize(params.layers.size());
@@ -77,7 +87,6 @@ void pack_transformer(const TransformerParams<float>& params, PackedTransformer&
     pack_columns(layer.w_1.data(), c.d_model, c.d_ff, c.d_ff, packed.mlp_in[l]);
     pack_columns(layer.w_2.data(), c.d_ff, c.d_model, c.d_model, packed.mlp_out[l]);
   }
-  pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, packed.embedding_t);
 }
 
 void run_transformer(const TransformerParams<float>& params, const std::vector<int>& ids, bool want_logits,
@@ -148,7 +157,11 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     const int rows = one_row ? 1 : n;
     const float* from = run.hidden.data() + (one_row ? static_cast<std::size_t>(logits_row) * d : 0);
     run.logits.resize(static_cast<std::size_t>(rows) * c.vocab_size);
-    gemm_packed(rows, from, d, packed.embedding_t, params.output_bias.data(), run.logits.data(), c.vocab_size);
+    // packed without its output (pack_transformer_layers): right, only slower
+    PackedMatrix packed_here;
+    const PackedMatrix& output = packed.embedding_t.cols == c.vocab_size ? packed.embedding_t : packed_here;
+    if (&output == &packed_here) pack_columns_transposed(params.token_embedding.data(), d, c.vocab_size, d, packed_here);
+    gemm_packed(rows, from, d, output, params.output_bias.data(), run.logits.data(), c.vocab_size);
   } else {
     run.logits.clear();
   }

@@ -57,6 +57,10 @@ struct PackedTransformer {
   PackedMatrix embedding_t;                    // the tied output: token_embeddingᵀ (d_model, vocab)
 };
 void pack_transformer(const TransformerParams<float>& params, PackedTransformer& packed);
+// The same in two parts: every layer's matrices, and the tied output (embedding_t,
+// needed only for logits). Runs that want logits require the second (checked).
+void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed);
+void pack_transformer_output(const TransformerParams<float>& params, PackedTransformer& packed);
 
 // logits_row: -1 = logits of every row, (seq_len, vocab); i >= 0 = row i's only, (1, vocab).
 void run_transformer(const TransformerParams<float>& params, const PackedTransformer& packed,

@@ -52,6 +52,32 @@ TEST(Decoder, FullRunIsCausal) {
   EXPECT_NE(run.logits[static_cast<std::size_t>(8) * params.config.vocab_size], other.logits[static_cast<std::size_t>(8) * params.config.vocab_size]);
 }
 
+// A model packed without its tied output (what a stored model does until logits
+// are wanted) gives the very same logits, from a full run and from a cached step.
+TEST(PackedOutput, LayersOnlyGivesTheSameLogitsAsFullyPacked) {
+  const TransformerParams<float> params = decoder();
+  const std::vector<int> ids = some_ids(10, 4);
+  PackedTransformer full, layers_only;
+  pack_transformer(params, full);
+  pack_transformer_layers(params, layers_only);
+  ASSERT_TRUE(layers_only.embedding_t.panels.empty());
+  TransformerRun a, b;
+  run_transformer(params, full, ids, true, a, {});
+  run_transformer(params, layers_only, ids, true, b, {});
+  ASSERT_EQ(a.logits.size(), b.logits.size());
+  ASSERT_FALSE(a.logits.empty());
+  for (std::size_t k = 0; k < a.logits.size(); ++k) ASSERT_EQ(a.logits[k], b.logits[k]) << k;
+  DecoderCache cache_a, cache_b;
+  DecoderStep step_a, step_b;
+  for (int id : ids) {
+    ASSERT_EQ(decoder_step(params, full, cache_a, id, step_a), "");
+    ASSERT_EQ(decoder_step(params, layers_only, cache_b, id, step_b), "");
+    ASSERT_EQ(step_a.logits, step_b.logits);
+  }
+  pack_transformer_output(params, layers_only);
+  EXPECT_EQ(layers_only.embedding_t.panels, full.embedding_t.panels);
+}
+
 TEST(Decoder, CachedStepEqualsFullRecomputeAtEveryPrefixLength) {
   const TransformerParams<float> params = decoder();
   PackedTransformer packed;
