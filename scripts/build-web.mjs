@@ -17,8 +17,24 @@ if (!existsSync(engine)) {
 const dist = `${root}dist`;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+// Emscripten 3.1.6 decodes the wasm embedded in its single-file output with atob
+// and a charCodeAt loop (~25 ms for the engine in Chromium, on the way to the first
+// picture); where the browser has Uint8Array.fromBase64 (Chromium 140+, Firefox 133+)
+// the bundle uses that. The build fails loudly if Emscripten's code changes shape.
+const nativeBase64 = {
+  name: 'emscripten-native-base64',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /build[\\/]wasm[\\/]attention_\w+_web\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const start = 'function intArrayFromBase64(s){';
+      if (!source.includes(start)) throw new Error(`build-web: ${args.path} has no "${start}" (a new Emscripten?): update scripts/build-web.mjs`);
+      return { contents: source.replace(start, `${start}if(typeof Uint8Array.fromBase64=="function")return Uint8Array.fromBase64(s);`), loader: 'js' };
+    });
+  },
+};
 // One classic script (IIFE) per entry, for the same browsers.
 const bundle = (entry, outfile, options = {}) => build({
+  plugins: [nativeBase64],
   entryPoints: [`${root}web/src/${entry}`],
   bundle: true,
   format: 'iife',
