@@ -445,8 +445,14 @@ export class LabStore {
   /** A head's example sentences for its word relation, as tokens with the pair marked: [{ tokens, from, to, strongest }]. */
   relationExamples(head) {
     const examples = head.relation?.examples ?? [];
-    return this._measure(`examples ${head.layer}:${head.head}`, {}, () => examples.map((example) =>
-      ({ ...this.result.experiment.attendedWord(example.text, head.layer, head.head, example.from), from: example.from, to: example.to })));
+    // held-out sentences through the model as it is: once per model and head, whatever is typed
+    this._perModel ??= new Map();
+    const key = `${this.result.source}:examples ${head.layer}:${head.head}`;
+    if (!this._perModel.has(key)) {
+      this._perModel.set(key, examples.map((example) =>
+        ({ ...this.result.experiment.attendedWord(example.text, head.layer, head.head, example.from), from: example.from, to: example.to })));
+    }
+    return this._perModel.get(key);
   }
 
   /** Every step of one head for one word (float64, from the engine). */

@@ -107,7 +107,16 @@ export function createFocusView(context) {
       const examplesKey = head.relation ? `${head.layer}:${head.head}` : '';
       if (parts.examplesKey !== examplesKey) {
         parts.examplesKey = examplesKey;
-        parts.examples.replaceChildren(...[head.relation ? relationExamples(store, head) : null].filter(Boolean));
+        parts.examples.replaceChildren();
+        // a model run per held-out sentence (~30 ms for the encoder): drawn after this frame, not before it
+        const shown = parts;
+        if (head.relation) {
+          requestAnimationFrame(() => setTimeout(() => {
+            if (parts === shown && shown.examplesKey === examplesKey && store.result) {
+              shown.examples.replaceChildren(...[relationExamples(store, head)].filter(Boolean));
+            }
+          }, 0));
+        }
       }
       let view;
       const longText = Math.max(result.seqLen, result.contextLen) > WINDOW_WORDS;
