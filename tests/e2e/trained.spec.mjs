@@ -269,3 +269,25 @@ test('map of every head: the induction axis places each head by the induction te
   expect(Math.max(...points.map((p) => p.cx))).toBe(best.cx);
   await expect(widget.locator('.head-map')).toContainText(`The same heads with random weights score at most ${percent(Math.max(...expected.twinPrefixMatching))}`);
 });
+
+test('the widget at the top computes first; widgets far below wait for the viewport or an idle page, then all compute', async ({ page }) => {
+  await page.addInitScript(() => {
+    window.__order = [];
+    document.addEventListener('attention-lab-update', (event) => { window.__order.push(event.composedPath()[0].id); }, true);
+  });
+  await page.goto('/index.html');
+  const ids = await page.locator('attention-lab').evaluateAll((widgets) => widgets.map((el) => el.id));
+  expect(ids[0]).toBe('trained');
+  // nobody scrolls: every widget still draws (the ones below once the page is idle)
+  await page.waitForFunction((count) => new Set(window.__order).size === count, ids.length, { timeout: 30000 });
+  const order = await page.evaluate(() => window.__order);
+  // (were every widget to start at once, the seeded ones below would draw first: the top one waits for its model)
+  expect(order[0]).toBe('trained');
+  // a script asking for a far widget's numbers gets them at once (no scrolling, no idle wait)
+  await page.goto('/index.html');
+  const asked = await page.locator(`attention-lab#${ids.at(-1)}`).evaluate(async (el) => {
+    await el.recompute();
+    return el.getAttention().seqLen > 0;
+  });
+  expect(asked).toBe(true);
+});

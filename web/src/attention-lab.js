@@ -214,7 +214,7 @@ export class AttentionLabElement extends HTMLElement {
     };
     const views = this._views;
     for (const view of [views.tokens, ...views.focus.views, views.across]) highlight.register(view);
-    this._lab = h('section', { class: 'lab', 'aria-label': 'Multi-head attention explorer' },
+    this._lab = h('section', { class: 'lab pending', 'aria-label': 'Multi-head attention explorer' },
       ...views.header.roots,
       h('form', { class: 'sentence-form', onsubmit: (event) => event.preventDefault() }, h('label', { class: 'sentence' }, 'Your sentence', this._input)),
       ...views.tokens.roots,
@@ -297,11 +297,13 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   _clear(tokens) {
+    this._lab.classList.remove('pending');  // a message instead of a picture: no room kept for one
     if (tokens) this._views.tokens.clear();
     for (const name of ['grid', 'focus', 'experiments', 'architecture', 'across', 'headMap']) this._views[name].clear();
   }
 
   _render() {
+    this._lab.classList.remove('pending');
     const result = this._store.result;
     if (result && this._pendingState) this._applyPendingState(result);
     this._views.header.update(result);

@@ -38,6 +38,9 @@ export const STYLES = `
   font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; font-size: 15px; line-height: 1.4;
   color: var(--al-fg); text-align: left; letter-spacing: normal; word-spacing: normal; text-transform: none; font-style: normal; font-weight: 400;
   background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 10px; padding: 14px; position: relative; }
+/* before its first picture a widget keeps about the room it will take: the page below
+   does not jump when it draws, and widgets below stay below the fold until then */
+.lab.pending { min-height: 900px; }
 h2, h3, h4 { margin: 0; font-weight: 600; }
 h2 { font-size: 1.05em; }
 h3 { font-size: 1em; }
