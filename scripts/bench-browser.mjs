@@ -348,6 +348,7 @@ try {
   //    page is idle, so the first heatmap is usually the trained one.
   const loads = [];
   const trainedLoads = [];
+  const loadPhases = [];
   for (let r = 0; r < 7; r++) {
     const fresh = await browser.newPage();
     await fresh.addInitScript(() => {
@@ -362,6 +363,12 @@ try {
     await fresh.waitForFunction(() => window.__firstHeatmap !== undefined && window.__trainedHeatmap !== undefined);
     loads.push(await fresh.evaluate(() => window.__firstHeatmap));
     trainedLoads.push(await fresh.evaluate(() => window.__trainedHeatmap));
+    // where the time went: the widget's own marks (web/src/marks.js) and the bundle's arrival
+    loadPhases.push(await fresh.evaluate(() => Object.fromEntries([
+      ...performance.getEntriesByType('resource').filter((e) => /attention-lab(-model)?\.js$/.test(e.name))
+        .map((e) => [`${e.name.split('/').pop()} downloaded`, e.responseEnd]),
+      ...performance.getEntriesByType('mark').filter((m) => m.name.startsWith('attention-lab:')).map((m) => [m.name.slice(14), m.startTime]),
+    ])));
     await fresh.close();
   }
 
@@ -468,6 +475,10 @@ try {
     kernel,
     pageLoadToFirstHeatmapMs: median(loads),
     pageLoadToTrainedHeatmapMs: median(trainedLoads),
+    // the median time of each step, in the order of the medians
+    loadPhasesMs: Object.entries(Object.fromEntries([...new Set(loadPhases.flatMap(Object.keys))]
+      .map((name) => [name, median(loadPhases.map((p) => p[name]).filter((t) => t !== undefined))])))
+      .sort((a, b) => a[1] - b[1]),
     keystroke: typing,
   };
   if (json) {
@@ -489,6 +500,7 @@ try {
     }
     console.log(`page load -> first heatmap (any widget; those far below the fold wait for the viewport or an idle page): ${result.pageLoadToFirstHeatmapMs.toFixed(0)} ms (median of 7, localhost)`);
     console.log(`page load -> first trained heatmap (model script decoded and run): ${result.pageLoadToTrainedHeatmapMs.toFixed(0)} ms (median of 7)`);
+    console.log(`  on the way (medians, ms after navigation): ${result.loadPhasesMs.filter(([name]) => !/writer|#(?!trained)/.test(name)).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}, painted ${result.pageLoadToTrainedHeatmapMs.toFixed(0)}`);
     console.log(`${result.pageLoadToTrainedHeatmapMs <= 300 ? 'PASS' : 'FAIL'} load -> first trained heatmap <= 300 ms`);
     for (const [name, summary] of Object.entries(typing)) {
       console.log(describeTyping(name, summary));

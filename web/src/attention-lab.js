@@ -23,6 +23,7 @@ import { HighlightController } from './lab/highlight.js';
 import { LabStore } from './lab/store.js';
 import { setText } from './lab/dom.js';
 import { whenWanted } from './when-wanted.js';
+import { mark } from './marks.js';
 import { createHeaderView } from './views/header.js';
 import { createTokensView } from './views/tokens.js';
 import { createArchitectureView } from './views/architecture.js';
@@ -54,7 +55,11 @@ export class AttentionLabElement extends HTMLElement {
       render: () => this._render(),
       showStatus: (message, kind) => this._showStatus(message, kind),
       clear: ({ tokens }) => this._clear(tokens),
-      updated: (tokens) => this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true })),
+      updated: (tokens) => {
+        if (!this._drawn) mark(`attention-lab: first picture${this.id ? ` #${this.id}` : ''}`);
+        this._drawn = true;
+        this.dispatchEvent(new CustomEvent('attention-lab-update', { detail: { tokens: [...tokens] }, bubbles: true, composed: true }));
+      },
     });
     this._highlight = new HighlightController(this._store);
     this.ready = this._store.ready.then(() => this);

@@ -3,6 +3,7 @@
 import createAttentionModule from '../../build/wasm/attention_engine_web.js';
 import { createEngine } from './engine-core.js';
 import { startModule } from './wasm-module.js';
+import { mark } from './marks.js';
 
 let loading;
 
@@ -12,7 +13,10 @@ export function loadEngine() {
     if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
       return Promise.reject(new Error('This browser cannot run WebAssembly, which attention-lab needs.'));
     }
-    loading = startModule(createAttentionModule).then(createEngine);
+    loading = startModule(createAttentionModule).then((module) => {
+      mark('attention-lab: engine ready');
+      return createEngine(module);
+    });
   }
   return loading;
 }

@@ -5,6 +5,7 @@
 // widget's own bundle small for pages that only use the single-layer views.
 
 import { besideBundle, loadScript } from './bundle-location.js';
+import { mark } from './marks.js';
 
 const MODEL_SCRIPT = 'attention-lab-model.js';
 const WRITER_SCRIPT = 'attention-lab-writer.js';
@@ -40,7 +41,12 @@ function modelLoader(script, global, missing) {
       loading = (async () => {
         await prefetch();
         if (typeof globalThis[global] !== 'string') throw new Error(`${script} did not provide the model`);
-        return engine.loadModel(decodeBase64(globalThis[global], script));
+        mark(`attention-lab: ${script} loaded`);
+        const bytes = decodeBase64(globalThis[global], script);
+        mark(`attention-lab: ${script} decoded`);
+        const model = engine.loadModel(bytes);
+        mark(`attention-lab: ${script} in the engine`);
+        return model;
       })();
     }
     return loading;
