@@ -60,35 +60,37 @@ float half_to_float(std::uint16_t half) {
 // CRC-32 (IEEE, reflected, polynomial 0xEDB88320), eight bytes a step
 // ("slicing by 8"): table k maps a byte to its CRC after k more zero bytes,
 // so the eight bytes of a step are looked up independently and XORed. The
-// bit-at-a-time form took ~100 ms for the 3.9 MB model in the browser.
+// bit-at-a-time form took ~100 ms for the 3.9 MB model in the browser. The
+// 8 KB of tables are computed on first use (a few microseconds), not shipped
+// in the wasm (they added 11 KB to the widget's download as base64).
 namespace {
 
 struct Crc32Tables {
   std::uint32_t table[8][256];
-};
-
-constexpr Crc32Tables make_crc32_tables() {
-  Crc32Tables t{};
-  for (std::uint32_t byte = 0; byte < 256; ++byte) {
-    std::uint32_t crc = byte;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    t.table[0][byte] = crc;
-  }
-  for (int k = 1; k < 8; ++k) {
+  Crc32Tables() {
     for (std::uint32_t byte = 0; byte < 256; ++byte) {
-      const std::uint32_t previous = t.table[k - 1][byte];
-      t.table[k][byte] = (previous >> 8) ^ t.table[0][previous & 0xFFu];
+      std::uint32_t crc = byte;
+      for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+      table[0][byte] = crc;
+    }
+    for (int k = 1; k < 8; ++k) {
+      for (std::uint32_t byte = 0; byte < 256; ++byte) {
+        const std::uint32_t previous = table[k - 1][byte];
+        table[k][byte] = (previous >> 8) ^ table[0][previous & 0xFFu];
+      }
     }
   }
-  return t;
-}
+};
 
-constexpr Crc32Tables kCrc32 = make_crc32_tables();
+const Crc32Tables& crc32_tables() {
+  static const Crc32Tables tables;
+  return tables;
+}
 
 }  // namespace
 
 std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size) {
-  const auto& t = kCrc32.table;
+  const auto& t = crc32_tables().table;
   std::uint32_t crc = 0xFFFFFFFFu;
   std::size_t i = 0;
   // 1. eight bytes at a time (read byte by byte: any alignment, any endianness)
