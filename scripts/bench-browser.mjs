@@ -367,7 +367,7 @@ try {
     loadPhases.push(await fresh.evaluate(() => Object.fromEntries([
       ...performance.getEntriesByType('resource').filter((e) => /attention-lab(-model)?\.js$/.test(e.name))
         .map((e) => [`${e.name.split('/').pop()} downloaded`, e.responseEnd]),
-      ...performance.getEntriesByType('mark').filter((m) => m.name.startsWith('attention-lab:')).map((m) => [m.name.slice(14), m.startTime]),
+      ...performance.getEntriesByType('mark').filter((m) => m.name.startsWith('attention-lab:')).map((m) => [m.name.slice('attention-lab: '.length), m.startTime]),
     ])));
     await fresh.close();
   }
