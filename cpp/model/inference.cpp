@@ -67,13 +67,6 @@ void pack_transformer_output(const TransformerParams<float>& params, PackedTrans
   pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, packed.embedding_t);
 }
 
-const PackedMatrix& packed_output(const TransformerParams<float>& params, const PackedTransformer& packed, PackedMatrix& scratch) {
-  const TransformerConfig& c = params.config;
-  if (packed.embedding_t.cols == c.vocab_size) return packed.embedding_t;
-  pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, scratch);
-  return scratch;
-}
-
 void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed) {
   const TransformerConfig& c = params.config;
   packed.attention.resize(params.layers.size());
@@ -164,8 +157,11 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     const int rows = one_row ? 1 : n;
     const float* from = run.hidden.data() + (one_row ? static_cast<std::size_t>(logits_row) * d : 0);
     run.logits.resize(static_cast<std::size_t>(rows) * c.vocab_size);
-    PackedMatrix scratch;
-    gemm_packed(rows, from, d, packed_output(params, packed, scratch), params.output_bias.data(), run.logits.data(), c.vocab_size);
+    // packed without its output (pack_transformer_layers): right, only slower
+    PackedMatrix packed_here;
+    const PackedMatrix& output = packed.embedding_t.cols == c.vocab_size ? packed.embedding_t : packed_here;
+    if (&output == &packed_here) pack_columns_transposed(params.token_embedding.data(), d, c.vocab_size, d, packed_here);
+    gemm_packed(rows, from, d, output, params.output_bias.data(), run.logits.data(), c.vocab_size);
   } else {
     run.logits.clear();
   }

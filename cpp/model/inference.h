@@ -61,9 +61,6 @@ void pack_transformer(const TransformerParams<float>& params, PackedTransformer&
 // needed only for logits). Runs that want logits require the second (checked).
 void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed);
 void pack_transformer_output(const TransformerParams<float>& params, PackedTransformer& packed);
-// The packed tied output for logits: packed.embedding_t, or (a model packed
-// without it) `scratch` packed on the spot: right, only slower.
-const PackedMatrix& packed_output(const TransformerParams<float>& params, const PackedTransformer& packed, PackedMatrix& scratch);
 
 // logits_row: -1 = logits of every row, (seq_len, vocab); i >= 0 = row i's only, (1, vocab).
 void run_transformer(const TransformerParams<float>& params, const PackedTransformer& packed,
