@@ -75,6 +75,39 @@ void pack_strip(int height, int valid_rows, const float* a, int a_stride, int de
   }
 }
 
+// tile (1, 8) = a row (depth) · panel (depth, 8) + bias: a single row (the one
+// word a masked-word loss scores, the new word a decoder step writes) needs no
+// strip, and a four-row kernel would compute three rows of zeros beside it.
+// Four depth steps a trip, into two pairs of accumulators, keep the loop's
+// own instructions few next to its 16 mul/adds.
+__attribute__((noinline)) void row_kernel(int depth, const float* a, const float* panel, float* out,
+                                          const float* bias) {
+  f32x4 low0 = simd::splat(0.0f), high0 = low0, low1 = low0, high1 = low0;
+  int d = 0;
+  for (; d + 4 <= depth; d += 4, panel += 4 * kPanelWidth) {
+    low0 = simd::mul_add(simd::splat(a[d]), simd::load(panel), low0);
+    high0 = simd::mul_add(simd::splat(a[d]), simd::load(panel + 4), high0);
+    low1 = simd::mul_add(simd::splat(a[d + 1]), simd::load(panel + kPanelWidth), low1);
+    high1 = simd::mul_add(simd::splat(a[d + 1]), simd::load(panel + kPanelWidth + 4), high1);
+    low0 = simd::mul_add(simd::splat(a[d + 2]), simd::load(panel + 2 * kPanelWidth), low0);
+    high0 = simd::mul_add(simd::splat(a[d + 2]), simd::load(panel + 2 * kPanelWidth + 4), high0);
+    low1 = simd::mul_add(simd::splat(a[d + 3]), simd::load(panel + 3 * kPanelWidth), low1);
+    high1 = simd::mul_add(simd::splat(a[d + 3]), simd::load(panel + 3 * kPanelWidth + 4), high1);
+  }
+  for (; d < depth; ++d, panel += kPanelWidth) {
+    low0 = simd::mul_add(simd::splat(a[d]), simd::load(panel), low0);
+    high0 = simd::mul_add(simd::splat(a[d]), simd::load(panel + 4), high0);
+  }
+  low0 = simd::add(low0, low1);
+  high0 = simd::add(high0, high1);
+  if (bias != nullptr) {
+    low0 = simd::add(low0, simd::load(bias));
+    high0 = simd::add(high0, simd::load(bias + 4));
+  }
+  simd::store(out, low0);
+  simd::store(out + 4, high0);
+}
+
 // Rows are taken in blocks whose strips fill about 256 KB: they stay in L2
 // while every panel passes over them, and S4's 2048 rows never need a full copy.
 constexpr std::size_t kStripBlockFloats = 64 * 1024;
@@ -150,9 +183,22 @@ void pack_columns_transposed(const float* source, int depth, int cols, int row_s
 void gemm_panels(int rows, const float* a, int a_stride, int depth, int cols, const float* panels,
                  std::size_t panel_stride, const float* bias, float* c, int c_stride) {
   if (rows <= 0 || cols <= 0) return;
+  alignas(16) float tile[kMaxStripRows * kPanelWidth];
+  if (rows == 1) {  // one row: straight from a, no strip
+    for (int p = 0; p < panel_count(cols); ++p) {
+      const int col0 = p * kPanelWidth;
+      const float* panel_bias = bias != nullptr ? bias + col0 : nullptr;
+      if (cols - col0 >= kPanelWidth) {
+        row_kernel(depth, a, panels + static_cast<std::size_t>(p) * panel_stride, c + col0, panel_bias);
+      } else {
+        row_kernel(depth, a, panels + static_cast<std::size_t>(p) * panel_stride, tile, nullptr);
+        store_partial_tile(tile, 1, cols - col0, panel_bias, c + col0, c_stride);
+      }
+    }
+    return;
+  }
   thread_local std::vector<float> strips;
   const int block_rows = std::max(4, static_cast<int>(kStripBlockFloats / std::max(depth, 1)) / 4 * 4);
-  alignas(16) float tile[kMaxStripRows * kPanelWidth];
   for (int block0 = 0; block0 < rows; block0 += block_rows) {
     const int rows_here = std::min(block_rows, rows - block0);
     const int fives = five_row_strips(rows_here);

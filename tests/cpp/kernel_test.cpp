@@ -260,8 +260,9 @@ TEST(Gemm, PackedProductMatchesLoops) {
   std::mt19937 generator(4);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   // rows pick the strips: 32 = 4 x 5 + 3 x 4 and 13 = 5 + 4 + 4 fit exactly;
-  // 2, 6 and 11 cannot, so they get strips of four with a partial last one
-  for (auto [rows, depth, cols] : {std::tuple{1, 1, 1}, std::tuple{5, 3, 9}, std::tuple{13, 17, 19},
+  // 2, 6 and 11 cannot, so they get strips of four with a partial last one;
+  // a single row takes its own kernel (depth 4 at a time, then the rest)
+  for (auto [rows, depth, cols] : {std::tuple{1, 1, 1}, std::tuple{1, 130, 21}, std::tuple{1, 128, 16}, std::tuple{5, 3, 9}, std::tuple{13, 17, 19},
                                    std::tuple{8, 64, 16}, std::tuple{32, 33, 24}, std::tuple{2, 9, 8},
                                    std::tuple{6, 12, 17}, std::tuple{11, 7, 8}, std::tuple{37, 4096, 9}}) {
     std::vector<float> a(rows * depth), b(depth * cols), bias(cols), c(rows * cols);
