@@ -114,6 +114,8 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     for (int k = 0; k < d; ++k) x[static_cast<std::size_t>(i) * d + k] = token[k] + position[k];
   }
   std::vector<float> hidden(static_cast<std::size_t>(n) * c.d_ff), mlp_out(x.size());
+  const bool one_row = logits_row >= 0 && logits_row < n;
+  const int rows_after_attention = one_row ? 1 : n;  // rows the last layer's MLP and the final LayerNorm run on
   for (int l = 0; l < c.num_layers; ++l) {
     const TransformerLayer<float>& layer = params.layers[static_cast<std::size_t>(l)];
     // 2. x = x + MHA(LN_1(x)), the same kernel the widget uses for a single layer.
@@ -136,26 +138,32 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     outputs.attention = run.attention.data() + static_cast<std::size_t>(l) * c.num_heads * n * n;
     outputs.row_entropy = run.row_entropy.data() + static_cast<std::size_t>(l) * c.num_heads * n;
     multi_head_attention(shape, options, packed.attention[static_cast<std::size_t>(l)], inputs, outputs);
-    if (!run_options.want_hidden && !want_logits && l == c.num_layers - 1) {  // every attention map is known now
+    if (!run_options.want_hidden && !want_logits && !one_row && l == c.num_layers - 1) {  // every attention map is known now
       run.hidden.clear();
       run.logits.clear();
       return;
     }
-    for (std::size_t k = 0; k < x.size(); ++k) x[k] += attended[k];
+    // After the last layer's attention each row goes on alone (the MLP and the
+    // final LayerNorm work row by row): when one row's logits are wanted, only
+    // that row goes on (a masked-word loss runs this once per word).
+    const std::size_t first = one_row && l == c.num_layers - 1 ? static_cast<std::size_t>(logits_row) * d : 0;
+    const int rows = l == c.num_layers - 1 ? rows_after_attention : n;
+    float* x_rows = x.data() + first;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(rows) * d; ++k) x_rows[k] += attended[first + k];
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2
-    layer_norm_rows(x.data(), n, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());
-    gemm_packed(n, normed.data(), d, packed.mlp_in[static_cast<std::size_t>(l)], layer.b_1.data(), hidden.data(), c.d_ff);
-    gelu_in_place(hidden.data(), hidden.size());
-    gemm_packed(n, hidden.data(), c.d_ff, packed.mlp_out[static_cast<std::size_t>(l)], layer.b_2.data(), mlp_out.data(), d);
-    for (std::size_t k = 0; k < x.size(); ++k) x[k] += mlp_out[k];
+    layer_norm_rows(x_rows, rows, d, layer.ln2_gain.data(), layer.ln2_bias.data(), normed.data());
+    gemm_packed(rows, normed.data(), d, packed.mlp_in[static_cast<std::size_t>(l)], layer.b_1.data(), hidden.data(), c.d_ff);
+    gelu_in_place(hidden.data(), static_cast<std::size_t>(rows) * c.d_ff);
+    gemm_packed(rows, hidden.data(), c.d_ff, packed.mlp_out[static_cast<std::size_t>(l)], layer.b_2.data(), mlp_out.data(), d);
+    for (std::size_t k = 0; k < static_cast<std::size_t>(rows) * d; ++k) x_rows[k] += mlp_out[k];
   }
   // 4. Final LayerNorm, then (optionally) logits against the tied embedding.
-  run.hidden.resize(x.size());
-  layer_norm_rows(x.data(), n, d, params.final_gain.data(), params.final_bias.data(), run.hidden.data());
+  const std::size_t first = one_row ? static_cast<std::size_t>(logits_row) * d : 0;
+  run.hidden.resize(static_cast<std::size_t>(rows_after_attention) * d);
+  layer_norm_rows(x.data() + first, rows_after_attention, d, params.final_gain.data(), params.final_bias.data(), run.hidden.data());
   if (want_logits) {
-    const bool one_row = logits_row >= 0 && logits_row < n;
-    const int rows = one_row ? 1 : n;
-    const float* from = run.hidden.data() + (one_row ? static_cast<std::size_t>(logits_row) * d : 0);
+    const int rows = rows_after_attention;
+    const float* from = run.hidden.data();
     run.logits.resize(static_cast<std::size_t>(rows) * c.vocab_size);
     // packed without its output (pack_transformer_layers): right, only slower
     PackedMatrix packed_here;
@@ -174,21 +182,36 @@ double masked_sentence_loss(const TransformerParams<float>& params, const std::v
     pack_transformer(params, packed_here);
     packed = &packed_here;
   }
-  const int vocab = params.config.vocab_size;
+  const int vocab = params.config.vocab_size, d = params.config.d_model;
+  const int n = static_cast<int>(ids.size());
+  if (n == 0) return 0.0;
+  // 1. Each word hidden in turn: the final hidden state of its row only.
   std::vector<int> masked = ids;
+  std::vector<float> rows(static_cast<std::size_t>(n) * d);
   TransformerRun run;
+  for (int i = 0; i < n; ++i) {
+    masked[static_cast<std::size_t>(i)] = Vocabulary::kMask;
+    run_transformer(params, *packed, masked, false, run, options, i);
+    std::copy(run.hidden.begin(), run.hidden.end(), rows.begin() + static_cast<std::ptrdiff_t>(i) * d);
+    masked[static_cast<std::size_t>(i)] = ids[static_cast<std::size_t>(i)];
+  }
+  // 2. Their logits in one product: the (d_model, vocab) output matrix, far
+  // larger than the cache, is read once a sentence instead of once a word.
+  PackedMatrix output_here;  // packed without its output (pack_transformer_layers): right, only slower
+  const PackedMatrix& output = packed->embedding_t.cols == vocab ? packed->embedding_t : output_here;
+  if (&output == &output_here) pack_columns_transposed(params.token_embedding.data(), d, vocab, d, output_here);
+  std::vector<float> logits(static_cast<std::size_t>(n) * vocab);
+  gemm_packed(n, rows.data(), d, output, params.output_bias.data(), logits.data(), vocab);
+  // 3. -log p(true word) for each row, in double.
   double total = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    masked[i] = Vocabulary::kMask;
-    run_transformer(params, *packed, masked, true, run, options, static_cast<int>(i));  // row i's logits only
-    const float* row = run.logits.data();
+  for (int i = 0; i < n; ++i) {
+    const float* row = logits.data() + static_cast<std::size_t>(i) * vocab;
     double row_max = row[0], sum = 0;
     for (int k = 1; k < vocab; ++k) row_max = std::max<double>(row_max, row[k]);
     for (int k = 0; k < vocab; ++k) sum += std::exp(row[k] - row_max);
-    total -= row[ids[i]] - row_max - std::log(sum);
-    masked[i] = ids[i];
+    total -= row[ids[static_cast<std::size_t>(i)]] - row_max - std::log(sum);
   }
-  return ids.empty() ? 0.0 : total / static_cast<double>(ids.size());
+  return total / static_cast<double>(n);
 }
 
 std::vector<std::pair<int, float>> masked_predictions(const TransformerParams<float>& params, std::vector<int> ids,

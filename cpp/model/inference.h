@@ -62,7 +62,9 @@ void pack_transformer(const TransformerParams<float>& params, PackedTransformer&
 void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed);
 void pack_transformer_output(const TransformerParams<float>& params, PackedTransformer& packed);
 
-// logits_row: -1 = logits of every row, (seq_len, vocab); i >= 0 = row i's only, (1, vocab).
+// logits_row: -1 = every row, logits (seq_len, vocab); i >= 0 = row i's only: logits (1, vocab)
+// when wanted, and run.hidden is then row i's alone, (1, d_model), with or without logits
+// (after the last layer's attention only that row is computed).
 void run_transformer(const TransformerParams<float>& params, const PackedTransformer& packed,
                      const std::vector<int>& ids, bool want_logits, TransformerRun& run,
                      const TransformerRunOptions& options = {}, int logits_row = -1);

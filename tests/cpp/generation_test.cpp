@@ -12,6 +12,7 @@
 #include "model/inference.h"
 #include "model/model_file.h"
 #include "model/transformer.h"
+#include "text/tokenizer.h"
 
 namespace attention_lab {
 namespace {
@@ -76,6 +77,42 @@ TEST(PackedOutput, LayersOnlyGivesTheSameLogitsAsFullyPacked) {
   }
   pack_transformer_output(params, layers_only);
   EXPECT_EQ(layers_only.embedding_t.panels, full.embedding_t.panels);
+}
+
+// One row's logits (what a masked-word loss asks for once per word) run the last
+// layer's MLP and the final LayerNorm on that row alone: the same numbers as that
+// row of a full run, for an encoder, where every row sees every word.
+TEST(OneRowLogits, EqualThatRowOfAFullRunAndGiveTheMaskedLoss) {
+  TransformerParams<float> params = decoder(2, 4, 32, 24, 5);
+  params.config.causal = false;
+  const std::vector<int> ids = some_ids(9, 8);
+  const int vocab = params.config.vocab_size, d_model = params.config.d_model;
+  PackedTransformer packed;
+  pack_transformer(params, packed);
+  double expected_loss = 0;
+  for (int i = 0; i < 9; ++i) {
+    std::vector<int> masked = ids;
+    masked[static_cast<std::size_t>(i)] = Vocabulary::kMask;
+    TransformerRun full, one;
+    run_transformer(params, packed, masked, true, full);
+    run_transformer(params, packed, masked, true, one, {}, i);
+    ASSERT_EQ(one.logits.size(), static_cast<std::size_t>(vocab));
+    ASSERT_EQ(one.hidden.size(), static_cast<std::size_t>(d_model));
+    EXPECT_EQ(one.attention, full.attention);
+    TransformerRun hidden_only;  // the same row without logits (a masked-word loss gathers these)
+    run_transformer(params, packed, masked, false, hidden_only, {}, i);
+    EXPECT_TRUE(hidden_only.logits.empty());
+    EXPECT_EQ(hidden_only.hidden, one.hidden);
+    for (int k = 0; k < d_model; ++k) ASSERT_NEAR(one.hidden[k], full.hidden[static_cast<std::size_t>(i) * d_model + k], 1e-5f);
+    const float* row = full.logits.data() + static_cast<std::size_t>(i) * vocab;
+    for (int w = 0; w < vocab; ++w) ASSERT_NEAR(one.logits[w], row[w], 1e-4f * (1.0f + std::fabs(row[w]))) << i << " " << w;
+    // the masked word's loss from the full row, in double
+    double row_max = row[0], sum = 0;
+    for (int w = 1; w < vocab; ++w) row_max = std::max<double>(row_max, row[w]);
+    for (int w = 0; w < vocab; ++w) sum += std::exp(row[w] - row_max);
+    expected_loss -= row[ids[static_cast<std::size_t>(i)]] - row_max - std::log(sum);
+  }
+  EXPECT_NEAR(masked_sentence_loss(params, ids, {}, &packed), expected_loss / 9, 1e-5);
 }
 
 TEST(Decoder, CachedStepEqualsFullRecomputeAtEveryPrefixLength) {
