@@ -89,10 +89,8 @@ std::string decoder_step(const TransformerParams<float>& params, const PackedTra
   // 5. Final LayerNorm and the tied output: scores for the next word.
   layer_norm_rows(x.data(), 1, d, params.final_gain.data(), params.final_bias.data(), normed.data());
   step.logits.resize(static_cast<std::size_t>(c.vocab_size));
-  PackedMatrix packed_here;  // packed without its output (pack_transformer_layers): right, only slower
-  const PackedMatrix& output = packed.embedding_t.cols == c.vocab_size ? packed.embedding_t : packed_here;
-  if (&output == &packed_here) pack_columns_transposed(params.token_embedding.data(), d, c.vocab_size, d, packed_here);
-  gemm_packed(1, normed.data(), d, output, params.output_bias.data(), step.logits.data(), c.vocab_size);
+  PackedMatrix scratch;
+  gemm_packed(1, normed.data(), d, packed_output(params, packed, scratch), params.output_bias.data(), step.logits.data(), c.vocab_size);
   cache.length = seen;
   return "";
 }

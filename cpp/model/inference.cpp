@@ -67,6 +67,13 @@ void pack_transformer_output(const TransformerParams<float>& params, PackedTrans
   pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, packed.embedding_t);
 }
 
+const PackedMatrix& packed_output(const TransformerParams<float>& params, const PackedTransformer& packed, PackedMatrix& scratch) {
+  const TransformerConfig& c = params.config;
+  if (packed.embedding_t.cols == c.vocab_size) return packed.embedding_t;
+  pack_columns_transposed(params.token_embedding.data(), c.d_model, c.vocab_size, c.d_model, scratch);
+  return scratch;
+}
+
 void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed) {
   const TransformerConfig& c = params.config;
   packed.attention.resize(params.layers.size());
@@ -165,11 +172,8 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     const int rows = rows_after_attention;
     const float* from = run.hidden.data();
     run.logits.resize(static_cast<std::size_t>(rows) * c.vocab_size);
-    // packed without its output (pack_transformer_layers): right, only slower
-    PackedMatrix packed_here;
-    const PackedMatrix& output = packed.embedding_t.cols == c.vocab_size ? packed.embedding_t : packed_here;
-    if (&output == &packed_here) pack_columns_transposed(params.token_embedding.data(), d, c.vocab_size, d, packed_here);
-    gemm_packed(rows, from, d, output, params.output_bias.data(), run.logits.data(), c.vocab_size);
+    PackedMatrix scratch;
+    gemm_packed(rows, from, d, packed_output(params, packed, scratch), params.output_bias.data(), run.logits.data(), c.vocab_size);
   } else {
     run.logits.clear();
   }
@@ -197,11 +201,9 @@ double masked_sentence_loss(const TransformerParams<float>& params, const std::v
   }
   // 2. Their logits in one product: the (d_model, vocab) output matrix, far
   // larger than the cache, is read once a sentence instead of once a word.
-  PackedMatrix output_here;  // packed without its output (pack_transformer_layers): right, only slower
-  const PackedMatrix& output = packed->embedding_t.cols == vocab ? packed->embedding_t : output_here;
-  if (&output == &output_here) pack_columns_transposed(params.token_embedding.data(), d, vocab, d, output_here);
+  PackedMatrix scratch;
   std::vector<float> logits(static_cast<std::size_t>(n) * vocab);
-  gemm_packed(n, rows.data(), d, output, params.output_bias.data(), logits.data(), vocab);
+  gemm_packed(n, rows.data(), d, packed_output(params, *packed, scratch), params.output_bias.data(), logits.data(), vocab);
   // 3. -log p(true word) for each row, in double.
   double total = 0;
   for (int i = 0; i < n; ++i) {

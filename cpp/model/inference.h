@@ -61,6 +61,9 @@ void pack_transformer(const TransformerParams<float>& params, PackedTransformer&
 // needed only for logits). Runs that want logits require the second (checked).
 void pack_transformer_layers(const TransformerParams<float>& params, PackedTransformer& packed);
 void pack_transformer_output(const TransformerParams<float>& params, PackedTransformer& packed);
+// The packed tied output for logits: packed.embedding_t, or (a model packed
+// without it) `scratch` packed on the spot: right, only slower.
+const PackedMatrix& packed_output(const TransformerParams<float>& params, const PackedTransformer& packed, PackedMatrix& scratch);
 
 // logits_row: -1 = every row, logits (seq_len, vocab); i >= 0 = row i's only: logits (1, vocab)
 // when wanted, and run.hidden is then row i's alone, (1, d_model), with or without logits

@@ -349,14 +349,13 @@ export class LabStore {
     }));
   }
 
-  // An experiment of the source measured once per model (the same for every
-  // sentence), or null when the source has none.
-  _oncePerModel(name) {
-    const measure = this.result.experiment?.[name];
-    if (!measure) return null;
+  // An experiment of the source (or `compute`) measured once per model (the same
+  // for every sentence), or null when the source has none.
+  _oncePerModel(name, compute = this.result.experiment?.[name]) {
+    if (!compute) return null;
     this._perModel ??= new Map();
     const key = `${this.result.source}:${name}`;
-    if (!this._perModel.has(key)) this._perModel.set(key, measure());
+    if (!this._perModel.has(key)) this._perModel.set(key, compute());
     return this._perModel.get(key);
   }
 
@@ -446,13 +445,8 @@ export class LabStore {
   relationExamples(head) {
     const examples = head.relation?.examples ?? [];
     // held-out sentences through the model as it is: once per model and head, whatever is typed
-    this._perModel ??= new Map();
-    const key = `${this.result.source}:examples ${head.layer}:${head.head}`;
-    if (!this._perModel.has(key)) {
-      this._perModel.set(key, examples.map((example) =>
-        ({ ...this.result.experiment.attendedWord(example.text, head.layer, head.head, example.from), from: example.from, to: example.to })));
-    }
-    return this._perModel.get(key);
+    return this._oncePerModel(`examples ${head.layer}:${head.head}`, () => examples.map((example) =>
+      ({ ...this.result.experiment.attendedWord(example.text, head.layer, head.head, example.from), from: example.from, to: example.to })));
   }
 
   /** Every step of one head for one word (float64, from the engine). */
