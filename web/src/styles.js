@@ -55,6 +55,9 @@ input[type="text"] {
   width: 100%; margin-top: 4px; padding: 8px 10px; font: inherit; color: var(--al-fg);
   background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 6px;
 }
+/* Each keystroke lays out the text box before the input event: sized and
+   contained, it is laid out alone (3 objects) instead of the whole page (~860). */
+label.sentence input[type="text"] { display: block; contain: strict; height: calc(1.4em + 18px); height: calc(1lh + 18px); }
 button, select, input { font: inherit; color: inherit; }
 :focus-visible { outline: 3px solid var(--al-focus); outline-offset: 2px; }
 .tokens { display: flex; flex-wrap: wrap; gap: 6px; margin: 10px 0 4px; padding: 0; list-style: none; }
