@@ -95,12 +95,18 @@ test('step by step: one word through one head, with the same weights as the heat
 test('held-out loss as heads are pruned: measured in the page with a progress bar', async ({ page }) => {
   const widget = await openExperiments(page, 'trained');
   await widget.locator('button', { hasText: 'Measure held-out loss' }).click();
-  await expect(widget.locator('.curve svg')).toBeVisible({ timeout: 60000 });
   const heads = await widget.evaluate((el) => el.getHeads().flat().length);
+  // the chart grows as its points are measured: first seen with only some of them
+  await expect(widget.locator('.curve svg')).toBeVisible({ timeout: 30000 });
+  const firstSeen = await widget.locator('.curve table tbody tr').count();
+  expect(firstSeen).toBeGreaterThan(0);
+  expect(firstSeen).toBeLessThan(heads + 1);
+  await expect(widget.locator('.curve [role="status"]')).toHaveAttribute('aria-busy', 'true');
+  await expect(widget.locator('.curve progress')).toHaveCount(0, { timeout: 60000 });
+  await expect(widget.locator('.curve [role="status"]')).not.toHaveAttribute('aria-busy', 'true');
   const losses = (await widget.locator('.curve table tbody td:nth-child(2)').allTextContents()).map(Number);
   expect(losses).toHaveLength(heads + 1);
   expect(losses[heads]).toBeGreaterThan(losses[0]);  // without any head the model fills in words worse
-  await expect(widget.locator('.curve progress')).toHaveCount(0);
   // the chart has its axes' ticks: head counts across (every one up to 16 heads, then every
   // other, always the last), then the lowest, middle and highest loss up
   const ticks = await widget.locator('.curve svg text.tick').allTextContents();

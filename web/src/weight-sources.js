@@ -263,7 +263,7 @@ function transformerSource(twinSeed) {
         },
         // Held-out masked-word loss with the first k heads of `order` switched off, k = 0..order.length,
         // on the first CURVE_SENTENCES shipped sentences (the same ones at every k).
-        // Yields to the page between sentences; onProgress(fraction) reports how far it is.
+        // Yields to the page between sentences; onProgress(fraction, points so far) reports how far it is.
         heldoutCurve: twinSeed === null && heldoutSample().length ? async (order, options, onProgress) => {
           const sentences = heldoutSample().slice(0, CURVE_SENTENCES).map((line) => model.tokenize(line).slice(0, maxLen).map((t) => t.id)).filter((s) => s.length > 1);
           const curve = [];
@@ -276,13 +276,13 @@ function transformerSource(twinSeed) {
               total += model.maskedLoss(sentences[s], { ...options, headEnabled }) * sentences[s].length;
               words += sentences[s].length;
               if (s % 10 === 9) {
-                onProgress((k * sentences.length + s + 1) / ((order.length + 1) * sentences.length));
+                onProgress((k * sentences.length + s + 1) / ((order.length + 1) * sentences.length), curve.slice());
                 await new Promise((resolve) => setTimeout(resolve, 0));
               }
             }
             curve.push({ k, loss: total / words, sentences: sentences.length });
+            onProgress((k + 1) / (order.length + 1), curve.slice());
           }
-          onProgress(1);
           return curve;
         } : undefined,
         weightNorms: () => {

@@ -5,27 +5,28 @@ import { h } from '../draw.js';
 import { percent } from '../lab/format.js';
 import { swatch } from '../lab/dom.js';
 
-// A small line chart of held-out loss against heads pruned, plus the numbers as a table.
-function curveChart(points, measureName) {
+// A small line chart of held-out loss against heads pruned, plus the numbers as a table;
+// while it is measured, the points so far on the whole axis of `last` heads.
+function curveChart(points, measureName, last = points.length - 1) {
   const width = 380;
   const height = 180;
   const pad = 40;
   const losses = points.map((p) => p.loss);
   const low = Math.min(...losses);
   const high = Math.max(...losses);
-  const x = (k) => pad + (k / Math.max(1, points.length - 1)) * (width - 2 * pad);
+  const x = (k) => pad + (k / Math.max(1, last)) * (width - 2 * pad);
   const y = (loss) => height - pad + 10 - ((loss - low) / Math.max(1e-9, high - low)) * (height - 2 * pad);
   const svg = h('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
-    'aria-label': `Held-out loss from ${low.toFixed(2)} to ${high.toFixed(2)} nats as 0 to ${points.length - 1} heads are switched off` });
+    'aria-label': `Held-out loss from ${low.toFixed(2)} to ${high.toFixed(2)} nats as 0 to ${points.length - 1} heads are switched off${points.length - 1 < last ? ` (of ${last}, still measuring)` : ''}` });
   // axes with ticks: every head count across (every other past 16), three loss values up
   const axisY = height - pad + 10;
   svg.append(h('svg:line', { class: 'axis', x1: pad, y1: axisY, x2: width - pad, y2: axisY, stroke: 'currentColor', 'stroke-opacity': '0.4' }));
   svg.append(h('svg:line', { class: 'axis', x1: pad, y1: axisY, x2: pad, y2: pad - 14, stroke: 'currentColor', 'stroke-opacity': '0.4' }));
-  const every = points.length > 17 ? 2 : 1;
-  for (const p of points) {
-    if (p.k % every !== 0 && p.k !== points.length - 1) continue;
-    svg.append(h('svg:line', { x1: x(p.k), y1: axisY, x2: x(p.k), y2: axisY + 4, stroke: 'currentColor' }));
-    svg.append(h('svg:text', { class: 'tick', x: x(p.k), y: axisY + 14, 'text-anchor': 'middle' }, String(p.k)));
+  const every = last + 1 > 17 ? 2 : 1;
+  for (let k = 0; k <= last; k++) {
+    if (k % every !== 0 && k !== last) continue;
+    svg.append(h('svg:line', { x1: x(k), y1: axisY, x2: x(k), y2: axisY + 4, stroke: 'currentColor' }));
+    svg.append(h('svg:text', { class: 'tick', x: x(k), y: axisY + 14, 'text-anchor': 'middle' }, String(k)));
   }
   for (const loss of [low, (low + high) / 2, high]) {
     svg.append(h('svg:line', { x1: pad - 4, y1: y(loss), x2: pad, y2: y(loss), stroke: 'currentColor' }));
@@ -50,14 +51,23 @@ function heldoutCurve(store, order, measureName) {
   const output = h('div', { role: 'status' });
   const button = h('button', { type: 'button', class: 'chip action', onclick: async () => {
     button.disabled = true;
-    wrap.append(progress);
+    button.after(progress);  // beside the button, above the growing chart
+    output.setAttribute('aria-busy', 'true');  // read out once, when complete
     try {
-      const points = await store.heldoutCurve(order, (fraction) => { progress.value = fraction; });
-      output.replaceChildren(curveChart(points, measureName));
+      let drawn = 0;  // points drawn so far: the chart grows as each one is measured
+      const points = await store.heldoutCurve(order, (fraction, sofar) => {
+        progress.value = fraction;
+        if (sofar.length > drawn) {
+          drawn = sofar.length;
+          output.replaceChildren(curveChart(sofar, measureName, order.length));
+        }
+      });
+      output.replaceChildren(curveChart(points, measureName, order.length));
     } catch (error) {
       output.textContent = error.message;
     }
     progress.remove();
+    output.removeAttribute('aria-busy');
     button.disabled = false;
   } }, `Measure held-out loss as heads are pruned (ranked by ${measureName.toLowerCase()})`);
   wrap.append(button, output);
