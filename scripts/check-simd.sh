@@ -42,6 +42,7 @@ check "micro_kernel<5>(" "f32x4.add" 10
 check "micro_kernel<5>(" "v128.load" 2
 check "micro_kernel<4>(" "f32x4.mul" 8
 check "micro_kernel<4>(" "f32x4.add" 8
+check "row_kernel(" "f32x4.mul" 8
 # The vector exp of both softmax paths (full rows, streaming tiles): f32x4.nearest,
 # then i32x4.shl to build 2^n, and its polynomial.
 check "exponentiate_row<" "f32x4.nearest" 1
