@@ -178,16 +178,6 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
   return va > 0 && vb > 0 ? covariance / std::sqrt(va * vb) : 0.0;
 }
 
-namespace {
-double log_probability(const std::vector<float>& logits, int vocab, int row, int word) {
-  const float* scores = logits.data() + static_cast<std::size_t>(row) * vocab;
-  double top = scores[0], total = 0;
-  for (int w = 1; w < vocab; ++w) top = std::max(top, static_cast<double>(scores[w]));
-  for (int w = 0; w < vocab; ++w) total += std::exp(scores[w] - top);
-  return scores[word] - top - std::log(total);
-}
-}  // namespace
-
 AblationCorrelation correlate_with_ablation(const TransformerParams<float>& params, const PackedTransformer& packed,
                                             const std::vector<std::vector<int>>& sentences) {
   const TransformerConfig& c = params.config;
@@ -201,7 +191,8 @@ AblationCorrelation correlate_with_ablation(const TransformerParams<float>& para
     std::vector<int> ids = sentence;
     ids[static_cast<std::size_t>(middle)] = Vocabulary::kMask;
     run_transformer(params, packed, ids, true, run);
-    const double base = log_probability(run.logits, c.vocab_size, middle, sentence[static_cast<std::size_t>(middle)]);
+    const int word = sentence[static_cast<std::size_t>(middle)];
+    const double base = log_probability(run.logits.data() + static_cast<std::size_t>(middle) * c.vocab_size, c.vocab_size, word);
     const std::vector<float> attention = run.attention;
     const std::vector<double> rollout = attention_rollout(attention.data(), c.num_layers, c.num_heads, n);
     const std::vector<double> flow = attention_flow(attention.data(), c.num_layers, c.num_heads, n, middle);
@@ -213,7 +204,7 @@ AblationCorrelation correlate_with_ablation(const TransformerParams<float>& para
       std::vector<int> ablated = ids;
       ablated[static_cast<std::size_t>(j)] = Vocabulary::kMask;
       run_transformer(params, packed, ablated, true, run, {}, middle);
-      importance.push_back(base - log_probability(run.logits, c.vocab_size, 0, sentence[static_cast<std::size_t>(middle)]));
+      importance.push_back(base - log_probability(run.logits.data(), c.vocab_size, word));
       raw_row.push_back(last[static_cast<std::size_t>(middle) * n + j]);
       rollout_row.push_back(rollout[static_cast<std::size_t>(middle) * n + j]);
       flow_row.push_back(flow[static_cast<std::size_t>(j)]);

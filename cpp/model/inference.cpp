@@ -123,6 +123,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
   std::vector<float> hidden(static_cast<std::size_t>(n) * c.d_ff), mlp_out(x.size());
   const bool one_row = logits_row >= 0 && logits_row < n;
   const int rows_after_attention = one_row ? 1 : n;  // rows the last layer's MLP and the final LayerNorm run on
+  const std::size_t first_after_attention = one_row ? static_cast<std::size_t>(logits_row) * d : 0;  // from this float of x
   for (int l = 0; l < c.num_layers; ++l) {
     const TransformerLayer<float>& layer = params.layers[static_cast<std::size_t>(l)];
     // 2. x = x + MHA(LN_1(x)), the same kernel the widget uses for a single layer.
@@ -153,8 +154,9 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     // After the last layer's attention each row goes on alone (the MLP and the
     // final LayerNorm work row by row): when one row's logits are wanted, only
     // that row goes on (a masked-word loss runs this once per word).
-    const std::size_t first = one_row && l == c.num_layers - 1 ? static_cast<std::size_t>(logits_row) * d : 0;
-    const int rows = l == c.num_layers - 1 ? rows_after_attention : n;
+    const bool last_layer = l == c.num_layers - 1;
+    const std::size_t first = last_layer ? first_after_attention : 0;
+    const int rows = last_layer ? rows_after_attention : n;
     float* x_rows = x.data() + first;
     for (std::size_t k = 0; k < static_cast<std::size_t>(rows) * d; ++k) x_rows[k] += attended[first + k];
     // 3. x = x + W_2 · GELU(W_1 · LN_2(x) + b_1) + b_2
@@ -165,18 +167,24 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     for (std::size_t k = 0; k < static_cast<std::size_t>(rows) * d; ++k) x_rows[k] += mlp_out[k];
   }
   // 4. Final LayerNorm, then (optionally) logits against the tied embedding.
-  const std::size_t first = one_row ? static_cast<std::size_t>(logits_row) * d : 0;
   run.hidden.resize(static_cast<std::size_t>(rows_after_attention) * d);
-  layer_norm_rows(x.data() + first, rows_after_attention, d, params.final_gain.data(), params.final_bias.data(), run.hidden.data());
+  layer_norm_rows(x.data() + first_after_attention, rows_after_attention, d, params.final_gain.data(), params.final_bias.data(),
+                  run.hidden.data());
   if (want_logits) {
-    const int rows = rows_after_attention;
-    const float* from = run.hidden.data();
-    run.logits.resize(static_cast<std::size_t>(rows) * c.vocab_size);
+    run.logits.resize(static_cast<std::size_t>(rows_after_attention) * c.vocab_size);
     PackedMatrix scratch;
-    gemm_packed(rows, from, d, packed_output(params, packed, scratch), params.output_bias.data(), run.logits.data(), c.vocab_size);
+    gemm_packed(rows_after_attention, run.hidden.data(), d, packed_output(params, packed, scratch), params.output_bias.data(),
+                run.logits.data(), c.vocab_size);
   } else {
     run.logits.clear();
   }
+}
+
+double log_probability(const float* logits, int vocab, int word) {
+  double top = logits[0], total = 0;
+  for (int w = 1; w < vocab; ++w) top = std::max<double>(top, logits[w]);
+  for (int w = 0; w < vocab; ++w) total += std::exp(logits[w] - top);
+  return logits[word] - top - std::log(total);
 }
 
 double masked_sentence_loss(const TransformerParams<float>& params, const std::vector<int>& ids,
@@ -206,13 +214,7 @@ double masked_sentence_loss(const TransformerParams<float>& params, const std::v
   gemm_packed(n, rows.data(), d, packed_output(params, *packed, scratch), params.output_bias.data(), logits.data(), vocab);
   // 3. -log p(true word) for each row, in double.
   double total = 0;
-  for (int i = 0; i < n; ++i) {
-    const float* row = logits.data() + static_cast<std::size_t>(i) * vocab;
-    double row_max = row[0], sum = 0;
-    for (int k = 1; k < vocab; ++k) row_max = std::max<double>(row_max, row[k]);
-    for (int k = 0; k < vocab; ++k) sum += std::exp(row[k] - row_max);
-    total -= row[ids[static_cast<std::size_t>(i)]] - row_max - std::log(sum);
-  }
+  for (int i = 0; i < n; ++i) total -= log_probability(logits.data() + static_cast<std::size_t>(i) * vocab, vocab, ids[static_cast<std::size_t>(i)]);
   return total / static_cast<double>(n);
 }
 

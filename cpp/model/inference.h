@@ -76,6 +76,9 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
 void run_transformer(const TransformerParams<float>& params, const std::vector<int>& ids,
                      bool want_logits, TransformerRun& run, const TransformerRunOptions& options = {});
 
+// log p(word) under the softmax of one row of logits (vocab), in double.
+double log_probability(const float* logits, int vocab, int word);
+
 // Mean masked-word loss of a sentence (pseudo-log-likelihood): each position in
 // turn is replaced by <mask> and scored. Returns nats per word.
 // packed: the model's packed weights, or null to pack them once for this call.

@@ -62,7 +62,7 @@ function heldoutCurve(store, order, measureName) {
           output.replaceChildren(curveChart(sofar, measureName, order.length));
         }
       });
-      output.replaceChildren(curveChart(points, measureName, order.length));
+      if (points.length > drawn) output.replaceChildren(curveChart(points, measureName, order.length));  // else drawn as the last point came
     } catch (error) {
       output.textContent = error.message;
     }
