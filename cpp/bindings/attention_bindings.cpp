@@ -26,6 +26,7 @@
 #include "attention/gemm.h"
 #include "attention/simd4.h"
 #include "js_values.h"
+#include "one_shot_cache.h"
 #include "model/seeded_model.h"
 
 using emscripten::val;
@@ -47,10 +48,28 @@ CallBuffers<Real>& buffers() {
   return instance;
 }
 
+// The four matrices into the heap (their lengths are checked already).
+template <typename Real>
+void copy_weights_in(const val& args, const MhaShape& shape, MhaInputs<Real>& inputs) {
+  CallBuffers<Real>& b = buffers<Real>();
+  const std::size_t square = static_cast<std::size_t>(shape.d_model) * shape.d_model;
+  copy_in(args, "wq", square, "", b.w_q);
+  copy_in(args, "wk", square, "", b.w_k);
+  copy_in(args, "wv", square, "", b.w_v);
+  copy_in(args, "wo", square, "", b.w_o);
+  inputs.w_q = b.w_q.data();
+  inputs.w_k = b.w_k.data();
+  inputs.w_v = b.w_v.data();
+  inputs.w_o = b.w_o.data();
+}
+
 // Reads and checks one call's arguments into the wasm heap (one set() per array).
+// With copy_weights false the four matrices' lengths are checked but they
+// are left in JavaScript (copy_weights_in fetches them if they are needed).
 // Returns "" or what is wrong.
 template <typename Real>
-std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, MhaInputs<Real>& inputs) {
+std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, MhaInputs<Real>& inputs,
+                       bool copy_weights = true) {
   std::string problem;
   shape.seq_len = read_int(args, "seqLen", 0, problem);
   if (problem.empty()) shape.d_model = read_int(args, "dModel", 0, problem);
@@ -83,7 +102,10 @@ std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, Mh
   };
   for (Weight w : {Weight{"wq", &b.w_q}, Weight{"wk", &b.w_k}, Weight{"wv", &b.w_v},
                    Weight{"wo", &b.w_o}}) {
-    if (problem.empty()) problem = copy_in(args, w.name, d * d, "dModel × dModel", *w.dst);
+    if (problem.empty()) {
+      problem = copy_weights ? copy_in(args, w.name, d * d, "dModel × dModel", *w.dst)
+                             : check_length(args, w.name, d * d, "dModel × dModel");
+    }
   }
   const Real** bias_slots[] = {&inputs.b_q, &inputs.b_k, &inputs.b_v, &inputs.b_o};
   int slot = 0;
@@ -104,71 +126,9 @@ std::string parse_call(const val& args, MhaShape& shape, MhaOptions& options, Mh
 
   inputs.x = b.x.data();
   inputs.context = self_attention ? nullptr : b.context.data();
-  inputs.w_q = b.w_q.data();
-  inputs.w_k = b.w_k.data();
-  inputs.w_v = b.w_v.data();
-  inputs.w_o = b.w_o.data();
+  if (copy_weights) copy_weights_in(args, shape, inputs);
   return "";  // the values are checked by the caller (the float32 call skips weights it has checked before)
 }
-
-// The one-shot float32 call's packed weights, kept for the next call: when
-// the same weights come again (the widget's experiments, a user calling the
-// documented API in a loop) they are compared, not re-packed nor re-checked.
-// The comparison is of every byte of the four matrices and biases, so an
-// array changed in place, by one element, is never served stale.
-struct OneShotCache {
-  bool valid = false;
-  int d_model = 0;
-  std::vector<float> w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o;  // the raw weights packed; biases empty when absent
-  PackedLayer packed;
-
-  // Bit for bit (-0 and 0 differ, as they may in a product): 16 bytes at a
-  // time with SIMD128 (the bindings are built -Os, which would leave a plain
-  // loop scalar, and S2's four weight matrices are 4 MB), a block of 1,024
-  // floats between checks, so the first changed block stops it.
-  static bool same(const std::vector<float>& kept, const float* values, std::size_t count) {
-    if (values == nullptr) return kept.empty();
-    if (kept.size() != count) return false;
-    std::size_t i = 0;
-#ifdef __wasm_simd128__
-    while (i + 16 <= count) {
-      const std::size_t end = std::min(count, i + 1024) & ~static_cast<std::size_t>(15);
-      v128_t difference = wasm_i32x4_splat(0);
-      for (; i < end; i += 16) {
-        for (std::size_t lane = 0; lane < 16; lane += 4) {
-          difference = wasm_v128_or(difference, wasm_v128_xor(wasm_v128_load(&kept[i + lane]), wasm_v128_load(values + i + lane)));
-        }
-      }
-      if (wasm_v128_any_true(difference)) return false;
-    }
-#endif
-    std::uint32_t difference = 0;
-    for (; i < count; ++i) {
-      std::uint32_t a, b;
-      std::memcpy(&a, &kept[i], sizeof a);
-      std::memcpy(&b, &values[i], sizeof b);
-      difference |= a ^ b;
-    }
-    return difference == 0;
-  }
-  bool matches(int d, const MhaInputs<float>& in) const {
-    const std::size_t square = static_cast<std::size_t>(d) * d, row = static_cast<std::size_t>(d);
-    return valid && d_model == d && same(w_q, in.w_q, square) && same(w_k, in.w_k, square) && same(w_v, in.w_v, square) &&
-           same(w_o, in.w_o, square) && same(b_q, in.b_q, row) && same(b_k, in.b_k, row) && same(b_v, in.b_v, row) &&
-           same(b_o, in.b_o, row);
-  }
-  void store(int d, const MhaInputs<float>& in) {
-    const std::size_t square = static_cast<std::size_t>(d) * d, row = static_cast<std::size_t>(d);
-    auto keep = [](std::vector<float>& kept, const float* values, std::size_t count) {
-      if (values == nullptr) kept.clear(); else kept.assign(values, values + count);
-    };
-    keep(w_q, in.w_q, square); keep(w_k, in.w_k, square); keep(w_v, in.w_v, square); keep(w_o, in.w_o, square);
-    keep(b_q, in.b_q, row); keep(b_k, in.b_k, row); keep(b_v, in.b_v, row); keep(b_o, in.b_o, row);
-    pack_layer(d, in, packed);
-    d_model = d;
-    valid = true;
-  }
-};
 
 OneShotCache& one_shot_cache() {
   static OneShotCache cache;
@@ -182,11 +142,15 @@ val run(const val& args) {
   MhaShape shape;
   MhaOptions options;
   MhaInputs<Real> inputs;
-  std::string problem = parse_call(args, shape, options, inputs);
+  constexpr bool fast = std::is_same_v<Real, float>;
+  std::string problem = parse_call(args, shape, options, inputs, /*copy_weights=*/!fast);
   if (!problem.empty()) return error_result(problem);
-  // weights seen and checked by the last float32 call: compared, not checked again
+  // weights seen and checked by the last float32 call: compared, not copied nor checked again
   bool cached = false;
-  if constexpr (std::is_same_v<Real, float>) cached = one_shot_cache().matches(shape.d_model, inputs);
+  if constexpr (fast) {
+    cached = one_shot_cache().matches(shape.d_model, args, inputs);
+    if (!cached) copy_weights_in(args, shape, inputs);
+  }
   MhaInputs<Real> to_check = inputs;
   if (cached) to_check.w_q = to_check.w_k = to_check.w_v = to_check.w_o = to_check.b_q = to_check.b_k = to_check.b_v = to_check.b_o = nullptr;
   problem = validate_values(shape, to_check);

@@ -43,11 +43,8 @@ inline int read_int(const val& args, const char* name, int fallback, std::string
   return static_cast<int>(number);
 }
 
-// Copies a JS typed array (or plain array of numbers) into dst with one set().
-// Returns "" or what is wrong with it.
-template <typename T>
-std::string copy_in(const val& args, const char* name, std::size_t expected, const char* shape_text,
-                    std::vector<T>& dst) {
+// Is args[name] an array of expected numbers? Returns "" or what is wrong with it.
+inline std::string check_length(const val& args, const char* name, std::size_t expected, const char* shape_text) {
   const val source = args[name];
   if (is_missing(source)) return std::string(name) + " is missing";
   const val length_value = source["length"];
@@ -57,6 +54,17 @@ std::string copy_in(const val& args, const char* name, std::size_t expected, con
     return std::string(name) + " must have " + shape_text + " = " + std::to_string(expected) + " values, got " +
            format_number(length);
   }
+  return "";
+}
+
+// Copies a JS typed array (or plain array of numbers) into dst with one set().
+// Returns "" or what is wrong with it.
+template <typename T>
+std::string copy_in(const val& args, const char* name, std::size_t expected, const char* shape_text,
+                    std::vector<T>& dst) {
+  std::string problem = check_length(args, name, expected, shape_text);
+  if (!problem.empty()) return problem;
+  const val source = args[name];
   dst.resize(expected);
   val view{emscripten::typed_memory_view(dst.size(), dst.data())};
   view.call<void>("set", source);

@@ -85,3 +85,26 @@ test('a failed call (NaN in a weight) leaves the cache as it was', () => {
   // and a NaN in weights that equal nothing cached is still found after a cache hit
   assert.throws(() => engine.multiHeadAttention({ ...problem, x: problem.x.map((v, i) => (i === 2 ? NaN : v)) }), /x/);
 });
+
+test('matrices larger than one comparison chunk (32,768 floats): a change in any chunk, or in an array viewed at an offset, packs anew', () => {
+  const problem = randomProblem({ seqLen: 3, dModel: 256, numHeads: 4, seed: 8 });  // 65,536 floats a matrix: two chunks
+  engine.multiHeadAttention(problem);
+  for (const index of [32767, 32768, 65535]) {
+    const count = engine.oneShotPackCount();
+    problem.wv[index] += 0.5;
+    assert.ok(sameBits(engine.multiHeadAttention(problem).output, prepared(problem)), `wv[${index}] changed: equals a fresh layer`);
+    assert.equal(engine.oneShotPackCount(), count + 1, `wv[${index}] changed: packed anew`);
+    engine.multiHeadAttention(problem);
+    assert.equal(engine.oneShotPackCount(), count + 1, `wv[${index}]: then reused`);
+  }
+  // the same numbers in a view that starts 7 floats into a larger buffer: still the same weights
+  const backing = new Float32Array(problem.wo.length + 7);
+  backing.set(problem.wo, 7);
+  const viewed = { ...problem, wo: backing.subarray(7) };
+  const count = engine.oneShotPackCount();
+  assert.ok(sameBits(engine.multiHeadAttention(viewed).output, prepared(problem)));
+  assert.equal(engine.oneShotPackCount(), count, 'an offset view of the same numbers: reused');
+  backing[7 + 40000] += 1;
+  assert.ok(sameBits(engine.multiHeadAttention(viewed).output, prepared(viewed)), 'changed through the view: equals a fresh layer');
+  assert.equal(engine.oneShotPackCount(), count + 1);
+});
