@@ -61,19 +61,18 @@ class OneShotCache {
   bool valid_ = false;
   int d_model_ = 0;
   std::vector<float> w_q_, w_k_, w_v_, w_o_, b_q_, b_k_, b_v_, b_o_;  // the raw weights packed; biases empty when absent
-  std::vector<float> chunk_;  // where a piece of a JavaScript array is compared
+  alignas(16) float chunk_[kChunk];  // where a piece of a JavaScript array is compared (static storage: no allocation)
 
   // A JavaScript array (typed, or plain numbers) against the kept copy, chunk by chunk.
   bool same_as_js(const std::vector<float>& kept, const emscripten::val& source, std::size_t count) {
     if (kept.size() != count) return false;
     const bool is_view = emscripten::val::global("ArrayBuffer").call<bool>("isView", source);
-    chunk_.resize(std::min(count, kChunk));
     for (std::size_t begin = 0; begin < count; begin += kChunk) {
       const std::size_t length = std::min(kChunk, count - begin);
       const emscripten::val part = is_view ? source.call<emscripten::val>("subarray", begin, begin + length)
                                            : source.call<emscripten::val>("slice", begin, begin + length);
-      emscripten::val(emscripten::typed_memory_view(length, chunk_.data())).call<void>("set", part);
-      if (!same(kept, begin, chunk_.data(), length)) return false;
+      emscripten::val(emscripten::typed_memory_view(length, chunk_)).call<void>("set", part);
+      if (!same(kept, begin, chunk_, length)) return false;
     }
     return true;
   }
