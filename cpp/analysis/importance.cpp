@@ -24,19 +24,22 @@ std::vector<float> head_weight_norms(int d_model, int num_heads, const float* w_
 }
 
 std::vector<float> gradient_importance(const TransformerParams<float>& params, const PackedTransformer& packed,
-                                       const std::vector<int>& ids, TransformerRunOptions options, double step) {
+                                       const std::vector<int>& ids, TransformerRunOptions options, double step,
+                                       int first_head, int head_count) {
   const int heads = params.config.num_layers * params.config.num_heads;
+  if (head_count < 0) head_count = heads - first_head;
   // gates are float32, as the kernels use them: divide by the step they really take
   const float up = static_cast<float>(1.0 + step), down = static_cast<float>(1.0 - step);
-  std::vector<float> gates(static_cast<std::size_t>(heads), 1.0f), importance(static_cast<std::size_t>(heads));
+  std::vector<float> gates(static_cast<std::size_t>(heads), 1.0f), importance(static_cast<std::size_t>(head_count));
   options.head_gate = gates.data();
-  for (int h = 0; h < heads; ++h) {
-    gates[static_cast<std::size_t>(h)] = up;
+  for (int k = 0; k < head_count; ++k) {
+    const std::size_t h = static_cast<std::size_t>(first_head + k);
+    gates[h] = up;
     const double loss_up = masked_sentence_loss(params, ids, options, &packed);
-    gates[static_cast<std::size_t>(h)] = down;
+    gates[h] = down;
     const double loss_down = masked_sentence_loss(params, ids, options, &packed);
-    gates[static_cast<std::size_t>(h)] = 1.0f;
-    importance[static_cast<std::size_t>(h)] = static_cast<float>(std::abs((loss_up - loss_down) / (double(up) - double(down))));
+    gates[h] = 1.0f;
+    importance[static_cast<std::size_t>(k)] = static_cast<float>(std::abs((loss_up - loss_down) / (double(up) - double(down))));
   }
   return importance;
 }

@@ -20,8 +20,11 @@ std::vector<float> head_weight_norms(int d_model, int num_heads, const float* w_
 // by central differences: the loss with head h's output scaled by 1 + step
 // and by 1 - step. (num_layers * num_heads) values; options.head_gate is
 // replaced (head_enabled, scale and temperature apply as given).
+// first_head and head_count pick heads (in layer-major order) so a caller can
+// measure a few at a time: (head_count) values; head_count -1 means to the last.
 std::vector<float> gradient_importance(const TransformerParams<float>& params, const PackedTransformer& packed,
-                                       const std::vector<int>& ids, TransformerRunOptions options, double step = 1e-2);
+                                       const std::vector<int>& ids, TransformerRunOptions options, double step = 1e-2,
+                                       int first_head = 0, int head_count = -1);
 
 // How far an output moved from a reference output (the experiments' "changed
 // by"): the relative L2 distance |changed - reference| / |reference| (0 when

@@ -251,7 +251,8 @@ val model_predict(int id, const val& args) {
 }
 
 // Michel et al. (2019) importance of every head for this sentence's
-// masked-word loss: { ...ModelCall, step? } -> { importance (num_layers * num_heads) }.
+// masked-word loss: { ...ModelCall, step?, firstHead?, headCount? } -> { importance (headCount) },
+// heads in layer-major order (all of them by default).
 val model_gradient_importance(int id, const val& args) {
   const StoredModel* model = find_model(id);
   if (model == nullptr) return error_result("no model with id " + std::to_string(id));
@@ -263,9 +264,14 @@ val model_gradient_importance(int id, const val& args) {
     if (!(step > 0 && step < 0.5)) problem = "step must be a number between 0 and 0.5";
   }
   if (problem.empty() && call.options.head_gate != nullptr) problem = "gradient importance sets the head gates itself";
+  const int heads = model->params.config.num_layers * model->params.config.num_heads;
+  const int first_head = problem.empty() ? read_int(args, "firstHead", 0, problem) : 0;
+  const int head_count = problem.empty() ? read_int(args, "headCount", heads - first_head, problem) : 0;
+  if (problem.empty() && (first_head < 0 || first_head >= heads)) problem = "firstHead must be a head of the model (0.." + std::to_string(heads - 1) + ")";
+  if (problem.empty() && (head_count < 1 || head_count > heads - first_head)) problem = "headCount must be 1.." + std::to_string(heads - first_head);
   if (!problem.empty()) return error_result(problem);
   static std::vector<float> importance;
-  importance = gradient_importance(model->params, model->packed_for_logits(), call.ids, call.options, step);
+  importance = gradient_importance(model->params, model->packed_for_logits(), call.ids, call.options, step, first_head, head_count);
   const std::string overflow = check_finite_result(importance.data(), importance.size(), "the importance");
   if (!overflow.empty()) return error_result(overflow);
   val result = val::object();

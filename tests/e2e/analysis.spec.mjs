@@ -9,6 +9,8 @@ async function openExperiments(page, id) {
   const widget = page.locator(`attention-lab#${id}`);
   await widget.locator('details.experiments summary').click();
   await expect(widget.locator('.effect')).toContainText('changed by 0%');
+  // output sensitivity (and gradient importance) are measured after the table is drawn
+  await expect(widget.locator('table.importance')).not.toHaveAttribute('aria-busy', 'true', { timeout: 30000 });
   return widget;
 }
 
@@ -120,12 +122,37 @@ test('held-out loss as heads are pruned: measured in the page with a progress ba
 test('trained model: gradient importance ranks the heads too', async ({ page }) => {
   const widget = await openExperiments(page, 'trained');
   await widget.locator('th button[data-sort="gradient"]').click();
+  // measured a few heads at a time after the table is drawn: first "…", then the numbers
+  await expect(widget.locator('table.importance')).not.toHaveAttribute('aria-busy', 'true', { timeout: 30000 });
   await expect(widget.locator('th', { hasText: 'Gradient importance' })).toHaveAttribute('aria-sort', 'ascending');
   const heads = await widget.evaluate((el) => el.getHeads().flat().length);
   const values = (await widget.locator('table.importance tbody td:nth-child(5)').allTextContents()).map(Number);
   expect(values).toHaveLength(heads);
   expect(values).toEqual([...values].sort((a, b) => a - b));
   expect(values[heads - 1]).toBeGreaterThan(0);
+});
+
+test('trained model: gradient importance is measured after typing is drawn, and equals the engine in Node', async ({ page }) => {
+  const widget = await openExperiments(page, 'trained');
+  const table = widget.locator('table.importance');
+  await expect(table).not.toHaveAttribute('aria-busy', 'true', { timeout: 30000 });
+  const sentence = 'the old man poured a cup of tea because he was tired';
+  await widget.locator('input[type="text"]').fill(sentence);
+  // the new sentence's table is drawn before its gradients are in: "…" in their column
+  await expect(table).toHaveAttribute('aria-busy', 'true');
+  await expect(table.locator('tbody td:nth-child(5)').first()).toHaveText('…');
+  expect(await widget.evaluate((el) => el.getAttention().seqLen)).toBe(12);
+  await expect(table).not.toHaveAttribute('aria-busy', 'true', { timeout: 30000 });
+  const shown = Object.fromEntries(await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [r.dataset.key, Number(r.cells[4].textContent)])));
+  const { loadTrainedModel } = await import('attention-lab');
+  const model = await loadTrainedModel();
+  const importance = model.gradientImportance(model.tokenize(sentence).map((t) => t.id));
+  const { numHeads } = model.config;
+  expect(Object.keys(shown)).toHaveLength(importance.length);
+  for (const [key, value] of Object.entries(shown)) {
+    const [layer, head] = key.split(':').map(Number);
+    expect(Math.abs(value - importance[layer * numHeads + head]), key).toBeLessThanOrEqual(5e-5);
+  }
 });
 
 test('cross-attention between two sentences: the tables follow, and match the engine in Node', async ({ page }) => {
@@ -156,6 +183,7 @@ test('importance rankings are deterministic: the same sentence ranks the heads t
   const widget = await openExperiments(page, 'trained');
   const ranking = async (measure) => {
     await widget.locator(`th button[data-sort="${measure}"]`).click();
+    await expect(widget.locator('table.importance')).not.toHaveAttribute('aria-busy', 'true', { timeout: 30000 });
     return widget.locator('table.importance tbody tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.key}:${r.textContent}`));
   };
   for (const measure of ['entropy', 'norm', 'sensitivity', 'gradient']) {

@@ -63,6 +63,12 @@ test('gradient importance (C++) equals central differences of the masked-word lo
   }
   assert.ok(importance.some((value) => value > 0));
   assert.throws(() => model.gradientImportance(ids, { step: 2 }), /step must be a number between 0 and 0.5/);
+  // a few heads at a time (the widget measures them between frames): the same numbers, bit for bit
+  const pieces = [];
+  for (let first = 0; first < count; first += 3) pieces.push(...model.gradientImportance(ids, { firstHead: first, headCount: Math.min(3, count - first) }));
+  assert.deepEqual(pieces, Array.from(importance));
+  assert.throws(() => model.gradientImportance(ids, { firstHead: count }), /firstHead must be a head of the model/);
+  assert.throws(() => model.gradientImportance(ids, { firstHead: 1, headCount: count }), /headCount must be 1\.\./);
 });
 
 test('the tokenizer never corrupts text: lone surrogates become U+FFFD, bidi controls separate tokens', () => {

@@ -164,10 +164,11 @@ function modelHandle(Module, described) {
     /**
      * Michel et al. (2019) importance of every head for this sentence's masked-word loss:
      * |d loss / d gate_h| at gate 1 (computed in C++, cpp/analysis/importance.h).
+     * firstHead and headCount (layer-major order) measure a few heads at a time.
      */
-    gradientImportance(ids, { headEnabled, scale, temperature, step } = {}) {
+    gradientImportance(ids, { headEnabled, scale, temperature, step, firstHead, headCount } = {}) {
       alive();
-      return checked(Module.modelGradientImportance(id, { ...call(ids, { headEnabled, scale, temperature }), step })).importance.slice();
+      return checked(Module.modelGradientImportance(id, { ...call(ids, { headEnabled, scale, temperature }), step, firstHead, headCount })).importance.slice();
     },
     /** Weight magnitude of every head: (numLayers * numHeads) Frobenius norms of its W_Q, W_K, W_V, W_O slices. */
     headNorms() {

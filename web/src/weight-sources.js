@@ -207,10 +207,9 @@ function transformerSource(twinSeed) {
         output: () => model.run(ids, options).hidden,
         run: (other) => model.run(ids, other).hidden,
         maskedLoss: (options) => model.maskedLoss(ids, options),
-        gradientImportance: (options) => {
-          const values = model.gradientImportance(ids, options);  // computed in C++ (cpp/analysis/importance.h)
-          return Array.from({ length: numLayers }, (_, l) => values.slice(l * numHeads, (l + 1) * numHeads));
-        },
+        // heads firstHead.. (layer-major), headCount of them: computed in C++ (cpp/analysis/importance.h)
+        gradientImportance: (options, firstHead = 0, headCount = numLayers * numHeads - firstHead) =>
+          model.gradientImportance(ids, { ...options, firstHead, headCount }),
         predict: (position, options) => model.predict(ids, position, { k: 5, ...options }),
         // one head's queries and keys in one plane (cpp/analysis/geometry.h); extra: held-out sentences too
         queryKeyGeometry: (layer, head, withHeldout, options = {}) => model.queryKeyGeometry(ids, { ...options, layer, head,

@@ -98,6 +98,8 @@ export function createHeadMapView({ store, actions }) {
     const inductionNote = test
       ? h('p', { class: 'note' }, `Induction: ${test.example.length / 2} random words, then the same words again (16 sequences); a head's score is the mean weight a word of the repeat gives the word that followed its earlier occurrence. The same heads with random weights score at most ${percent(Math.max(...test.twinPrefixMatching))}; the label "induction head" needs ≥ ${percent(test.threshold)} and ${Math.round(test.margin * 100)} points above that.`)
       : null;
+    const measuring = [x, y].includes('gradient') && heads.some((head) => head.values.gradient === null)
+      ? h('p', { class: 'note', role: 'status' }, 'Measuring gradient importance (two masked-word losses a head); faded points have no value yet.') : null;
     const legend = h('p', { class: 'note' }, ...result.layers.flatMap((_, l) => {
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.background = headColour(l);  // through the CSSOM: a strict style-src allows it
@@ -115,7 +117,7 @@ export function createHeadMapView({ store, actions }) {
     body.replaceChildren(
       h('div', { class: 'head-map-axes' }, h('label', {}, 'Across ', axisSelect(x, 'Measure across', (v) => { x = v; }, available)),
         h('label', {}, 'Up ', axisSelect(y, 'Measure up', (v) => { y = v; }, available))),
-      h('div', { class: 'head-map-grid' }, h('div', {}, svg, hovered, legend, inductionNote), side));
+      h('div', { class: 'head-map-grid' }, h('div', {}, svg, hovered, measuring, legend, inductionNote), side));
     refocus();
   }
 

@@ -76,17 +76,20 @@ function heldoutCurve(store, order, measureName) {
 
 export function importancePanel({ store, actions }) {
   const e = store.state.experiment;
-  const { rows, hasGradients, measureName } = store.importance();
-  const header = (key, label) => h('th', { scope: 'col', 'aria-sort': e.sort === key ? 'ascending' : 'none' },
+  const { rows, hasGradients, measuring, rankedBy, measureName } = store.importance();
+  const cell = (value, format) => h('td', {}, value === null ? '…' : format(value));
+  const header = (key, label) => h('th', { scope: 'col', 'aria-sort': rankedBy === key ? 'ascending' : 'none' },
     h('button', { type: 'button', 'data-sort': key, onclick: () => actions.rankBy(key) }, label));
-  const table = h('table', { class: 'importance' },
-    h('caption', {}, 'Head importance, least important first (click a heading to rank by it)'),
+  const names = { sensitivity: 'output sensitivity', gradient: 'gradient importance' };
+  const table = h('table', { class: 'importance', 'aria-busy': measuring.length ? 'true' : null },
+    h('caption', {}, 'Head importance, least important first (click a heading to rank by it)',
+      measuring.length ? h('span', { class: 'measuring' }, ` · measuring ${measuring.map((m) => names[m]).join(' and ')}${measuring.includes(e.sort) ? ' (ranked by weight magnitude until then)' : ''}…`) : null),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Head'), header('entropy', 'Entropy'), header('norm', 'Weight magnitude'),
       header('sensitivity', 'Output sensitivity'), hasGradients ? header('gradient', 'Gradient importance') : null)),
     h('tbody', {}, ...rows.map((r) => h('tr', { 'data-key': r.key },
       h('td', {}, swatch(r.head.head), ` ${r.head.name}${e.disabled.has(r.key) ? ' (off)' : ''}`),
-      h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), h('td', {}, percent(r.sensitivity)),
-      hasGradients ? h('td', {}, r.gradient.toFixed(4)) : null))));
+      h('td', {}, percent(r.entropy)), h('td', {}, r.norm.toFixed(2)), cell(r.sensitivity, percent),
+      hasGradients ? cell(r.gradient, (v) => v.toFixed(4)) : null))));
   // the slider prunes as it moves: the k least important heads by the chosen ranking
   const k = h('input', { type: 'range', min: '0', max: String(rows.length), step: '1', value: String(e.disabled.size), 'aria-label': 'How many heads to switch off' });
   const shownK = h('output', {}, String(e.disabled.size));
