@@ -58,7 +58,7 @@ namespace {
 // about a second for one word at 64 tokens). Nodes: layer l in [0, L], word i: l * n + i.
 class LayeredFlow {
  public:
-  LayeredFlow(const std::vector<std::vector<double>>& layers, int n) : n_(n), layers_(static_cast<int>(layers.size())) {
+  LayeredFlow(const std::vector<std::vector<double>>& layers, int n) : layers_(static_cast<int>(layers.size())) {
     const int nodes = (layers_ + 1) * n;
     adjacency_.resize(static_cast<std::size_t>(nodes));
     for (int l = 1; l <= layers_; ++l) {
@@ -134,7 +134,7 @@ class LayeredFlow {
     return 0;
   }
   std::vector<int> level_, next_;
-  int n_, layers_;
+  int layers_;
   std::vector<Edge> edges_;
   std::vector<std::vector<int>> adjacency_;
 };
