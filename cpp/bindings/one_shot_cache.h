@@ -66,6 +66,10 @@ class OneShotCache {
   // A JavaScript array (typed, or plain numbers) against the kept copy, chunk by chunk.
   bool same_as_js(const std::vector<float>& kept, const emscripten::val& source, std::size_t count) {
     if (kept.size() != count) return false;
+    if (count <= kChunk) {  // one chunk: the whole array, with no subarray to make (S1's four are 4,096 floats)
+      emscripten::val(emscripten::typed_memory_view(count, chunk_)).call<void>("set", source);
+      return same(kept, 0, chunk_, count);
+    }
     const bool is_view = emscripten::val::global("ArrayBuffer").call<bool>("isView", source);
     for (std::size_t begin = 0; begin < count; begin += kChunk) {
       const std::size_t length = std::min(kChunk, count - begin);
