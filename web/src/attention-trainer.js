@@ -11,7 +11,7 @@
 // JS API:     el.ready, el.train(), el.pause(), el.step(), el.reset(),
 //             el.state, 'attention-trainer-update' event after every snapshot.
 import { h, legend } from './draw.js';
-import { headColour, nats, wholePercent as percent } from './lab/format.js';
+import { grouped, headColour, nats, wholePercent as percent } from './lab/format.js';
 import { STYLES, TRAINER_STYLES, adoptStyles } from './styles.js';
 import { connectTrainer } from './trainer-client.js';
 import { MAX_STEPS } from './training-loop.js';
@@ -290,7 +290,7 @@ export class AttentionTrainerElement extends HTMLElement {
       parts.push(`${run.label}${blocks}: held-out loss ${nats(run.evaluation.loss)} (target ${run.info.targetLoss.toFixed(2)})${reached}${lit}${speed}`);
     }
     const stopped = !snapshot.running && first.evaluation.step >= MAX_STEPS;
-    this._status.textContent = `${parts.join(' · ')}.${stopped ? ` Stopped after ${MAX_STEPS.toLocaleString('en')} steps; Reset to start again.` : ''}`;
+    this._status.textContent = `${parts.join(' · ')}.${stopped ? ` Stopped after ${grouped(MAX_STEPS)} steps; Reset to start again.` : ''}`;
     this._chart.replaceChildren(lossChart(snapshot, this._history, RUN_COLOURS, this._chart.clientWidth));
     this._runs.render(snapshot);
     const task = this._tasks.find((t) => t.id === snapshot.options.task);

@@ -2,7 +2,7 @@
 // temperature, and see the measured effect (output change, masked-word loss
 // and guesses, each head's importance). Every number comes from the store.
 import { h } from '../draw.js';
-import { percent, shortNumber } from '../lab/format.js';
+import { grouped, percent, shortNumber } from '../lab/format.js';
 import { keepFocus, swatch } from '../lab/dom.js';
 import { importancePanel } from './importance.js';
 
@@ -39,11 +39,11 @@ function headsAndMasking({ store, element }) {
     crossTimer = setTimeout(() => { if (cross.checked) applyCross(); }, CROSS_DEBOUNCE_MS);
   });
   const single = store.singleHead();
-  const parameters = (4 * dModel * dModel + 4 * dModel).toLocaleString('en-US');
+  const parameters = grouped(4 * dModel * dModel + 4 * dModel);
   const n = result.seqLen;
   const m = result.contextLen;
   // the same count as the architecture strip: projections of X and C, QKᵀ and weights·V, W_O
-  const flops = (heads) => (2 * dModel * dModel * (2 * n + 2 * m) + 4 * heads * n * m * (dModel / heads)).toLocaleString('en-US');
+  const flops = (heads) => grouped(2 * dModel * dModel * (2 * n + 2 * m) + 4 * heads * n * m * (dModel / heads));
   const rows = [
     ['Attention patterns per word', '1', String(numHeads)],
     ['Subspace per head (d_k)', String(dModel), String(dModel / numHeads)],

@@ -2,7 +2,7 @@
 // and held-out losses (thick) against the step, with the guessing and target
 // lines; a figure with its key.
 import { h } from '../draw.js';
-import { nats } from '../lab/format.js';
+import { grouped, nats } from '../lab/format.js';
 
 // histories: per run { smoothed: [[step, loss]], evaluations: [[step, loss]] };
 // colours: one per run; shownWidth: the chart's width on screen (0 if unknown)
@@ -54,7 +54,7 @@ export function lossChart(snapshot, histories, colours, shownWidth) {
   const key = h('ul', { class: 'key' }, ...snapshot.runs.map((run, index) => {
     const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
     swatch.style.background = colours[index % colours.length];
-    return h('li', {}, swatch, `${run.label} (${run.info.parameters.toLocaleString('en')} parameters): thick = held-out loss, faint = training batches`);
+    return h('li', {}, swatch, `${run.label} (${grouped(run.info.parameters)} parameters): thick = held-out loss, faint = training batches`);
   }));
   return h('figure', {}, svg, key);
 }
