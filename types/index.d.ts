@@ -86,6 +86,8 @@ export interface Engine {
   embedTokens(tokens: string[], dModel: number, seed?: number): Float32Array;
   outputChange(changed: Float32Array, reference: Float32Array): { relative: number; cosine: number };
   loadModel(bytes: Uint8Array): Model;
+  /** The same from the model file in base64, as ASCII bytes (how the browser loads a fetched model script). */
+  loadModelBase64(text: Uint8Array): Model;
   headWeightNorms(params: { wq: Float32Array; wk: Float32Array; wv: Float32Array; wo: Float32Array; dModel: number; numHeads: number }): Float32Array;
   prepareLayer(params: Omit<AttentionParams, 'x' | 'context' | 'seqLen' | 'contextLen' | 'numHeads'>): {
     run(args: { x: Float32Array; context?: Float32Array; seqLen?: number; contextLen?: number; numHeads: number; causal?: boolean; scale?: number; temperature?: number;

@@ -107,25 +107,31 @@ int store_model(std::unique_ptr<StoredModel> model) {
 }
 
 // bytes: Uint8Array of a model file (see cpp/transformer.h).
-val load_model_bytes(const val& bytes) {
+// The model file's bytes, or (base64) its text in base64, as a model script carries it.
+val load_model_from(const val& bytes, bool base64) {
   if (is_missing(bytes) || !bytes["length"].isNumber()) return error_result("model bytes must be a Uint8Array");
   const double length = bytes["length"].as<double>();
-  if (length > 64.0 * 1024 * 1024) return error_result("model file is larger than 64 MB");
+  if (length > (base64 ? 4.0 / 3.0 : 1.0) * 64.0 * 1024 * 1024) return error_result("model file is larger than 64 MB");
   auto model = std::make_unique<StoredModel>();
   {
     // not a std::vector: built -Os, its resize and destruction zero and walk all
     // 3.9 MB a byte at a time (~9 ms of a ~35 ms load in a profile)
-    const std::size_t size = static_cast<std::size_t>(length);
+    std::size_t size = static_cast<std::size_t>(length);
     const std::unique_ptr<std::uint8_t[]> data{new std::uint8_t[size]};
     val view{emscripten::typed_memory_view(size, data.get())};
     view.call<void>("set", bytes);
-    const std::string problem = load_model(data.get(), size, *model);
+    std::string problem;
+    if (base64) size = decode_base64_in_place(data.get(), size, problem);
+    if (problem.empty()) problem = load_model(data.get(), size, *model);
     if (!problem.empty()) return error_result(problem);
   }
   // the file's bytes are freed before packing, so the packed weights reuse
   // their memory (fresh wasm pages cost ~5 ms a megabyte to touch in Chromium here)
   return describe_model(store_model(std::move(model)));
 }
+
+val load_model_bytes(const val& bytes) { return load_model_from(bytes, false); }
+val load_model_base64(const val& text) { return load_model_from(text, true); }
 
 // The same architecture and vocabulary with seeded random weights.
 val random_model_like(int id, double seed) {
@@ -301,6 +307,7 @@ val model_head_norms(int id) {
 
 EMSCRIPTEN_BINDINGS(attention_models) {
   emscripten::function("loadModel", &attention_lab::load_model_bytes);
+  emscripten::function("loadModelBase64", &attention_lab::load_model_base64);
   emscripten::function("randomModelLike", &attention_lab::random_model_like);
   emscripten::function("releaseModel", &attention_lab::release_model);
   emscripten::function("modelTokenize", &attention_lab::model_tokenize);

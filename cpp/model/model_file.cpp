@@ -1,5 +1,7 @@
 #include "model/model_file.h"
 
+#include <array>
+
 #include <cmath>
 #include <cstring>
 
@@ -103,6 +105,46 @@ std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size) {
   // 2. the rest, a byte at a time
   for (; i < size; ++i) crc = (crc >> 8) ^ t[0][(crc ^ bytes[i]) & 0xFFu];
   return ~crc;
+}
+
+std::size_t decode_base64_in_place(std::uint8_t* text, std::size_t size, std::string& problem) {
+  // 1. the value of each character, 64 for one outside the alphabet
+  static const auto values = [] {
+    std::array<std::uint8_t, 256> table{};
+    table.fill(64);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::uint8_t i = 0; i < 64; ++i) table[static_cast<std::uint8_t>(alphabet[i])] = i;
+    return table;
+  }();
+  // 2. up to two '=' at the end; what is left must not be one character short of a byte
+  std::size_t length = size;
+  for (int pad = 0; pad < 2 && length > 0 && text[length - 1] == '='; ++pad) --length;
+  if (size % 4 != 0 || length % 4 == 1) {
+    problem = "model data is not valid base64 (its length, " + std::to_string(size) + ", is not a multiple of 4)";
+    return 0;
+  }
+  // 3. four characters to three bytes; a character outside the alphabet stops it
+  std::size_t out = 0, i = 0;
+  std::uint32_t outside = 0;
+  for (; i + 4 <= length; i += 4) {
+    const std::uint32_t a = values[text[i]], b = values[text[i + 1]], c = values[text[i + 2]], d = values[text[i + 3]];
+    outside |= (a | b | c | d) & 64u;
+    const std::uint32_t bits = (a << 18) | (b << 12) | (c << 6) | d;
+    text[out++] = static_cast<std::uint8_t>(bits >> 16);
+    text[out++] = static_cast<std::uint8_t>(bits >> 8);
+    text[out++] = static_cast<std::uint8_t>(bits);
+  }
+  if (length - i >= 2) {  // 4. the last two or three characters: one or two bytes
+    const std::uint32_t a = values[text[i]], b = values[text[i + 1]], c = length - i == 3 ? values[text[i + 2]] : 0;
+    outside |= (a | b | c) & 64u;
+    text[out++] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+    if (length - i == 3) text[out++] = static_cast<std::uint8_t>(((b & 15u) << 4) | (c >> 2));
+  }
+  if (outside != 0) {
+    problem = "model data is not valid base64 (a character outside A-Z a-z 0-9 + /)";
+    return 0;
+  }
+  return out;
 }
 
 // ---- model file -------------------------------------------------------------------

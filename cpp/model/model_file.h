@@ -37,4 +37,11 @@ std::uint16_t float_to_half(float value);
 float half_to_float(std::uint16_t half);
 std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size);
 
+// Standard base64 (A-Z a-z 0-9 + /, '=' padding, no line breaks), decoded over
+// its own text: the bytes shrink to 3/4, so each is written at or before the
+// character it came from. Returns the decoded length, or 0 with `problem` set.
+// (The browser fetches the model script's text and decodes it here, instead of
+// running a 5.3 MB script and decoding its string in JavaScript.)
+std::size_t decode_base64_in_place(std::uint8_t* text, std::size_t size, std::string& problem);
+
 }  // namespace attention_lab

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <vector>
 
 #include "corpus.h"
@@ -23,6 +25,49 @@ TEST(Float16, RoundTripAndRounding) {
   EXPECT_TRUE(std::isinf(half_to_float(float_to_half(1e6f))));
   EXPECT_NEAR(half_to_float(float_to_half(0.1f)), 0.1f, 0.1f * 1e-3f);
   EXPECT_EQ(half_to_float(float_to_half(1.0f + 1.0f / 4096)), 1.0f);  // ties to even
+}
+
+// Decodes a string with the in-place decoder (the test's own copy of it).
+std::string decoded(const std::string& text, std::string& problem) {
+  std::vector<std::uint8_t> bytes(text.begin(), text.end());
+  const std::size_t length = decode_base64_in_place(bytes.data(), bytes.size(), problem);
+  return std::string(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(length));
+}
+
+TEST(Base64, DecodesTheRfc4648ExamplesInPlace) {
+  // RFC 4648 section 10: "" f fo foo foob fooba foobar; then the last two letters and a zero byte
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", ""}, {"Zg==", "f"}, {"Zm8=", "fo"}, {"Zm9v", "foo"}, {"Zm9vYg==", "foob"}, {"Zm9vYmE=", "fooba"},
+      {"Zm9vYmFy", "foobar"}, {"+/8A", std::string("\xfb\xff\x00", 3)}};
+  for (const auto& [text, expected] : cases) {
+    std::string problem;
+    EXPECT_EQ(decoded(text, problem), expected) << text;
+    EXPECT_EQ(problem, "") << text;
+  }
+}
+
+TEST(Base64, EveryByteValueSurvivesARoundTripThroughAnEncoder) {
+  std::string bytes;
+  for (int i = 0; i < 3 * 256 + 2; ++i) bytes.push_back(static_cast<char>((i * 37 + i / 256) & 255));
+  const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string text;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t left = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t bits = 0;
+    for (std::size_t k = 0; k < 3; ++k) bits = (bits << 8) | (k < left ? static_cast<std::uint8_t>(bytes[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k) text.push_back(k <= left ? alphabet[(bits >> (18 - 6 * k)) & 63u] : '=');
+  }
+  std::string problem;
+  EXPECT_EQ(decoded(text, problem), bytes);
+  EXPECT_EQ(problem, "");
+}
+
+TEST(Base64, RefusesCharactersOutsideTheAlphabetAndBadLengths) {
+  for (const char* text : {"Zm9v\nYmFy", "Zm 9", "Zm9-", "Z===", "Zm9vY", "Zg=a", "\"Zm9v"}) {
+    std::string problem;
+    decoded(text, problem);
+    EXPECT_NE(problem.find("not valid base64"), std::string::npos) << text;
+  }
 }
 
 TEST(Crc32, KnownValue) {

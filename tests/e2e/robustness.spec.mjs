@@ -2,6 +2,7 @@
 // never touches the page outside itself, works under a strict CSP with zero
 // violations and zero foreign requests, inside a sandboxed iframe, says so
 // when WebAssembly is missing, keeps its memory flat, and passes axe.
+import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { ready } from './helpers.mjs';
@@ -325,6 +326,19 @@ test('moved into an iframe with document.adoptNode, the widget keeps its look', 
     return frame.contentWindow.getComputedStyle(moved.shadowRoot.querySelector('.tokens')).display;
   });
   expect(display).toBe('flex');
+});
+
+test('over http the model script is fetched and decoded in the engine, never run as a script; its held-out sentences arrive too', async ({ page }) => {
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  await expect(page.locator('attention-lab#trained .head-card')).toHaveCount(await trainedHeadCount());
+  expect(await page.locator('script[src*="attention-lab-model"]').count()).toBe(0);
+  expect(await page.evaluate(() => typeof globalThis.AttentionLabModelData)).toBe('undefined');
+  const heldout = readFileSync(new URL('../../web/model/heldout-sample.txt', import.meta.url), 'utf8').split('\n').filter(Boolean);
+  expect(await page.evaluate(() => globalThis.AttentionLabHeldout)).toEqual(heldout);
+  const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => m.name));
+  expect(marks).toContain('attention-lab: attention-lab-model.js in the engine');
+  expect(marks).not.toContain('attention-lab: attention-lab-model.js decoded');  // no base64 decoding in JavaScript
 });
 
 test('while the trained model is still loading, the widget says so', async ({ page }) => {

@@ -187,3 +187,21 @@ test('the head roles in the model file are what the wasm engine measures on held
   }
   assert.ok(positional >= 1, 'at least one head meets the positional criterion (>= 90% on one offset)');
 });
+
+test('a model loads from its base64 text (as the browser fetches the model script) exactly as from its bytes', () => {
+  const bytes = readFileSync(MODEL_PATH);
+  const fromText = engine.loadModelBase64(new Uint8Array(Buffer.from(bytes.toString('base64'), 'latin1')));
+  const ids = model.tokenize('the cat sat on the mat because it was tired').map((t) => t.id);
+  assert.deepEqual(fromText.config, model.config);
+  assert.deepEqual(fromText.run(ids).attention, model.run(ids).attention);
+  fromText.release();
+  // damaged text is refused with the reason, and nothing is kept
+  const text = Buffer.from(bytes.toString('base64'), 'latin1');
+  const badCharacter = new Uint8Array(text);
+  badCharacter[1000] = 0x2d;  // '-' is not in the alphabet
+  assert.throws(() => engine.loadModelBase64(badCharacter), /not valid base64 \(a character outside/);
+  assert.throws(() => engine.loadModelBase64(new Uint8Array(text.subarray(0, text.length - 1))), /not valid base64 \(its length/);
+  const flipped = new Uint8Array(text);
+  flipped[5000] = flipped[5000] === 0x41 ? 0x42 : 0x41;  // still base64, but the checksum no longer matches
+  assert.throws(() => engine.loadModelBase64(flipped), /checksum mismatch/);
+});

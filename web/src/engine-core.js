@@ -407,6 +407,15 @@ export function createEngine(Module) {
       const plain = Object.getPrototypeOf(bytes) === Uint8Array.prototype && Object.getOwnPropertyDescriptor(bytes, 'length') === undefined;
       return modelHandle(Module, Module.loadModel(plain ? bytes : new Uint8Array(bytes)));
     },
+    /**
+     * The same from the file's base64 text as bytes (ASCII), decoded in C++: how
+     * the browser loads a model script it fetched, without running it as a script.
+     */
+    loadModelBase64(text) {
+      if (!(text instanceof Uint8Array)) throw new Error('loadModelBase64 needs the base64 text as a Uint8Array of ASCII');
+      const plain = Object.getPrototypeOf(text) === Uint8Array.prototype && Object.getOwnPropertyDescriptor(text, 'length') === undefined;
+      return modelHandle(Module, Module.loadModelBase64(plain ? text : new Uint8Array(text)));
+    },
     /** Weight magnitude of each head of one layer: { wq, wk, wv, wo, dModel, numHeads } -> Float32Array(numHeads). */
     headWeightNorms(params) {
       const result = Module.headWeightNorms({ ...params,

@@ -1,8 +1,14 @@
-// Finds the trained model's bytes in the browser without any network access:
-// the build writes attention-lab-model.js next to attention-lab.js, a classic
-// script that sets globalThis.AttentionLabModelData (the model file, base64).
-// A script element loads from http(s) and from file:// alike, and keeps the
-// widget's own bundle small for pages that only use the single-layer views.
+// Finds the trained model's bytes in the browser without any network access
+// beyond the page's own files: the build writes attention-lab-model.js next
+// to attention-lab.js, a classic script that sets globalThis.AttentionLabModelData
+// (the model file, base64) and the held-out sentences.
+// Over http(s) the script's text is fetched and its base64 decoded in C++ (the
+// browser never runs it): running the 5.3 MB script and decoding its string in
+// JavaScript took ~60 ms and ~30 ms of the main thread. A script that did run
+// (file://) has its string decoded in C++ too. From file:// (where
+// fetch is refused) or when fetching fails, a script element loads it, as it
+// loads from anywhere; it also keeps the widget's own bundle small for pages
+// that only use the single-layer views.
 
 import { besideBundle, loadScript } from './bundle-location.js';
 import { mark } from './marks.js';
@@ -10,43 +16,75 @@ import { mark } from './marks.js';
 const MODEL_SCRIPT = 'attention-lab-model.js';
 const WRITER_SCRIPT = 'attention-lab-writer.js';
 
-function decodeBase64(text, script) {
+// The base64 text and the globals after it in a fetched model script
+// (build-web.mjs writes `globalThis.NAME="...";` lines): the text as bytes,
+// the held-out sentences set as the script would set them. Null when the
+// file does not start that way (it is then run as a script instead).
+function readModelScript(bytes, global) {
+  const quote = bytes.indexOf(0x22);
+  if (quote < 0 || quote > 200) return null;
+  const head = new TextDecoder().decode(bytes.subarray(0, quote));
+  if (!new RegExp(`^\\s*(globalThis|window|self)\\.${global}\\s*=\\s*$`).test(head)) return null;
+  const end = bytes.indexOf(0x22, quote + 1);
+  if (end < 0) return null;
+  const rest = new TextDecoder().decode(bytes.subarray(end + 1));
+  const heldout = /globalThis\.AttentionLabHeldout=(\[.*\]);/s.exec(rest);
+  if (heldout && !Array.isArray(globalThis.AttentionLabHeldout)) {
+    try { globalThis.AttentionLabHeldout = JSON.parse(heldout[1]); } catch { /* no held-out sentences: the views that need them say so */ }
+  }
+  return bytes.subarray(quote + 1, end);
+}
+
+// Fetched only from the page's own origin: a cross-origin or sandboxed
+// (opaque-origin) page would need CORS, and its refusal is a console error.
+function fetchable(url) {
   try {
-    // native where the browser has it (Chromium 140+, Firefox 133+): ~10 ms for
-    // the 5.3 MB encoder text, against ~40-100 ms for atob and a copy loop
-    if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
+    return typeof fetch === 'function' && /^https?:/.test(url) && new URL(url).origin === globalThis.origin;  // self.origin: "null" in a sandboxed frame
   } catch {
-    throw new Error(`${script} is damaged: its model data is not valid base64 (copy the file again from the build)`);
+    return false;
   }
 }
 
-// One loader per model script: the script sets globalThis[global] (the model
-// file, base64). A failure is kept: every widget and keystroke gets the same
-// message instead of loading the script again (a reload of the page tries again).
-// load.prefetch() starts fetching the script before the engine is ready (the
-// two downloads then overlap); load(engine) decodes it into the engine.
+// One loader per model script: the script's base64 text, fetched, or the
+// script run, which sets globalThis[global]. A failure is kept: every widget
+// and keystroke gets the same message instead of loading the script again (a
+// reload of the page tries again). load.prefetch() starts fetching before the
+// engine is ready (the two downloads then overlap); load(engine) decodes it
+// into the engine.
 function modelLoader(script, global, missing) {
   let fetching = null;
   let loading = null;
+  const viaScript = () => loadScript(besideBundle(script), missing).then(() => ({ text: globalThis[global] }));
   const prefetch = () => {
-    if (!fetching) fetching = typeof globalThis[global] === 'string' ? Promise.resolve() : loadScript(besideBundle(script), missing);
+    if (fetching) return fetching;
+    if (typeof globalThis[global] === 'string') return (fetching = Promise.resolve({ text: globalThis[global] }));  // the page ran it
+    const url = besideBundle(script);
+    if (!fetchable(url)) fetching = viaScript();
+    else {
+      fetching = fetch(url).then(
+        async (response) => {
+          if (!response.ok) throw new Error(missing);
+          const base64 = readModelScript(new Uint8Array(await response.arrayBuffer()), global);
+          return base64 ? { base64 } : viaScript();  // not the build's layout: run it as the script it is
+        },
+        () => viaScript());  // refused (a page's connect-src, say): the script element may still load it
+    }
     return fetching;
   };
   const load = (engine) => {
     if (!loading) {
       loading = (async () => {
-        await prefetch();
-        if (typeof globalThis[global] !== 'string') throw new Error(`${script} did not provide the model`);
+        const found = await prefetch();
+        if (!found.base64 && typeof found.text !== 'string') throw new Error(`${script} did not provide the model`);
         mark(`attention-lab: ${script} loaded`);
-        const bytes = decodeBase64(globalThis[global], script);
-        mark(`attention-lab: ${script} decoded`);
-        const model = engine.loadModel(bytes);
-        mark(`attention-lab: ${script} in the engine`);
-        return model;
+        try {
+          // a script that ran left a string: its characters are ASCII, so encoding is a copy
+          return engine.loadModelBase64(found.base64 ?? new TextEncoder().encode(found.text));
+        } catch (error) {
+          throw /not valid base64/.test(error.message) ? new Error(`${script} is damaged: its model data is not valid base64 (copy the file again from the build)`) : error;
+        } finally {
+          mark(`attention-lab: ${script} in the engine`);
+        }
       })();
     }
     return loading;
