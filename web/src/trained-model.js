@@ -1,14 +1,15 @@
-// Finds the trained model's bytes in the browser without any network access
-// beyond the page's own files: the build writes attention-lab-model.js next
-// to attention-lab.js, a classic script that sets globalThis.AttentionLabModelData
-// (the model file, base64) and the held-out sentences.
-// Over http(s) the script's text is fetched and its base64 decoded in C++ (the
-// browser never runs it): running the 5.3 MB script and decoding its string in
-// JavaScript took ~60 ms and ~30 ms of the main thread. A script that did run
-// (file://) has its string decoded in C++ too. From file:// (where
-// fetch is refused) or when fetching fails, a script element loads it, as it
-// loads from anywhere; it also keeps the widget's own bundle small for pages
-// that only use the single-layer views.
+// Finds the trained model's bytes in the browser with no network access
+// beyond the page's own files. The build writes attention-lab-model.js next to
+// attention-lab.js: a classic script that sets globalThis.AttentionLabModelData
+// (the model file in base64) and the held-out sentences. It stays out of the
+// widget's bundle, so pages that only use the single-layer views never load it.
+// - Over http(s), from the page's own origin: the script's text is fetched and
+//   its base64 handed to the engine, which decodes it in C++. The browser never
+//   runs it (running the 5.3 MB script and decoding its string in JavaScript
+//   took ~60 ms and ~30 ms of the main thread).
+// - From file:// (fetch is refused there), a sandboxed frame, another origin or
+//   a refused fetch: a script element runs it, as it can anywhere, and its
+//   string goes to the same C++ decoder.
 
 import { besideBundle, loadScript } from './bundle-location.js';
 import { mark } from './marks.js';
