@@ -197,17 +197,26 @@ AblationCorrelation correlate_with_ablation(const TransformerParams<float>& para
     const std::vector<double> rollout = attention_rollout(attention.data(), c.num_layers, c.num_heads, n);
     const std::vector<double> flow = attention_flow(attention.data(), c.num_layers, c.num_heads, n, middle);
     const std::vector<double> last = residual_attention(attention.data(), c.num_heads, n, c.num_layers - 1);
-    // 2. Each other word hidden too: how much the true word's log-probability drops.
+    // 2. Each other word hidden too: the middle row's final hidden state of
+    // each such run, then all their logits in one product (the output matrix
+    // read once a sentence), and how much the true word's log-probability drops.
     std::vector<double> importance, raw_row, rollout_row, flow_row;
+    std::vector<float> rows;
+    std::vector<int> ablated = ids;
     for (int j = 0; j < n; ++j) {
       if (j == middle) continue;
-      std::vector<int> ablated = ids;
       ablated[static_cast<std::size_t>(j)] = Vocabulary::kMask;
-      run_transformer(params, packed, ablated, true, run, {}, middle);
-      importance.push_back(base - log_probability(run.logits.data(), c.vocab_size, word));
+      run_transformer(params, packed, ablated, false, run, {}, middle);
+      ablated[static_cast<std::size_t>(j)] = ids[static_cast<std::size_t>(j)];
+      rows.insert(rows.end(), run.hidden.begin(), run.hidden.end());
       raw_row.push_back(last[static_cast<std::size_t>(middle) * n + j]);
       rollout_row.push_back(rollout[static_cast<std::size_t>(middle) * n + j]);
       flow_row.push_back(flow[static_cast<std::size_t>(j)]);
+    }
+    std::vector<float> logits;
+    logits_of_rows(params, packed, rows.data(), n - 1, logits);
+    for (int k = 0; k < n - 1; ++k) {
+      importance.push_back(base - log_probability(logits.data() + static_cast<std::size_t>(k) * c.vocab_size, c.vocab_size, word));
     }
     result.raw += spearman(importance, raw_row);
     result.rollout += spearman(importance, rollout_row);

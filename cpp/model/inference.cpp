@@ -187,6 +187,14 @@ double log_probability(const float* logits, int vocab, int word) {
   return logits[word] - top - std::log(total);
 }
 
+void logits_of_rows(const TransformerParams<float>& params, const PackedTransformer& packed, const float* rows, int count,
+                    std::vector<float>& logits) {
+  const int vocab = params.config.vocab_size;
+  PackedMatrix scratch;
+  logits.resize(static_cast<std::size_t>(count) * vocab);
+  gemm_packed(count, rows, params.config.d_model, packed_output(params, packed, scratch), params.output_bias.data(), logits.data(), vocab);
+}
+
 double masked_sentence_loss(const TransformerParams<float>& params, const std::vector<int>& ids,
                             const TransformerRunOptions& options, const PackedTransformer* packed) {
   PackedTransformer packed_here;
@@ -207,11 +215,9 @@ double masked_sentence_loss(const TransformerParams<float>& params, const std::v
     std::copy(run.hidden.begin(), run.hidden.end(), rows.begin() + static_cast<std::ptrdiff_t>(i) * d);
     masked[static_cast<std::size_t>(i)] = ids[static_cast<std::size_t>(i)];
   }
-  // 2. Their logits in one product: the (d_model, vocab) output matrix, far
-  // larger than the cache, is read once a sentence instead of once a word.
-  PackedMatrix scratch;
-  std::vector<float> logits(static_cast<std::size_t>(n) * vocab);
-  gemm_packed(n, rows.data(), d, packed_output(params, *packed, scratch), params.output_bias.data(), logits.data(), vocab);
+  // 2. Their logits in one product (the output matrix read once a sentence, not once a word).
+  std::vector<float> logits;
+  logits_of_rows(params, *packed, rows.data(), n, logits);
   // 3. -log p(true word) for each row, in double.
   double total = 0;
   for (int i = 0; i < n; ++i) total -= log_probability(logits.data() + static_cast<std::size_t>(i) * vocab, vocab, ids[static_cast<std::size_t>(i)]);

@@ -79,6 +79,12 @@ void run_transformer(const TransformerParams<float>& params, const std::vector<i
 // log p(word) under the softmax of one row of logits (vocab), in double.
 double log_probability(const float* logits, int vocab, int word);
 
+// Logits (count, vocab) of `count` final hidden states (count, d_model) in one
+// product: the (d_model, vocab) output matrix, far larger than the cache, is
+// read once for all of them instead of once a row.
+void logits_of_rows(const TransformerParams<float>& params, const PackedTransformer& packed, const float* rows, int count,
+                    std::vector<float>& logits);
+
 // Mean masked-word loss of a sentence (pseudo-log-likelihood): each position in
 // turn is replaced by <mask> and scored. Returns nats per word.
 // packed: the model's packed weights, or null to pack them once for this call.

@@ -118,5 +118,49 @@ TEST(Ablation, CorrelationsAreMeasuredOnEverySentenceThatFits) {
   }
 }
 
+// The check written out the plain way: every ablated run a full one with all
+// its logits (the engine keeps only the middle row's hidden state and takes
+// the logits of a sentence's runs in one product).
+TEST(Ablation, EqualsTheCheckComputedFromFullRuns) {
+  TransformerParams<float> params;
+  params.allocate({60, 16, 2, 2, 32, 16});
+  initialise_transformer(params, 9, 0.3f);
+  PackedTransformer packed;
+  pack_transformer(params, packed);
+  const std::vector<std::vector<int>> sentences = {{5, 6, 7, 8, 9}, {10, 11, 12, 13, 14, 15, 16}, {20, 31, 22, 43}};
+  AblationCorrelation expected;
+  TransformerRun run;
+  for (const std::vector<int>& sentence : sentences) {
+    const int n = static_cast<int>(sentence.size()), middle = n / 2, word = sentence[static_cast<std::size_t>(middle)];
+    std::vector<int> ids = sentence;
+    ids[static_cast<std::size_t>(middle)] = Vocabulary::kMask;
+    run_transformer(params, packed, ids, true, run);
+    const double base = log_probability(run.logits.data() + static_cast<std::size_t>(middle) * 60, 60, word);
+    const std::vector<float> attention = run.attention;
+    const std::vector<double> last = residual_attention(attention.data(), 2, n, 1);
+    const std::vector<double> rollout = attention_rollout(attention.data(), 2, 2, n);
+    const std::vector<double> flow = attention_flow(attention.data(), 2, 2, n, middle);
+    std::vector<double> importance, raw_row, rollout_row, flow_row;
+    for (int j = 0; j < n; ++j) {
+      if (j == middle) continue;
+      std::vector<int> ablated = ids;
+      ablated[static_cast<std::size_t>(j)] = Vocabulary::kMask;
+      run_transformer(params, packed, ablated, true, run);
+      importance.push_back(base - log_probability(run.logits.data() + static_cast<std::size_t>(middle) * 60, 60, word));
+      raw_row.push_back(last[static_cast<std::size_t>(middle * n + j)]);
+      rollout_row.push_back(rollout[static_cast<std::size_t>(middle * n + j)]);
+      flow_row.push_back(flow[static_cast<std::size_t>(j)]);
+    }
+    expected.raw += spearman(importance, raw_row) / 3;
+    expected.rollout += spearman(importance, rollout_row) / 3;
+    expected.flow += spearman(importance, flow_row) / 3;
+  }
+  const AblationCorrelation c = correlate_with_ablation(params, packed, sentences);
+  EXPECT_EQ(c.sentences, 3);
+  EXPECT_NEAR(c.raw, expected.raw, 1e-9);
+  EXPECT_NEAR(c.rollout, expected.rollout, 1e-9);
+  EXPECT_NEAR(c.flow, expected.flow, 1e-9);
+}
+
 }  // namespace
 }  // namespace attention_lab::analysis
