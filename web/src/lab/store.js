@@ -7,11 +7,11 @@
 import { loadEngine } from '../engine.js';
 import { checkComputed } from '../weight-sources.js';
 import { allLinks } from './links.js';
+import { MeasureLater } from './measure-later.js';
 import { PICTURE_LIMITS, downsampleByMax } from './pictures.js';
 import { describeHeldoutRole, describeRole, relationEvidence, relationLabel } from './format.js';
 
 const DEBOUNCE_MS = 120;
-const GRADIENT_SLICE_MS = 8;  // slow per-head measures run in tasks of about this length, between frames
 const CHEAP_WORK_MS = 33;  // recomputes of at most two frames run on every keystroke (a key comes every ~100 ms)
 
 /**
@@ -79,6 +79,11 @@ export class LabStore {
     this._recentWorkMs = [];
     this._readyResolve = null;
     this.ready = new Promise((resolve) => { this._readyResolve = resolve; });
+    // slow per-head measures (importance), after the views are drawn
+    this._later = new MeasureLater({
+      onComplete: () => this.host.render(),
+      onError: (message) => this.host.showStatus(`Measuring the heads failed: ${message}`, 'error'),
+    });
   }
 
   _resolveReady() {
@@ -109,6 +114,7 @@ export class LabStore {
   cancel() {
     clearTimeout(this._timer);
     this._timer = null;
+    this._later.cancel();  // a recompute follows (or the widget left the page): its measures start again
   }
 
   fail(message) {
@@ -418,7 +424,7 @@ export class LabStore {
    * Every head of every layer with its importance measures, least important
    * first by state.experiment.sort. Output sensitivity (a model run a head)
    * and gradient importance (two masked-sentence losses a head) are measured
-   * after the views are drawn (see _perHeadLater): until they are in, their
+   * after the views are drawn (see measure-later.js): until they are in, their
    * values are null and the rows rank by weight magnitude.
    */
   importance() {
@@ -430,13 +436,13 @@ export class LabStore {
     const norms = experiment.weightNorms();
     // output sensitivity: the change when this head alone is switched off, all others on (scaling and temperature as now)
     const allOn = { ...options, headEnabled: undefined };
-    const sensitivity = this._perHeadLater('sensitivity', allOn, (k) => {
+    const sensitivity = this._later.get(result, `sensitivity ${JSON.stringify(allOn)}`, numLayers * numHeads, (k) => {
       const current = this._measure('run', allOn, () => experiment.run(allOn));
       const alone = experiment.run({ ...allOn, headEnabled: Array.from({ length: numLayers * numHeads }, (_, j) => (j === k ? 0 : 1)) });
       return this._engine.outputChange(alone, current).relative;
     });
     const gradients = experiment.gradientImportance
-      ? this._perHeadLater('gradientImportance', allOn, (k) => experiment.gradientImportance(allOn, k, 1)[0]) : null;
+      ? this._later.get(result, `gradientImportance ${JSON.stringify(allOn)}`, numLayers * numHeads, (k) => experiment.gradientImportance(allOn, k, 1)[0]) : null;
     const rows = heads.map((head) => {
       const k = head.layer * numHeads + head.head;
       return { head, key: `${head.layer}:${head.head}`, entropy: head.summary.normalisedEntropy, norm: norms[head.layer][head.head],
@@ -450,47 +456,6 @@ export class LabStore {
     const by = pending.has(e.sort) ? 'norm' : e.sort;
     rows.sort((a, b) => measures[by][1](a) - measures[by][1](b));  // least important first
     return { rows, hasGradients: Boolean(experiment.gradientImportance), measuring: [...pending], rankedBy: by, measureName: measures[by][0] };
-  }
-
-  // A measure of every head (layer-major) that takes too long for a keystroke
-  // (gradient importance: half a second for 32 heads and an 8-word sentence).
-  // Returns its values when measured for this computation, else null and
-  // queues it: heads are measured in tasks of about GRADIENT_SLICE_MS, after
-  // the views are drawn, so input and frames come between them; a new
-  // computation (the next keystroke, an option) drops what is queued; when a
-  // measure is complete the views draw again.
-  _perHeadLater(name, options, measureHead) {
-    const measured = (this.result.measured ??= new Map());
-    const key = `${name} ${JSON.stringify(options)}`;
-    if (measured.has(key)) return measured.get(key);
-    if (this._later?.result !== this.result) this._later = { result: this.result, jobs: [] };
-    const later = this._later;
-    if (later.jobs.some((job) => job.key === key)) return null;
-    later.jobs.push({ key, measureHead, next: 0, values: new Float64Array(this.result.numLayers * this.result.numHeads) });
-    if (later.jobs.length === 1) setTimeout(() => this._measureSlice(later), 0);
-    return null;
-  }
-
-  _measureSlice(later) {
-    if (this._later !== later || this.result !== later.result) return;  // a newer computation took over
-    const started = performance.now();
-    const job = later.jobs[0];
-    try {
-      do {
-        job.values[job.next] = job.measureHead(job.next);
-        job.next += 1;
-      } while (job.next < job.values.length && performance.now() - started < GRADIENT_SLICE_MS);
-    } catch (error) {
-      this._later = null;
-      this.host.showStatus(`Measuring the heads failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
-      return;
-    }
-    if (job.next === job.values.length) {
-      later.jobs.shift();
-      later.result.measured.set(job.key, job.values);
-      this.host.render();  // may queue nothing new: this measure is in
-    }
-    if (later.jobs.length) setTimeout(() => this._measureSlice(later), 0);
   }
 
   /** A head's example sentences for its word relation, as tokens with the pair marked: [{ tokens, from, to, strongest }]. */
