@@ -155,6 +155,19 @@ test('trained model: gradient importance is measured after typing is drawn, and 
   }
 });
 
+test('at 360 px the importance table scrolls inside the widget: every column can be reached and ranked by', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  const widget = await openExperiments(page, 'trained');
+  await widget.locator('th button[data-sort="gradient"]').click();  // beyond the right edge at first: scrolled to
+  await expect(widget.locator('table.importance')).not.toHaveAttribute('aria-busy', 'true', { timeout: 30000 });
+  await expect(widget.locator('th', { hasText: 'Gradient importance' })).toHaveAttribute('aria-sort', 'ascending');
+  const overflow = await widget.evaluate((el) => {
+    const lab = el.shadowRoot.querySelector('section.lab');
+    return lab.scrollWidth - lab.clientWidth;
+  });
+  expect(overflow).toBeLessThanOrEqual(1);
+});
+
 test('cross-attention between two sentences: the tables follow, and match the engine in Node', async ({ page }) => {
   const widget = await openExperiments(page, 'heads');
   await widget.locator('.context-input').fill('Das Tier war zu müde.');

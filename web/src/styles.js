@@ -197,7 +197,7 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 @media (prefers-reduced-motion: no-preference) { .chip, .head-card { transition: box-shadow 120ms, border-color 120ms; } }
 .across-layers { margin-top: 12px; }
 .across-layers summary { cursor: pointer; font-weight: 600; }
-.across-scroll { overflow-x: auto; max-width: 100%; }
+.across-scroll, .importance-scroll { overflow-x: auto; max-width: 100%; }  /* wide tables scroll inside the widget at 360 px */
 .across-table { border-collapse: collapse; font-size: 0.8em; margin-top: 8px; }
 .across-table caption { text-align: left; color: var(--al-muted); margin-bottom: 4px; }
 .across-table th[scope="col"] { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: 400; padding: 2px; max-height: 8em; }

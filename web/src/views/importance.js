@@ -100,7 +100,7 @@ export function importancePanel({ store, actions }) {
   });
   const reset = h('button', { type: 'button', class: 'chip', onclick: () => store.setExperiment({ disabled: new Set(), scaling: true, temperature: 1 }) }, 'Reset all');
   const curve = store.result.experiment.heldoutCurve ? heldoutCurve(store, rows.map((r) => r.key), measureName) : null;
-  return h('div', { class: 'importance-wrap' }, table,
+  return h('div', { class: 'importance-wrap' }, h('div', { class: 'importance-scroll' }, table),
     h('div', { class: 'controls' }, h('label', {}, 'Switch off the', k, shownK, `least important by ${measureName.toLowerCase()}`), reset),
     curve,
     h('p', { class: 'note' }, 'Weight magnitude: the norm of the head\'s slices of W_Q, W_K, W_V and W_O. Output sensitivity: how much the output changes when this head alone is switched off. Entropy: how spread out its attention is; very flat heads often matter little.' +
