@@ -43,6 +43,13 @@ function runKernel(kernel, params, ArrayType) {
   };
 }
 
+// wasm reads a plain Uint8Array only (a subclass or an own 'length' could lie about its size):
+// anything else is copied into one first; a plain one (3.9 MB for the encoder) is not copied twice
+function plainBytes(bytes) {
+  const plain = Object.getPrototypeOf(bytes) === Uint8Array.prototype && Object.getOwnPropertyDescriptor(bytes, 'length') === undefined;
+  return plain ? bytes : new Uint8Array(bytes);
+}
+
 // ---- prepared layers ----------------------------------------------------------
 
 function runPrepared(Module, id, dModel, params) {
@@ -402,10 +409,7 @@ export function createEngine(Module) {
      */
     loadModel(bytes) {
       if (!(bytes instanceof Uint8Array)) throw new Error('loadModel needs the model file as a Uint8Array');
-      // wasm reads a plain Uint8Array only (a subclass or an own 'length' could lie about its size):
-      // anything else is copied into one first; a plain one (3.9 MB for the encoder) is not copied twice
-      const plain = Object.getPrototypeOf(bytes) === Uint8Array.prototype && Object.getOwnPropertyDescriptor(bytes, 'length') === undefined;
-      return modelHandle(Module, Module.loadModel(plain ? bytes : new Uint8Array(bytes)));
+      return modelHandle(Module, Module.loadModel(plainBytes(bytes)));
     },
     /**
      * The same from the file's base64 text as bytes (ASCII), decoded in C++: how
@@ -413,8 +417,7 @@ export function createEngine(Module) {
      */
     loadModelBase64(text) {
       if (!(text instanceof Uint8Array)) throw new Error('loadModelBase64 needs the base64 text as a Uint8Array of ASCII');
-      const plain = Object.getPrototypeOf(text) === Uint8Array.prototype && Object.getOwnPropertyDescriptor(text, 'length') === undefined;
-      return modelHandle(Module, Module.loadModelBase64(plain ? text : new Uint8Array(text)));
+      return modelHandle(Module, Module.loadModelBase64(plainBytes(text)));
     },
     /** Weight magnitude of each head of one layer: { wq, wk, wv, wo, dModel, numHeads } -> Float32Array(numHeads). */
     headWeightNorms(params) {

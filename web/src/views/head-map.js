@@ -98,8 +98,10 @@ export function createHeadMapView({ store, actions }) {
     const inductionNote = test
       ? h('p', { class: 'note' }, `Induction: ${test.example.length / 2} random words, then the same words again (16 sequences); a head's score is the mean weight a word of the repeat gives the word that followed its earlier occurrence. The same heads with random weights score at most ${percent(Math.max(...test.twinPrefixMatching))}; the label "induction head" needs ≥ ${percent(test.threshold)} and ${Math.round(test.margin * 100)} points above that.`)
       : null;
-    const measuring = [x, y].includes('gradient') && heads.some((head) => head.values.gradient === null)
-      ? h('p', { class: 'note', role: 'status' }, 'Measuring gradient importance (two masked-word losses a head); faded points have no value yet.') : null;
+    // output sensitivity and gradient importance are measured after the map is drawn (lab/measure-later.js)
+    const pending = [...new Set([x, y])].filter((key) => ['sensitivity', 'gradient'].includes(key) && heads.some((head) => head.values[key] === null));
+    const measuring = pending.length
+      ? h('p', { class: 'note', role: 'status' }, `Measuring ${pending.map((key) => (key === 'gradient' ? 'gradient importance (two masked-word losses a head)' : 'output sensitivity (a model run a head)')).join(' and ')}; faded points have no value yet.`) : null;
     const legend = h('p', { class: 'note' }, ...result.layers.flatMap((_, l) => {
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.background = headColour(l);  // through the CSSOM: a strict style-src allows it
