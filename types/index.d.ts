@@ -93,6 +93,8 @@ export interface Engine {
     run(args: { x: Float32Array; context?: Float32Array; seqLen?: number; contextLen?: number; numHeads: number; causal?: boolean; scale?: number; temperature?: number;
       wantAttention?: boolean; softmax?: 'auto' | 'full' | 'streaming'; poolLimits?: number[]; views?: boolean }): AttentionResult & {
       pooled?: { limit: number; block: number; rows: number; cols: number; values: Float32Array }[];
+      /** (numHeads, seqLen): each row's strongest link, the position of its first largest weight. */
+      rowArgmax?: Int32Array;
     };
     release(): void;
   };

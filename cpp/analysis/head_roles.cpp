@@ -16,40 +16,7 @@ const char* relation_key(Relation relation) {
 
 bool is_punctuation_token(const std::string& token_text) { return attention_lab::is_punctuation_token(token_text); }
 
-// A row of a long text is 1,024 weights and a keystroke measures 8 heads x
-// 1,024 rows: 1. the maximum of each block of 16, four lanes at a time,
-// keeping the first block that holds the largest; 2. the first position in
-// that block holding it. The same first maximum as a plain scan (weights are
-// finite and non-negative here).
-int argmax_of_row(const float* row, int width) {
-  constexpr int kBlock = 16;
-  int best_block = -1;
-  float best = 0;
-  int start = 0;
-  for (; start + kBlock <= width; start += kBlock) {
-    const simd::f32x4 block = simd::max(simd::max(simd::load(row + start), simd::load(row + start + 4)),
-                                        simd::max(simd::load(row + start + 8), simd::load(row + start + 12)));
-    const float block_max = simd::horizontal_max(block);
-    if (best_block < 0 || block_max > best) {
-      best = block_max;
-      best_block = start;
-    }
-  }
-  int found = -1;
-  if (best_block >= 0) {
-    for (int j = best_block; j < best_block + kBlock; ++j) {
-      if (row[j] == best) {
-        found = j;
-        break;
-      }
-    }
-  }
-  // 3. the tail past the last whole block (or a short row)
-  for (int j = start; j < width; ++j) {
-    if (found < 0 || row[j] > row[found]) found = j;
-  }
-  return found < 0 ? 0 : found;
-}
+int argmax_of_row(const float* row, int width) { return simd::first_maximum(row, width); }
 
 double entropy_of_row(const float* row, int width) {
   double entropy = 0;
@@ -69,6 +36,24 @@ void count_keyed(const float* weights, int seq_len, int context_len, const int* 
 
 void HeadTally::add(const float* weights, int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross,
                     const float* row_entropy, bool causal) {
+  std::vector<int> strongest(static_cast<std::size_t>(std::max(0, seq_len)));
+  std::vector<double> entropy(strongest.size());
+  for (int i = 0; i < seq_len; ++i) {
+    const float* row = weights + static_cast<std::size_t>(i) * context_len;
+    strongest[static_cast<std::size_t>(i)] = argmax_of_row(row, context_len);
+    entropy[static_cast<std::size_t>(i)] = row_entropy != nullptr ? row_entropy[i] : entropy_of_row(row, context_len);
+  }
+  add_rows(strongest.data(), entropy.data(), seq_len, context_len, punctuation, cross, causal);
+}
+
+void HeadTally::add_strongest(const int* strongest, const float* row_entropy, int seq_len, int context_len,
+                              const std::vector<bool>& punctuation, bool cross, bool causal) {
+  const std::vector<double> entropy(row_entropy, row_entropy + std::max(0, seq_len));
+  add_rows(strongest, entropy.data(), seq_len, context_len, punctuation, cross, causal);
+}
+
+void HeadTally::add_rows(const int* strongest, const double* entropy, int seq_len, int context_len,
+                         const std::vector<bool>& punctuation, bool cross, bool causal) {
   // 1. Where each relation exists: "previous" and "first" on rows 1.., "next"
   //    on rows ..n-2, "self" and "punctuation" on every row.
   cross_ = cross_ || cross;
@@ -82,15 +67,14 @@ void HeadTally::add(const float* weights, int seq_len, int context_len, const st
   const double max_entropy = context_len > 1 ? std::log(static_cast<double>(context_len)) : 0.0;
   for (int i = 0; i < seq_len; ++i) {
     // 2. The strongest link of row i and the relations it satisfies
-    const float* row = weights + static_cast<std::size_t>(i) * context_len;
-    const int j = argmax_of_row(row, context_len);
+    const int j = strongest[i];
     hits_[static_cast<int>(Relation::kPrevious)] += i > 0 && j == i - 1;
     hits_[static_cast<int>(Relation::kNext)] += i < seq_len - 1 && j == i + 1;
     hits_[static_cast<int>(Relation::kSelf)] += j == i;
     hits_[static_cast<int>(Relation::kFirst)] += i > 0 && j == 0;
     hits_[static_cast<int>(Relation::kPunctuation)] += j < static_cast<int>(punctuation.size()) && punctuation[j];
     // 3. Its entropy, raw and as a share of a uniform row's
-    const double h = row_entropy != nullptr ? row_entropy[i] : entropy_of_row(row, context_len);
+    const double h = entropy[i];
     entropy_ += h;
     if (causal) {
       if (i > 0) {

@@ -53,9 +53,16 @@ class HeadTally {
   // row 0 (one key, no choice) is left out of the normalised mean.
   void add(const float* weights, int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross = false,
            const float* row_entropy = nullptr, bool causal = false);
+  // The same from what the fast kernel reports per row (MhaOutputs::row_argmax
+  // and row_entropy), without the weights: strongest[i] in [0, context_len).
+  void add_strongest(const int* strongest, const float* row_entropy, int seq_len, int context_len,
+                     const std::vector<bool>& punctuation, bool cross = false, bool causal = false);
   HeadStatistics statistics() const;
 
  private:
+  void add_rows(const int* strongest, const double* entropy, int seq_len, int context_len,
+                const std::vector<bool>& punctuation, bool cross, bool causal);
+
   double hits_[kRelationCount] = {0, 0, 0, 0, 0};
   double rows_with_[kRelationCount] = {0, 0, 0, 0, 0};
   double rows_ = 0, entropy_ = 0, normalised_ = 0, normalised_rows_ = 0;

@@ -86,6 +86,11 @@ struct MhaOutputs {
   // weights, -sum w log w (0 for a row that sees no key). The fast kernel
   // takes it from the softmax's own sums, so asking for it keeps full rows.
   Real* row_entropy = nullptr;
+  // optional, (num_heads, seq_len): the first position of each row's largest
+  // weight, its strongest link. The fast kernel finds it while the row is
+  // still in cache, so a long text's head summaries need not read its
+  // (num_heads, seq_len, context_len) weights again.
+  int* row_argmax = nullptr;
 };
 
 // Largest working set the engine accepts, in bytes (inputs, intermediates and outputs).

@@ -99,9 +99,10 @@ __attribute__((noinline)) float exponentiate_row(float* row, int visible_len, fl
 
 // row: (context_len) raw dot products -> softmax(row * logit_factor) with masked keys at 0.
 // visible_len: keys [0, visible_len) may be seen (causal); padding masks any of them.
-// entropy (may be null) receives the row's entropy in nats (0 when no key is seen).
+// entropy (may be null) receives the row's entropy in nats (0 when no key is seen);
+// argmax (may be null) the first position of the row's largest weight.
 __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, int visible_len, float logit_factor,
-                        const std::uint8_t* key_padding_mask, float* entropy) {
+                        const std::uint8_t* key_padding_mask, float* entropy, int* argmax) {
   using simd::f32x4;
   // 1. Scale and mask; masked logits become -inf.
   const float minus_infinity = -INFINITY;
@@ -126,12 +127,14 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
     if (!overflowed) {  // every visible key is padded: no attention at all
       std::fill(row, row + visible_len, 0.0f);
       if (entropy != nullptr) *entropy = 0.0f;
+      if (argmax != nullptr) *argmax = 0;
       return;
     }
   }
   if (overflowed) {
     std::fill(row, row + visible_len, NAN);
     if (entropy != nullptr) *entropy = NAN;
+    if (argmax != nullptr) *argmax = 0;
     return;
   }
   // 3. exp(logit - max) and the row total (and, when asked, the entropy:
@@ -146,6 +149,8 @@ __attribute__((noinline)) void scaled_softmax_row(float* row, int context_len, i
   const f32x4 inverse4 = simd::splat(inverse);
   for (j = 0; j + 4 <= visible_len; j += 4) simd::store(row + j, simd::mul(simd::load(row + j), inverse4));
   for (; j < visible_len; ++j) row[j] *= inverse;
+  // 5. The strongest link, read while the row is in cache.
+  if (argmax != nullptr) *argmax = simd::first_maximum(row, context_len);
 }
 
 // One head without materialising its weights (the online softmax of Milakov &
@@ -295,7 +300,7 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
   float* const concat = work.q.data();
 
   const std::size_t head_weights_size = static_cast<std::size_t>(seq_len) * context_len;
-  const bool streaming = outputs.attention == nullptr && outputs.row_entropy == nullptr &&
+  const bool streaming = outputs.attention == nullptr && outputs.row_entropy == nullptr && outputs.row_argmax == nullptr &&
                          (options.softmax == MhaOptions::Softmax::streaming ||
                           (options.softmax == MhaOptions::Softmax::automatic &&
                            static_cast<long long>(seq_len) * context_len > kStreamingAbove));
@@ -316,10 +321,12 @@ void multi_head_attention(const MhaShape& shape, const MhaOptions& options, cons
       gemm_packed(seq_len, work.q.data() + column0, d_model, work.keys_t, nullptr, scores, context_len);
       // 3. Fused scale, mask and softmax, row by row.
       float* entropy = outputs.row_entropy != nullptr ? outputs.row_entropy + static_cast<std::size_t>(h) * seq_len : nullptr;
+      int* argmax = outputs.row_argmax != nullptr ? outputs.row_argmax + static_cast<std::size_t>(h) * seq_len : nullptr;
       for (int i = 0; i < seq_len; ++i) {
         const int visible_len = options.causal ? std::min(context_len, i + 1) : context_len;
-        scaled_softmax_row(scores + static_cast<std::size_t>(i) * context_len, context_len,
-                           visible_len, logit_factor, options.key_padding_mask, entropy != nullptr ? entropy + i : nullptr);
+        scaled_softmax_row(scores + static_cast<std::size_t>(i) * context_len, context_len, visible_len, logit_factor,
+                           options.key_padding_mask, entropy != nullptr ? entropy + i : nullptr,
+                           argmax != nullptr ? argmax + i : nullptr);
       }
       // 4. head output (seq_len, head_dim) = weights · V_h, written into its concat columns.
       gemm_packed(seq_len, scores, context_len, work.values, nullptr, concat + column0,

@@ -82,6 +82,10 @@ void reference_multi_head_attention(const MhaShape& shape, const MhaOptions& opt
         std::copy(weights.begin(), weights.end(),
                   outputs.attention + (static_cast<std::size_t>(h) * seq_len + i) * context_len);
       }
+      if (outputs.row_argmax != nullptr) {
+        outputs.row_argmax[static_cast<std::size_t>(h) * seq_len + i] =
+            static_cast<int>(std::max_element(weights.begin(), weights.end()) - weights.begin());
+      }
       if (outputs.row_entropy != nullptr) {
         Real entropy = 0;
         for (int j = 0; j < context_len; ++j) {

@@ -51,7 +51,8 @@ int kind_code(const std::string& kind) {
 
 // Every head's statistics on this sentence and its label, plus the label of
 // its held-out statistics when given:
-//   { attention (numLayers, numHeads, seqLen, contextLen), rowEntropy? (numLayers, numHeads, seqLen),
+//   { attention (numLayers, numHeads, seqLen, contextLen), or rowArgmax (numLayers, numHeads, seqLen: each row's
+//     strongest link, as the kernel reports it) with rowEntropy; rowEntropy? (numLayers, numHeads, seqLen),
 //     numLayers, numHeads, seqLen, contextLen, punctuation (contextLen flags), cross?,
 //     heldout? (numLayers * numHeads * 6: the five shares, then the normalised entropy), criterion? }
 // -> { shares (heads * 5), entropy, normalisedEntropy (heads), role (heads * 2: kind, relation),
@@ -68,9 +69,19 @@ val head_summaries(const val& args) {
   }
   const std::size_t count = static_cast<std::size_t>(std::max(0, layers * heads));
   static std::vector<float> attention, row_entropy;
+  static std::vector<int> strongest;
   static std::vector<std::uint8_t> punctuation_flags;
   static std::vector<double> heldout;
-  if (problem.empty()) {
+  // rowArgmax and rowEntropy, as the fast kernel reports them, stand in for
+  // the weights: a long text's 32 MB of weights then need not cross again
+  const bool from_rows = !is_missing(args["rowArgmax"]);
+  if (problem.empty() && from_rows) {
+    problem = copy_in(args, "rowArgmax", count * static_cast<std::size_t>(seq_len), "numLayers × numHeads × seqLen", strongest);
+    if (problem.empty() && is_missing(args["rowEntropy"])) problem = "rowArgmax needs rowEntropy";
+    for (std::size_t i = 0; problem.empty() && i < strongest.size(); ++i) {
+      if (strongest[i] < 0 || strongest[i] >= context_len) problem = "rowArgmax values must be positions from 0 to contextLen - 1";
+    }
+  } else if (problem.empty()) {
     problem = copy_in(args, "attention", count * static_cast<std::size_t>(seq_len) * context_len,
                       "numLayers × numHeads × seqLen × contextLen", attention);
   }
@@ -106,8 +117,12 @@ val head_summaries(const val& args) {
   for (std::size_t h = 0; h < count; ++h) {
     // 1. This sentence
     analysis::HeadTally tally;
-    tally.add(attention.data() + h * matrix, seq_len, context_len, punctuation, cross,
-              has_entropy ? row_entropy.data() + h * seq_len : nullptr);
+    if (from_rows) {
+      tally.add_strongest(strongest.data() + h * seq_len, row_entropy.data() + h * seq_len, seq_len, context_len, punctuation, cross);
+    } else {
+      tally.add(attention.data() + h * matrix, seq_len, context_len, punctuation, cross,
+                has_entropy ? row_entropy.data() + h * seq_len : nullptr);
+    }
     const analysis::HeadStatistics s = tally.statistics();
     for (int r = 0; r < analysis::kRelationCount; ++r) shares[h * analysis::kRelationCount + r] = s.shares[r];
     entropy[h] = s.entropy;

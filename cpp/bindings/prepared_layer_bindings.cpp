@@ -60,12 +60,13 @@ void release_layer(int id) {
 // Runs a prepared layer: { x, context?, seqLen, contextLen?, numHeads, causal?,
 // scale?, temperature?, wantAttention?, softmax?: 0 auto, 1 full rows, 2
 // streaming (tiles, online softmax; only without attention) } -> { output,
-// attention?, rowEntropy? } as views of this layer call's buffers (valid
+// attention?, rowEntropy?, rowArgmax? (each row's strongest link) } as views of this layer call's buffers (valid
 // until the next call), or { error }.
 val run_prepared_layer(int id, const val& args) {
   const PreparedLayer* const layer = held_objects().find_as<PreparedLayer>(id);
   if (layer == nullptr) return error_result("no prepared layer with id " + std::to_string(id));
   static std::vector<float> x, context, output, attention, row_entropy;
+  static std::vector<int> row_argmax;
   static RunOptionBuffers run_options;
   std::string problem;
   MhaShape shape;
@@ -116,13 +117,18 @@ val run_prepared_layer(int id, const val& args) {
   output.resize(static_cast<std::size_t>(shape.seq_len) * d);
   attention.resize(want_attention ? static_cast<std::size_t>(shape.num_heads) * shape.seq_len * shape.context_len : 0);
   row_entropy.resize(want_attention ? static_cast<std::size_t>(shape.num_heads) * shape.seq_len : 0);
+  row_argmax.resize(row_entropy.size());
   MhaOutputs<float> outputs;
   outputs.output = output.data();
   outputs.attention = want_attention ? attention.data() : nullptr;
   outputs.row_entropy = want_attention ? row_entropy.data() : nullptr;
+  outputs.row_argmax = want_attention ? row_argmax.data() : nullptr;
   multi_head_attention(shape, options, *layer, inputs, outputs);
   std::string overflow = check_finite_result(output.data(), output.size(), "the output");
-  if (overflow.empty()) overflow = check_finite_result(attention.data(), attention.size(), "the attention weights");
+  // a row whose scores overflowed is NaN throughout, its entropy too (every
+  // other row's weights are finite): its entropy says so without reading the
+  // (num_heads, seq_len, context_len) weights again
+  if (overflow.empty()) overflow = check_finite_result(row_entropy.data(), row_entropy.size(), "the attention weights");
   if (!overflow.empty()) return error_result(overflow);
   // (pooled before any view is taken: its allocations may grow the memory, which detaches views)
   static std::vector<analysis::PooledMatrices> pooled;
@@ -134,6 +140,7 @@ val run_prepared_layer(int id, const val& args) {
   if (want_attention) {
     result.set("attention", view_of(attention));
     result.set("rowEntropy", view_of(row_entropy));
+    result.set("rowArgmax", view_of(row_argmax));
   }
   val pictures = val::array();
   for (std::size_t i = 0; i < pooled.size(); ++i) {

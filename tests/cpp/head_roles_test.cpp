@@ -34,6 +34,25 @@ TEST(HeadRoles, SharesCountOnlyTheRowsWhereARelationExists) {
   EXPECT_EQ(role.relation, Relation::kPrevious);
 }
 
+// What the kernel reports per row (strongest link, entropy) gives the same
+// statistics as the weights they come from; a wrong strongest link changes them.
+TEST(HeadRoles, StrongestLinksAndEntropiesStandInForTheWeights) {
+  const std::vector<bool> punctuation = {false, false, false, true};
+  const std::vector<float> entropy = {0.9f, 1.1f, 1.2f, 0.8f};
+  const std::vector<int> strongest = {0, 0, 1, 2};  // kPreviousHead's first maximum per row
+  HeadTally from_weights, from_rows, from_wrong_rows;
+  from_weights.add(kPreviousHead.data(), 4, 4, punctuation, false, entropy.data());
+  from_rows.add_strongest(strongest.data(), entropy.data(), 4, 4, punctuation);
+  const std::vector<int> wrong = {0, 0, 1, 3};
+  from_wrong_rows.add_strongest(wrong.data(), entropy.data(), 4, 4, punctuation);
+  const HeadStatistics a = from_weights.statistics(), b = from_rows.statistics(), c = from_wrong_rows.statistics();
+  for (int r = 0; r < kRelationCount; ++r) EXPECT_DOUBLE_EQ(a.shares[r], b.shares[r]) << relation_key(static_cast<Relation>(r));
+  EXPECT_DOUBLE_EQ(a.entropy, b.entropy);
+  EXPECT_DOUBLE_EQ(a.normalised_entropy, b.normalised_entropy);
+  EXPECT_NE(a.share(Relation::kPrevious), c.share(Relation::kPrevious));
+  EXPECT_NE(a.share(Relation::kPunctuation), c.share(Relation::kPunctuation));
+}
+
 TEST(HeadRoles, BroadMixedTooShortAndCross) {
   // near-uniform rows whose peaks (2, 3, 0, 1) satisfy no relation in 90% of rows
   std::vector<float> flat_weights(16, 0.74f / 3);

@@ -2,6 +2,7 @@
 // logits and the validation messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include <cmath>
@@ -26,6 +27,18 @@ void expect_agrees(const Problem& problem) {
   EXPECT_LE(max_abs_difference(actual.head_outputs, expected.head_outputs), 1e-5 * head_scale);
   // row entropies from the softmax's sums against -sum w log w in double (nats, at most log n)
   EXPECT_LE(max_abs_difference(actual.row_entropy, expected.row_entropy), 1e-5 * std::max(1.0, max_abs(expected.row_entropy)));
+  // each row's strongest link: exactly the first largest of the kernel's own
+  // weights, and the reference's wherever its two largest are not a near tie
+  const int context_len = problem.shape.context_len;
+  for (std::size_t row = 0; row < actual.row_argmax.size(); ++row) {
+    const float* weights = actual.attention.data() + row * context_len;
+    const int first_largest = static_cast<int>(std::max_element(weights, weights + context_len) - weights);
+    EXPECT_EQ(actual.row_argmax[row], first_largest) << "row " << row;
+    std::vector<double> sorted(expected.attention.begin() + static_cast<std::ptrdiff_t>(row * context_len),
+                               expected.attention.begin() + static_cast<std::ptrdiff_t>((row + 1) * context_len));
+    std::sort(sorted.rbegin(), sorted.rend());
+    if (sorted.size() < 2 || sorted[0] - sorted[1] > 1e-4) EXPECT_EQ(actual.row_argmax[row], expected.row_argmax[row]) << "row " << row;
+  }
 }
 
 // seq_len, context_len, d_model, num_heads, cross, causal

@@ -76,12 +76,16 @@ inline Problem random_problem(int seq_len, int context_len, int d_model, int num
 template <typename Real>
 struct Result {
   std::vector<Real> output, attention, head_outputs, row_entropy;
+  std::vector<int> row_argmax;
   explicit Result(const MhaShape& s)
       : output(static_cast<std::size_t>(s.seq_len) * s.d_model),
         attention(static_cast<std::size_t>(s.num_heads) * s.seq_len * s.context_len),
         head_outputs(static_cast<std::size_t>(s.seq_len) * s.d_model),
-        row_entropy(static_cast<std::size_t>(s.num_heads) * s.seq_len) {}
-  MhaOutputs<Real> outputs() { return {output.data(), attention.data(), head_outputs.data(), row_entropy.data()}; }
+        row_entropy(static_cast<std::size_t>(s.num_heads) * s.seq_len),
+        row_argmax(static_cast<std::size_t>(s.num_heads) * s.seq_len, -1) {}
+  MhaOutputs<Real> outputs() {
+    return {output.data(), attention.data(), head_outputs.data(), row_entropy.data(), row_argmax.data()};
+  }
 };
 
 inline Result<double> run_reference(const Problem& p) {

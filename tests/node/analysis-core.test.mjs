@@ -48,6 +48,33 @@ test('head summaries: shares, entropy and the label rule on a hand-computed head
     /attention must have numLayers × numHeads × seqLen × contextLen = 4 values/);
 });
 
+test("a prepared run's strongest link per row stands in for its weights in the head summaries", () => {
+  const dModel = 32;
+  const layer = engine.prepareLayer({ ...engine.seededLayer(dModel, 5), dModel });
+  const tokens = engine.tokenize('The animal did not cross the street because it was too tired , and then it slept .');
+  const seqLen = tokens.length;
+  const x = engine.embedTokens(tokens.map((t) => t.text), dModel, 5);
+  const run = layer.run({ x, seqLen, numHeads: 4 });
+  layer.release();
+  assert.equal(run.rowArgmax.length, 4 * seqLen);
+  for (let row = 0; row < 4 * seqLen; row++) {
+    const weights = run.attention.subarray(row * seqLen, (row + 1) * seqLen);
+    let first = 0;
+    for (let j = 1; j < seqLen; j++) if (weights[j] > weights[first]) first = j;
+    assert.equal(run.rowArgmax[row], first, `row ${row}`);
+  }
+  const common = { rowEntropy: run.rowEntropy, numLayers: 1, numHeads: 4, seqLen, punctuation: tokens.map((t) => t.punctuation) };
+  const fromWeights = engine.headSummaries({ ...common, attention: run.attention });
+  assert.deepEqual(engine.headSummaries({ ...common, rowArgmax: run.rowArgmax }), fromWeights);
+  // a wrong strongest link shows: the summaries read rowArgmax, not the weights
+  const moved = run.rowArgmax.slice();
+  moved[1] = moved[1] === 0 ? 1 : 0;
+  assert.notDeepEqual(engine.headSummaries({ ...common, attention: run.attention, rowArgmax: moved }), fromWeights);
+  assert.throws(() => engine.headSummaries({ ...common, rowArgmax: Int32Array.from(run.rowArgmax, () => seqLen) }),
+    /rowArgmax values must be positions from 0 to contextLen - 1/);
+  assert.throws(() => engine.headSummaries({ ...common, rowArgmax: new Int32Array(3) }), /rowArgmax must have numLayers × numHeads × seqLen = /);
+});
+
 test('gradient importance (C++) equals central differences of the masked-word loss with head gates', () => {
   const ids = model.tokenize('the old man poured a cup of tea because he was tired').map((t) => t.id);
   const { numLayers, numHeads } = model.config;

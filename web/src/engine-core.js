@@ -75,6 +75,7 @@ function runPrepared(Module, id, dModel, params) {
     output: out(result.output),
     attention: wantAttention ? out(result.attention) : undefined,
     rowEntropy: wantAttention ? out(result.rowEntropy) : undefined,
+    rowArgmax: wantAttention ? out(result.rowArgmax) : undefined,
     // poolLimits: [limit, ...] -> each head max-pooled to fit limit × limit (cpp/analysis/overview.h)
     pooled: result.pooled ? Array.from(result.pooled, ({ limit, block, rows, cols, values }) => ({ limit, block, rows, cols, values: out(values) })) : undefined,
     seqLen, contextLen, numHeads, headDim: dModel / numHeads, dModel,
@@ -321,12 +322,15 @@ function readRules(Module) {
 }
 
 // Every head's statistics and label (cpp/analysis/head_roles.h), as objects.
-function headSummaries(Module, rules, { attention, rowEntropy, numLayers, numHeads, seqLen, contextLen = seqLen, punctuation,
+function headSummaries(Module, rules, { attention, rowEntropy, rowArgmax, numLayers, numHeads, seqLen, contextLen = seqLen, punctuation,
   cross = false, heldout, criterion }) {
   const count = numLayers * numHeads;
   const heldoutValues = heldout ? Float64Array.from(heldout.flat().flatMap((s) =>
     [...rules.relations.map((key) => s[key] ?? 0), s.normalised_entropy ?? 0])) : undefined;
-  const result = Module.headSummaries({ attention: flatten('attention', attention, Float32Array),
+  // each row's strongest link and entropy (a prepared run's) stand in for the weights: a long text's 32 MB need not cross again
+  const fromRows = rowArgmax !== undefined && rowArgmax !== null && rowEntropy !== undefined && rowEntropy !== null;
+  const result = Module.headSummaries({ attention: fromRows ? undefined : flatten('attention', attention, Float32Array),
+    rowArgmax: fromRows ? flatten('rowArgmax', rowArgmax, Int32Array) : undefined,
     rowEntropy: flatten('rowEntropy', rowEntropy, Float32Array), numLayers, numHeads, seqLen, contextLen,
     punctuation: Uint8Array.from(punctuation, (flag) => (flag ? 1 : 0)), cross, heldout: heldoutValues, criterion });
   if (result.error) throw new Error(result.error);
@@ -443,7 +447,7 @@ export function createEngine(Module) {
      * Packs a layer's weights once ({ wq, wk, wv, wo, bq?, bk?, bv?, bo?, dModel? }) for
      * repeated calls: run({ x, context?, seqLen?, contextLen?, numHeads, causal, scale,
      * temperature, wantAttention, softmax, poolLimits, views }) -> { output, attention?, rowEntropy?,
-     * pooled?, seqLen, contextLen }. poolLimits: up to 4 picture sizes; pooled then holds, per
+     * rowArgmax? (numHeads, seqLen: each row's strongest link, its first largest weight), pooled?, seqLen, contextLen }. poolLimits: up to 4 picture sizes; pooled then holds, per
      * size, { limit, block, rows, cols, values: (numHeads, rows, cols) }, every head's weights
      * max-pooled in blocks of block × block to fit limit × limit (computed in C++).
      * The results are copies, unless views: true: then they are views into the engine's

@@ -8,6 +8,8 @@
 //     attention: Float32Array (numLayers, numHeads, seqLen, seqLen),
 //     rowEntropy?: Float32Array (numLayers, numHeads, seqLen), each attention row's
 //       entropy in nats (without it the widget computes them from the weights),
+//     rowArgmax?: Int32Array (numLayers, numHeads, seqLen), each row's strongest link (its first
+//       largest weight); with rowEntropy, the head summaries read these instead of the weights,
 //     architecture: { layers, dFF, vocab, parameters } (multi-layer models), message?,
 //     heldout?: per layer, per head { previous, next, self, first, punctuation, normalised_entropy }
 //     relations?: per layer, per head { relation, from, to, earned, margin, kinds, examples }
@@ -123,7 +125,7 @@ function copiedOut(result, buffers) {
     attention = result.attention.slice();
   }
   return {
-    ...result, attention, output: result.output.slice(), rowEntropy: result.rowEntropy.slice(),
+    ...result, attention, output: result.output.slice(), rowEntropy: result.rowEntropy.slice(), rowArgmax: result.rowArgmax.slice(),
     pooled: result.pooled?.map((picture) => ({ ...picture, values: picture.values.slice() })),
   };
 }
@@ -150,7 +152,7 @@ registerWeightSource('seeded-random', {
     return {
       tokens,
       numLayers: 1, numHeads: result.numHeads, dModel, headDim: result.headDim, seqLen: result.seqLen,
-      attention: result.attention, rowEntropy: result.rowEntropy, causal: Boolean(causal), output: result.output, pooled: result.pooled,
+      attention: result.attention, rowEntropy: result.rowEntropy, rowArgmax: result.rowArgmax, causal: Boolean(causal), output: result.output, pooled: result.pooled,
       ...(other ? { contextTokens: other.tokens, contextLen: result.contextLen } : {}),
       message: truncated ? capped(total, tokens.length, MAX_TOKENS, "the widget's limit is") : '',
       // what the experiments panel may ask for: the layer output under other settings

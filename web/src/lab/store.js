@@ -201,7 +201,7 @@ export class LabStore {
     const contextTokens = contextInfo.map((t) => t.text);
     const contextLen = cross ? view.contextLen : seqLen;
     const criterion = view.criterion ?? engine.analysisRules.roleThreshold;
-    const summaries = engine.headSummaries({ attention: view.attention, rowEntropy: view.rowEntropy, numLayers, numHeads, seqLen, contextLen,
+    const summaries = engine.headSummaries({ attention: view.attention, rowEntropy: view.rowEntropy, rowArgmax: view.rowArgmax, numLayers, numHeads, seqLen, contextLen,
       punctuation: contextInfo.map((t) => t.punctuation), cross, heldout: view.heldout, criterion });
     const rules = { ...engine.analysisRules, roleThreshold: criterion };
     const layers = [];
