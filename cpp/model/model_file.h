@@ -35,6 +35,9 @@ std::string load_model(const std::uint8_t* bytes, std::size_t size, LoadedModel&
 
 std::uint16_t float_to_half(float value);
 float half_to_float(std::uint16_t half);
+// count halves (2 bytes each, little-endian) into out, as half_to_float converts
+// them; false when any is infinite or NaN (cpp/model/float16.cpp, vectorised).
+bool halves_to_floats(const std::uint8_t* little_endian, std::size_t count, float* out);
 std::uint32_t crc32(const std::uint8_t* bytes, std::size_t size);
 
 // Standard base64 (A-Z a-z 0-9 + /, '=' padding, no line breaks), decoded over

@@ -198,10 +198,11 @@ bool is_punctuation_token(const std::string& token_text) {
 
 Vocabulary::Vocabulary() : Vocabulary(std::vector<std::string>{kSpecial[0], kSpecial[1], kSpecial[2]}) {}
 
-Vocabulary::Vocabulary(const std::vector<std::string>& words) : words_(words) {
+Vocabulary::Vocabulary(std::vector<std::string> words) : words_(std::move(words)) {
   if (words_.size() < 3 || words_[0] != kSpecial[0] || words_[1] != kSpecial[1] || words_[2] != kSpecial[2]) {
     throw std::invalid_argument("vocabulary must start with <pad>, <unk>, <mask>");
   }
+  index_.reserve(words_.size());  // one table, no rehash while it fills
   for (std::size_t i = 0; i < words_.size(); ++i) index_.emplace(words_[i], static_cast<int>(i));
 }
 

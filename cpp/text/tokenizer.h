@@ -54,7 +54,7 @@ class Vocabulary {
   static const char* const kSpecial[3];
 
   Vocabulary();  // just the special tokens
-  explicit Vocabulary(const std::vector<std::string>& words);  // words[0..2] must be the specials
+  explicit Vocabulary(std::vector<std::string> words);  // words[0..2] must be the specials
 
   // The most frequent words of `sentences` (count >= min_count), at most max_size entries in all.
   static Vocabulary build(const std::vector<std::string>& sentences, int max_size, int min_count);
