@@ -3,7 +3,8 @@
 //   x86-64:      SSE2 intrinsics (so the native tests run the same kernel code)
 //   elsewhere:   plain scalar lanes
 // Only what the kernels need is here: load/store, arithmetic, min/max, a 4 x 4
-// transpose, and the pieces of a vector exp (round to integer, build 2^n).
+// transpose, the pieces of a vector exp (round to integer, build 2^n), and
+// the first maximum of a row.
 #pragma once
 
 #if defined(__wasm_simd128__)
