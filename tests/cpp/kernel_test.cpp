@@ -62,7 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{12, 12, 64, 4, false, false}, Shape{5, 9, 24, 4, true, false},
                       Shape{33, 1, 20, 2, true, false}, Shape{1, 33, 36, 9, true, false},
                       Shape{17, 40, 30, 5, true, true}, Shape{64, 64, 128, 8, false, false},
-                      Shape{9, 9, 1, 1, false, false}));
+                      Shape{9, 9, 1, 1, false, false},
+                      // longer rows than the micro-kernel's blocks, causal and cross
+                      Shape{300, 300, 16, 2, false, true}, Shape{70, 1500, 8, 1, true, false}));
 
 TEST(FastKernel, CausalRowsSumToOneWithNothingAboveTheDiagonal) {
   Problem problem = random_problem(19, 19, 32, 4, false, 11);
