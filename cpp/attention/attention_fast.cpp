@@ -13,6 +13,37 @@
 #include "attention/simd4.h"
 
 namespace attention_lab {
+
+namespace simd {
+int first_maximum(const float* row, int width) {
+  constexpr int kBlock = 16;
+  int best_block = -1;
+  float best = 0;
+  int start = 0;
+  for (; start + kBlock <= width; start += kBlock) {
+    const f32x4 block = max(max(load(row + start), load(row + start + 4)), max(load(row + start + 8), load(row + start + 12)));
+    const float block_max = horizontal_max(block);
+    if (best_block < 0 || block_max > best) {
+      best = block_max;
+      best_block = start;
+    }
+  }
+  int found = -1;
+  if (best_block >= 0) {
+    for (int j = best_block; j < best_block + kBlock; ++j) {
+      if (row[j] == best) {
+        found = j;
+        break;
+      }
+    }
+  }
+  for (int j = start; j < width; ++j) {
+    if (found < 0 || row[j] > row[found]) found = j;
+  }
+  return found < 0 ? 0 : found;
+}
+}  // namespace simd
+
 namespace {
 
 // Buffers reused across calls so repeated calls of one size allocate nothing.

@@ -170,33 +170,7 @@ inline f32x4 exp_clamped(f32x4 x) { return exp_nonpositive(min(x, splat(88.0f)))
 // block that holds the largest; 2. the first position in that block holding
 // it; 3. the tail past the last whole block. The same first maximum as a plain
 // scan for finite rows (a long text's row is 1,024 weights, 8 heads x 1,024
-// rows per keystroke).
-inline int first_maximum(const float* row, int width) {
-  constexpr int kBlock = 16;
-  int best_block = -1;
-  float best = 0;
-  int start = 0;
-  for (; start + kBlock <= width; start += kBlock) {
-    const f32x4 block = max(max(load(row + start), load(row + start + 4)), max(load(row + start + 8), load(row + start + 12)));
-    const float block_max = horizontal_max(block);
-    if (best_block < 0 || block_max > best) {
-      best = block_max;
-      best_block = start;
-    }
-  }
-  int found = -1;
-  if (best_block >= 0) {
-    for (int j = best_block; j < best_block + kBlock; ++j) {
-      if (row[j] == best) {
-        found = j;
-        break;
-      }
-    }
-  }
-  for (int j = start; j < width; ++j) {
-    if (found < 0 || row[j] > row[found]) found = j;
-  }
-  return found < 0 ? 0 : found;
-}
+// rows per keystroke). Defined once, in attention_fast.cpp.
+int first_maximum(const float* row, int width);
 
 }  // namespace attention_lab::simd

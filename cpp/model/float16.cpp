@@ -6,6 +6,10 @@
 // Built -O3 (CMakeLists.txt): the loop is vectorised there, not at -Os.
 #include <cstring>
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "halves_to_floats reads the model file's little-endian halves as native ones"
+#endif
+
 #include "model/model_file.h"
 
 namespace attention_lab {
@@ -13,9 +17,11 @@ namespace attention_lab {
 bool halves_to_floats(const std::uint8_t* little_endian, std::size_t count, float* out) {
   std::uint32_t non_finite = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    // 1. the half's bits (little-endian in the file)
-    const std::uint32_t half = static_cast<std::uint32_t>(little_endian[2 * i]) |
-                               static_cast<std::uint32_t>(little_endian[2 * i + 1]) << 8;
+    // 1. the half's bits (little-endian in the file, as in memory on every
+    //    target built here: wasm, x86-64)
+    std::uint16_t stored;
+    std::memcpy(&stored, little_endian + 2 * i, 2);
+    const std::uint32_t half = stored;
     // 2. exponent and mantissa moved to a float's places, then rebiased from
     //    15 to 127 by a multiplication by 2^112: exact for normal halves and
     //    for subnormal ones (their float is subnormal before it, normal after)
