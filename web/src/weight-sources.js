@@ -111,22 +111,24 @@ function seededLayer(engine, dModel, seed) {
 }
 
 // A prepared run's results as views into the engine, copied out at once. A
-// long text's weights are 32 MB: a fresh array for them on every keystroke
-// costs about 30 ms of page faults, so when the widget lends its two buffers
-// ({ arrays: [] }, one shown while the next is computed) they are reused.
+// long text's weights are 32 MB and its overview pictures 2 MB: fresh arrays
+// for them on every keystroke cost about 30 ms of page faults, so when the
+// widget lends its buffers ({ arrays: [] }: per array, the one shown and the
+// one the next result is copied into) they are reused.
 function copiedOut(result, buffers) {
-  let attention;
-  if (buffers) {
-    const spare = buffers.arrays.length === 2 ? buffers.arrays.shift() : null;
-    attention = spare && spare.length === result.attention.length ? spare : new Float32Array(result.attention.length);
-    attention.set(result.attention);
-    buffers.arrays.push(attention);
-  } else {
-    attention = result.attention.slice();
-  }
+  const reused = (key, source) => {
+    if (!buffers) return source.slice();
+    const kept = (buffers[key] ??= []);
+    const spare = kept.length === 2 ? kept.shift() : null;
+    const copy = spare && spare.length === source.length ? spare : new source.constructor(source.length);
+    copy.set(source);
+    kept.push(copy);
+    return copy;
+  };
   return {
-    ...result, attention, output: result.output.slice(), rowEntropy: result.rowEntropy.slice(), rowArgmax: result.rowArgmax.slice(),
-    pooled: result.pooled?.map((picture) => ({ ...picture, values: picture.values.slice() })),
+    ...result, attention: reused('arrays', result.attention), output: result.output.slice(), rowEntropy: result.rowEntropy.slice(),
+    rowArgmax: result.rowArgmax.slice(),
+    pooled: result.pooled?.map((picture) => ({ ...picture, values: reused(`pooled ${picture.limit}`, picture.values) })),
   };
 }
 
