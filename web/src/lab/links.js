@@ -4,12 +4,28 @@
 /**
  * The (from, to) links of one head, strongest first (ties by position), as a
  * lazy list: strongest(count, minimum) builds objects only for the links asked for.
+ * rowArgmax (optional, seqLen): each row's strongest link as the engine found it;
+ * a short list then reads only the rows that can hold one of its links.
  */
-export function allLinks(weights, tokens, seqLen, contextLen, contextTokens = tokens) {
+export function allLinks(weights, tokens, seqLen, contextLen, contextTokens = tokens, rowArgmax = null) {
   const total = seqLen * contextLen;
   // strongest first; the row-major position breaks ties
   const before = (a, b) => weights[a] > weights[b] || (weights[a] === weights[b] && a < b);
   let order = null;  // every position sorted, built only when a long list is asked for
+  // The rows that can hold one of the `wanted` strongest links, in order, or
+  // null (read every row). The `wanted` largest row maxima are `wanted` links
+  // at least as strong as the smallest of them, T, so every one of the
+  // strongest links is at least T, and lies in a row whose maximum is at least T.
+  // A long text's table (8 of 1,048,576 links) then reads about 8 rows.
+  const rowsThatCanHold = (wanted) => {
+    if (!rowArgmax || rowArgmax.length !== seqLen || wanted > seqLen) return null;
+    const maxima = new Float32Array(seqLen);
+    for (let i = 0; i < seqLen; i++) maxima[i] = weights[i * contextLen + rowArgmax[i]];
+    const threshold = Float32Array.from(maxima).sort()[seqLen - wanted];
+    const rows = [];
+    for (let i = 0; i < seqLen; i++) if (maxima[i] >= threshold) rows.push(i);
+    return rows;
+  };
   const link = (k) => ({ fromIndex: Math.floor(k / contextLen), toIndex: k % contextLen,
     from: tokens[Math.floor(k / contextLen)], to: contextTokens[k % contextLen], strength: weights[k] });
   return {
@@ -34,13 +50,20 @@ export function allLinks(weights, tokens, seqLen, contextLen, contextTokens = to
       if (wanted <= 0) return [];
       const best = [];
       let floor = -Infinity;
-      for (let k = 0; k < total; k++) {
+      const consider = (k) => {
         const weight = weights[k];
-        if (!(weight >= minimum) || weight <= floor) continue;
+        if (!(weight >= minimum) || weight <= floor) return;
         let at = best.length === wanted ? wanted - 1 : best.length;
         while (at > 0 && before(k, best[at - 1])) { best[at] = best[at - 1]; at--; }
         best[at] = k;
         if (best.length === wanted) floor = weights[best[wanted - 1]];
+      };
+      const rows = rowsThatCanHold(wanted);
+      if (rows) {
+        // in row order, so ties still go to the earlier position
+        for (const i of rows) for (let k = i * contextLen, end = k + contextLen; k < end; k++) consider(k);
+      } else {
+        for (let k = 0; k < total; k++) consider(k);
       }
       return best.map(link);
     },

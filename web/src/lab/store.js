@@ -237,7 +237,8 @@ export class LabStore {
         };
         // every (from, to) pair sorted: built the first time a table asks for it
         let links = null;
-        Object.defineProperty(entry, 'links', { get: () => (links ??= allLinks(weights, tokens, seqLen, contextLen, contextTokens)) });
+        const rowArgmax = view.rowArgmax?.subarray(index * seqLen, (index + 1) * seqLen) ?? null;
+        Object.defineProperty(entry, 'links', { get: () => (links ??= allLinks(weights, tokens, seqLen, contextLen, contextTokens, rowArgmax)) });
         heads.push(entry);
       }
       layers.push({ heads });
