@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "attention/simd4.h"
 #include "text/tokenizer.h"
@@ -34,26 +35,9 @@ void count_keyed(const float* weights, int seq_len, int context_len, const int* 
   }
 }
 
-void HeadTally::add(const float* weights, int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross,
-                    const float* row_entropy, bool causal) {
-  std::vector<int> strongest(static_cast<std::size_t>(std::max(0, seq_len)));
-  std::vector<double> entropy(strongest.size());
-  for (int i = 0; i < seq_len; ++i) {
-    const float* row = weights + static_cast<std::size_t>(i) * context_len;
-    strongest[static_cast<std::size_t>(i)] = argmax_of_row(row, context_len);
-    entropy[static_cast<std::size_t>(i)] = row_entropy != nullptr ? row_entropy[i] : entropy_of_row(row, context_len);
-  }
-  add_rows(strongest.data(), entropy.data(), seq_len, context_len, punctuation, cross, causal);
-}
-
-void HeadTally::add_strongest(const int* strongest, const float* row_entropy, int seq_len, int context_len,
-                              const std::vector<bool>& punctuation, bool cross, bool causal) {
-  const std::vector<double> entropy(row_entropy, row_entropy + std::max(0, seq_len));
-  add_rows(strongest, entropy.data(), seq_len, context_len, punctuation, cross, causal);
-}
-
-void HeadTally::add_rows(const int* strongest, const double* entropy, int seq_len, int context_len,
-                         const std::vector<bool>& punctuation, bool cross, bool causal) {
+template <typename RowFacts>
+void HeadTally::add_rows(int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross, bool causal,
+                         RowFacts row_facts) {
   // 1. Where each relation exists: "previous" and "first" on rows 1.., "next"
   //    on rows ..n-2, "self" and "punctuation" on every row.
   cross_ = cross_ || cross;
@@ -67,14 +51,13 @@ void HeadTally::add_rows(const int* strongest, const double* entropy, int seq_le
   const double max_entropy = context_len > 1 ? std::log(static_cast<double>(context_len)) : 0.0;
   for (int i = 0; i < seq_len; ++i) {
     // 2. The strongest link of row i and the relations it satisfies
-    const int j = strongest[i];
+    const auto [j, h] = row_facts(i);
     hits_[static_cast<int>(Relation::kPrevious)] += i > 0 && j == i - 1;
     hits_[static_cast<int>(Relation::kNext)] += i < seq_len - 1 && j == i + 1;
     hits_[static_cast<int>(Relation::kSelf)] += j == i;
     hits_[static_cast<int>(Relation::kFirst)] += i > 0 && j == 0;
     hits_[static_cast<int>(Relation::kPunctuation)] += j < static_cast<int>(punctuation.size()) && punctuation[j];
-    // 3. Its entropy, raw and as a share of a uniform row's
-    const double h = entropy[i];
+    // 3. Its entropy h, raw and as a share of a uniform row's
     entropy_ += h;
     if (causal) {
       if (i > 0) {
@@ -86,6 +69,21 @@ void HeadTally::add_rows(const int* strongest, const double* entropy, int seq_le
       normalised_rows_ += 1;
     }
   }
+}
+
+void HeadTally::add(const float* weights, int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross,
+                    const float* row_entropy, bool causal) {
+  add_rows(seq_len, context_len, punctuation, cross, causal, [&](int i) {
+    const float* row = weights + static_cast<std::size_t>(i) * context_len;
+    return std::pair<int, double>{argmax_of_row(row, context_len),
+                                  row_entropy != nullptr ? row_entropy[i] : entropy_of_row(row, context_len)};
+  });
+}
+
+void HeadTally::add_strongest(const int* strongest, const float* row_entropy, int seq_len, int context_len,
+                              const std::vector<bool>& punctuation, bool cross, bool causal) {
+  add_rows(seq_len, context_len, punctuation, cross, causal,
+           [&](int i) { return std::pair<int, double>{strongest[i], row_entropy[i]}; });
 }
 
 HeadStatistics HeadTally::statistics() const {

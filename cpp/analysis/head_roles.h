@@ -60,8 +60,10 @@ class HeadTally {
   HeadStatistics statistics() const;
 
  private:
-  void add_rows(const int* strongest, const double* entropy, int seq_len, int context_len,
-                const std::vector<bool>& punctuation, bool cross, bool causal);
+  // row_facts(i) -> { strongest link, entropy } of row i (defined and used in head_roles.cpp only)
+  template <typename RowFacts>
+  void add_rows(int seq_len, int context_len, const std::vector<bool>& punctuation, bool cross, bool causal,
+                RowFacts row_facts);
 
   double hits_[kRelationCount] = {0, 0, 0, 0, 0};
   double rows_with_[kRelationCount] = {0, 0, 0, 0, 0};
