@@ -204,6 +204,7 @@ val model_run(int id, const val& args) {
   result.set("seqLen", run.seq_len);
   result.set("attention", view_of(run.attention));
   result.set("rowEntropy", view_of(run.row_entropy));
+  result.set("rowArgmax", view_of(run.row_argmax));
   if (!run.hidden.empty()) {
     result.set("hidden", view_of(run.hidden));
   }

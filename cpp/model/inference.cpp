@@ -111,16 +111,26 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
   const int d = c.d_model;
   run.seq_len = n;
   run.captured.clear();
-  run.attention.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n * n, 0.0f);
-  run.row_entropy.assign(static_cast<std::size_t>(c.num_layers) * c.num_heads * n, 0.0f);
+  // every element of these is written by the kernel below (a masked weight as 0)
+  run.attention.resize(static_cast<std::size_t>(c.num_layers) * c.num_heads * n * n);
+  run.row_entropy.resize(static_cast<std::size_t>(c.num_layers) * c.num_heads * n);
+  run.row_argmax.resize(run.row_entropy.size());
   // 1. Embed: token + position.
-  std::vector<float> x(static_cast<std::size_t>(n) * d), normed(x.size()), attended(x.size());
+  std::vector<float>& x = run.x;
+  std::vector<float>& normed = run.normed;
+  std::vector<float>& attended = run.attended;
+  x.resize(static_cast<std::size_t>(n) * d);
+  normed.resize(x.size());
+  attended.resize(x.size());
   for (int i = 0; i < n; ++i) {
     const float* token = params.token_embedding.data() + static_cast<std::size_t>(ids[i]) * d;
     const float* position = params.position_embedding.data() + static_cast<std::size_t>(i) * d;
     for (int k = 0; k < d; ++k) x[static_cast<std::size_t>(i) * d + k] = token[k] + position[k];
   }
-  std::vector<float> hidden(static_cast<std::size_t>(n) * c.d_ff), mlp_out(x.size());
+  std::vector<float>& hidden = run.mlp_hidden;
+  std::vector<float>& mlp_out = run.mlp_out;
+  hidden.resize(static_cast<std::size_t>(n) * c.d_ff);
+  mlp_out.resize(x.size());
   const bool one_row = logits_row >= 0 && logits_row < n;
   const int rows_after_attention = one_row ? 1 : n;  // rows the last layer's MLP and the final LayerNorm run on
   const std::size_t first_after_attention = one_row ? static_cast<std::size_t>(logits_row) * d : 0;  // from this float of x
@@ -145,6 +155,7 @@ void run_transformer(const TransformerParams<float>& params, const PackedTransfo
     outputs.output = attended.data();
     outputs.attention = run.attention.data() + static_cast<std::size_t>(l) * c.num_heads * n * n;
     outputs.row_entropy = run.row_entropy.data() + static_cast<std::size_t>(l) * c.num_heads * n;
+    outputs.row_argmax = run.row_argmax.data() + static_cast<std::size_t>(l) * c.num_heads * n;
     multi_head_attention(shape, options, packed.attention[static_cast<std::size_t>(l)], inputs, outputs);
     if (!run_options.want_hidden && !want_logits && !one_row && l == c.num_layers - 1) {  // every attention map is known now
       run.hidden.clear();

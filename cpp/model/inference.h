@@ -27,9 +27,13 @@ struct TransformerRun {
   int seq_len = 0;
   std::vector<float> attention;    // (num_layers, num_heads, seq_len, seq_len)
   std::vector<float> row_entropy;  // (num_layers, num_heads, seq_len): entropy of each attention row, nats
+  std::vector<int> row_argmax;     // (num_layers, num_heads, seq_len): each row's strongest link, its first largest weight
   std::vector<float> hidden;       // (seq_len, d_model), after the final LayerNorm
   std::vector<float> logits;       // (seq_len, vocab) when requested
   std::vector<float> captured;     // (seq_len, d_model): LN_1 of layer `capture_layer`'s input, when asked
+  // Working buffers, kept between runs: a run reused for the next sentence (the
+  // widget's, on every keystroke) allocates and zeroes nothing.
+  std::vector<float> x, normed, attended, mlp_hidden, mlp_out;
 };
 
 // Experiments a learner can run on a trained model.

@@ -229,6 +229,37 @@ TEST(Ablation, SwitchingAHeadOffEqualsZeroingItsRowsOfWO) {
   for (std::size_t i = 0; i < zeroed.logits.size(); ++i) EXPECT_NEAR(ablated.logits[i], zeroed.logits[i], 1e-5);
 }
 
+// A TransformerRun reused for the next sentence (the wasm engine keeps one, so
+// typing allocates nothing) gives exactly what a fresh one gives, for a
+// longer, then a shorter, then a causal sentence; and its row_argmax is each
+// attention row's first largest weight, in every layer and head.
+TEST(Transformer, AReusedRunEqualsAFreshOneAndReportsEachRowsStrongestLink) {
+  TransformerParams<float> params;
+  params.allocate({12, 16, 4, 2, 20, 10});
+  initialise_transformer(params, 6, 0.3f);
+  TransformerRun reused;
+  for (const std::vector<int>& ids : {std::vector<int>{3, 5, 7, 9, 11, 4, 2, 8}, std::vector<int>{6, 5, 4}, std::vector<int>{1, 2, 3, 4, 5}}) {
+    for (bool causal : {false, true}) {
+      params.config.causal = causal;
+      TransformerRun fresh;
+      run_transformer(params, ids, true, reused);
+      run_transformer(params, ids, true, fresh);
+      EXPECT_EQ(reused.attention, fresh.attention);
+      EXPECT_EQ(reused.row_entropy, fresh.row_entropy);
+      EXPECT_EQ(reused.hidden, fresh.hidden);
+      EXPECT_EQ(reused.logits, fresh.logits);
+      EXPECT_EQ(reused.row_argmax, fresh.row_argmax);
+      const std::size_t n = ids.size();
+      ASSERT_EQ(reused.row_argmax.size(), 2u * 4u * n);
+      for (std::size_t row = 0; row < reused.row_argmax.size(); ++row) {
+        const float* weights = reused.attention.data() + row * n;
+        const auto first_max = std::max_element(weights, weights + n) - weights;
+        EXPECT_EQ(reused.row_argmax[row], first_max) << "row " << row << ", " << n << " tokens, causal " << causal;
+      }
+    }
+  }
+}
+
 // The vector GELU of the inference model against the tanh form in double,
 // from deep in the negative tail (where it must give -0, not NaN) to large
 // positive values; 103 values, so the scalar tail runs too.
