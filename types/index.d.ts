@@ -57,8 +57,9 @@ export interface Model {
   readonly config: ModelConfig;
   readonly metadata: Record<string, unknown>;
   tokenize(text: string): ModelToken[];
-  run(ids: ArrayLike<number>, options?: RunOptions & { logits?: boolean; hidden?: boolean }): {
-    seqLen: number; attention: Float32Array; rowEntropy: Float32Array; hidden?: Float32Array; logits?: Float32Array;
+  /** views: true returns views of the engine's buffers, valid until its next call. */
+  run(ids: ArrayLike<number>, options?: RunOptions & { logits?: boolean; hidden?: boolean; views?: boolean }): {
+    seqLen: number; attention: Float32Array; rowEntropy: Float32Array; rowArgmax: Int32Array; hidden?: Float32Array; logits?: Float32Array;
   };
   maskedLoss(ids: ArrayLike<number>, options?: RunOptions): number;
   predict(ids: ArrayLike<number>, position: number, options?: RunOptions & { k?: number }): NextWord[];

@@ -89,6 +89,28 @@ test("every layer's row entropies match the weights it returns", () => {
   }
 });
 
+test("each row's strongest link is its first largest weight, and views are the engine's own buffers until its next call", () => {
+  const { numLayers, numHeads } = model.config;
+  const ids = model.tokenize(SENTENCES[0]).map((token) => token.id);
+  const copied = model.run(ids, { hidden: false });
+  const n = copied.seqLen;
+  assert.equal(copied.rowArgmax.length, numLayers * numHeads * n);
+  for (let r = 0; r < numLayers * numHeads * n; r++) {
+    let best = 0;
+    for (let j = 1; j < n; j++) if (copied.attention[r * n + j] > copied.attention[r * n + best]) best = j;
+    assert.equal(copied.rowArgmax[r], best, `row ${r}`);
+  }
+  // views: the same numbers, no copies; the next call overwrites them, copies stay put
+  const viewed = model.run(ids, { hidden: false, views: true });
+  assert.deepEqual(Array.from(viewed.attention), Array.from(copied.attention));
+  assert.deepEqual(Array.from(viewed.rowArgmax), Array.from(copied.rowArgmax));
+  const before = Float32Array.from(copied.attention);
+  const other = model.tokenize(SENTENCES[1]).map((token) => token.id);
+  model.run(other, { hidden: false, temperature: 0.5 });
+  assert.deepEqual(copied.attention, before);
+  assert.notDeepEqual(Array.from(viewed.attention.subarray(0, n)), Array.from(before.subarray(0, n)));
+});
+
 test('an attention-only run (what typing needs) gives the same maps without the hidden states', () => {
   const ids = model.tokenize(SENTENCES[2]).map((token) => token.id);
   const full = model.run(ids, { temperature: 0.7 });

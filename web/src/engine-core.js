@@ -141,19 +141,23 @@ function modelHandle(Module, described) {
     },
     /**
      * attention (numLayers, numHeads, n, n); rowEntropy (numLayers, numHeads, n), nats;
+     * rowArgmax (numLayers, numHeads, n): each row's strongest link (its first largest weight);
      * hidden (n, dModel) unless hidden: false (attention only: the last layer's MLP is
      * skipped); logits (n, vocab) when asked (they always run everything).
-     * Options: headEnabled (numLayers * numHeads flags, 0 = ablated), scale, temperature.
+     * Options: headEnabled (numLayers * numHeads flags, 0 = ablated), scale, temperature;
+     * views: true returns views of the engine's buffers, valid until its next call (no copies).
      */
-    run(ids, { logits = false, hidden = true, headEnabled, scale, temperature } = {}) {
+    run(ids, { logits = false, hidden = true, headEnabled, scale, temperature, views = false } = {}) {
       alive();
       const result = checked(Module.modelRun(id, { ...call(ids, { headEnabled, scale, temperature }), wantLogits: Boolean(logits), wantHidden: Boolean(hidden) }));
+      const out = (array) => (array === undefined ? undefined : views ? array : array.slice());
       return {
         seqLen: result.seqLen,
-        attention: result.attention.slice(),
-        rowEntropy: result.rowEntropy.slice(),
-        hidden: result.hidden ? result.hidden.slice() : undefined,
-        logits: result.logits ? result.logits.slice() : undefined,
+        attention: out(result.attention),
+        rowEntropy: out(result.rowEntropy),
+        rowArgmax: out(result.rowArgmax),
+        hidden: out(result.hidden),
+        logits: out(result.logits),
       };
     },
     /** Mean masked-word loss of the sentence, each word hidden in turn (nats per word). */

@@ -115,16 +115,18 @@ function seededLayer(engine, dModel, seed) {
 // for them on every keystroke cost about 30 ms of page faults, so when the
 // widget lends its buffers ({ arrays: [] }: per array, the one shown and the
 // one the next result is copied into) they are reused.
+function reusedCopy(buffers, key, source) {
+  if (!buffers) return source.slice();
+  const kept = (buffers[key] ??= []);
+  const spare = kept.length === 2 ? kept.shift() : null;
+  const copy = spare && spare.length === source.length ? spare : new source.constructor(source.length);
+  copy.set(source);
+  kept.push(copy);
+  return copy;
+}
+
 function copiedOut(result, buffers) {
-  const reused = (key, source) => {
-    if (!buffers) return source.slice();
-    const kept = (buffers[key] ??= []);
-    const spare = kept.length === 2 ? kept.shift() : null;
-    const copy = spare && spare.length === source.length ? spare : new source.constructor(source.length);
-    copy.set(source);
-    kept.push(copy);
-    return copy;
-  };
+  const reused = (key, source) => reusedCopy(buffers, key, source);
   return {
     ...result, attention: reused('arrays', result.attention), output: result.output.slice(), rowEntropy: result.rowEntropy.slice(),
     rowArgmax: result.rowArgmax.slice(),
@@ -190,7 +192,7 @@ const CURVE_SENTENCES = 40;
 // The trained masked language model (scripts/train.sh, cpp/train/) and its
 // untrained twin: the same architecture and vocabulary, seeded random weights.
 function transformerSource(twinSeed) {
-  return async (engine, { text, seed, scale, temperature, headEnabled }) => {
+  return async (engine, { text, seed, scale, temperature, headEnabled, attentionBuffers }) => {
     let model = await loadTrainedModel(engine);
     if (twinSeed !== null) model = twinOf(model, seed ?? twinSeed);
     const all = model.tokenize(text);
@@ -201,11 +203,15 @@ function transformerSource(twinSeed) {
     const options = { scale, temperature, headEnabled };
     // What typing shows is attention only, so the last layer's MLP is skipped
     // (about a quarter of a 64-word run); the experiments ask for the hidden states.
-    const run = model.run(ids, { ...options, hidden: false });
+    // The weights are copied from the engine's views into the widget's reused
+    // buffers (a fresh 0.5 MB array a keystroke was ~1 ms of allocation and GC);
+    // each row's strongest link lets the head summaries skip reading them again.
+    const run = model.run(ids, { ...options, hidden: false, views: true });
     return {
       tokens: tokens.map(({ text: t, surface, unknown, punctuation }) => ({ text: t, surface, unknown, punctuation })),
       numLayers, numHeads, dModel, headDim: dModel / numHeads, seqLen: run.seqLen,
-      attention: run.attention, rowEntropy: run.rowEntropy, causal: false,
+      attention: reusedCopy(attentionBuffers, 'arrays', run.attention), rowEntropy: run.rowEntropy.slice(), rowArgmax: run.rowArgmax.slice(),
+      causal: false,
       experiment: {
         outputName: 'the final hidden states',
         output: () => model.run(ids, options).hidden,
