@@ -302,13 +302,13 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   _clear(tokens) {
-    this._lab.classList.remove('pending');  // a message instead of a picture: no room kept for one
+    if (this._lab.classList.contains('pending')) this._lab.classList.remove('pending');  // a message instead of a picture: no room kept for one
     if (tokens) this._views.tokens.clear();
     for (const name of ['grid', 'focus', 'experiments', 'architecture', 'across', 'headMap']) this._views[name].clear();
   }
 
   _render() {
-    this._lab.classList.remove('pending');
+    if (this._lab.classList.contains('pending')) this._lab.classList.remove('pending');
     const result = this._store.result;
     if (result && this._pendingState) this._applyPendingState(result);
     this._views.header.update(result);

@@ -17,6 +17,11 @@ export function setData(element, name, value) {
   if (element.dataset[name] !== text) element.dataset[name] = text;
 }
 
+/** element.setAttribute(name, value), unless it already holds it: even an equal write is a mutation that restyles. */
+export function setAttributeIfChanged(element, name, value) {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+}
+
 export function setText(element, text) {
   if (element.nodeType === Node.TEXT_NODE) {
     if (element.data !== text) element.data = text;

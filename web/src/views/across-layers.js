@@ -69,7 +69,8 @@ export function createAcrossLayersView({ store, highlight }) {
     root,
     update() {
       const result = store.result;
-      root.hidden = !result || result.numLayers < 2;
+      const hidden = !result || result.numLayers < 2;
+      if (root.hidden !== hidden) root.hidden = hidden;
       if (!root.hidden) draw();
     },
     getRollout() {

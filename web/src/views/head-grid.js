@@ -4,7 +4,7 @@
 import { h, drawHeatmap } from '../draw.js';
 import { PICTURE_LIMITS } from '../lab/pictures.js';
 import { percent } from '../lab/format.js';
-import { setText, swatch } from '../lab/dom.js';
+import { setAttributeIfChanged, setText, swatch } from '../lab/dom.js';
 
 // A card's picture: one pixel per cell up to PICTURE_LIMITS.thumbnail words,
 // then each pixel the largest weight of its block (a long text's 1,024 x 1,024
@@ -73,7 +73,7 @@ export function createHeadGridView({ store, actions }) {
   return {
     root,
     update(result) {
-      overlayButton.setAttribute('aria-pressed', String(Boolean(store.state.overlay)));
+      setAttributeIfChanged(overlayButton, 'aria-pressed', String(Boolean(store.state.overlay)));
       const shapeKey = result.layers.map((layer) => layer.heads.length).join(',');
       if (!cards || cards.shapeKey !== shapeKey) {
         build(result);

@@ -2,7 +2,7 @@
 // with the highlighted word's row and column outlined.
 import { h, legend, drawHeatmap } from '../draw.js';
 import { percent } from '../lab/format.js';
-import { highlightAxisLabel, placeMark, setAxisLabels } from '../lab/dom.js';
+import { highlightAxisLabel, placeMark, setAttributeIfChanged, setAxisLabels, setText } from '../lab/dom.js';
 import { PICTURE_LIMITS } from '../lab/pictures.js';
 
 export function heatmapCell(seqLen, contextLen) {
@@ -145,12 +145,12 @@ export function createHeatmapView({ highlight, tooltip, store }) {
     if (long) {
       const small = head.picture(PICTURE_LIMITS.overview);
       drawHeatmap(overview, small.weights, small.rows, small.cols, { cell: 1 });
-      overview.setAttribute('aria-label', `Overview of all ${seqLen} × ${contextLen} weights of ${head.name}` +
+      setAttributeIfChanged(overview, 'aria-label', `Overview of all ${seqLen} × ${contextLen} weights of ${head.name}` +
         (small.block > 1 ? `, each pixel the strongest of ${small.block} × ${small.block} cells` : '') + '; click to move the window');
       const scale = 1 / small.block;
       placeMark(frame, [col0 * scale, row0 * scale, Math.max(2, windowCols * scale), Math.max(2, windowRows * scale)]);
-      place.textContent = `${seqLen} words: the heatmap shows words ${row0 + 1}–${row0 + windowRows} (rows) and ${col0 + 1}–${col0 + windowCols} (columns). ` +
-        'Lock a word, find one, or click the overview to move it.';
+      setText(place, `${seqLen} words: the heatmap shows words ${row0 + 1}–${row0 + windowRows} (rows) and ${col0 + 1}–${col0 + windowCols} (columns). ` +
+        'Lock a word, find one, or click the overview to move it.');
     }
   }
 
