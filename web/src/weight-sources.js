@@ -126,11 +126,10 @@ function reusedCopy(buffers, key, source) {
 }
 
 function copiedOut(result, buffers) {
-  const reused = (key, source) => reusedCopy(buffers, key, source);
   return {
-    ...result, attention: reused('arrays', result.attention), output: result.output.slice(), rowEntropy: result.rowEntropy.slice(),
+    ...result, attention: reusedCopy(buffers, 'arrays', result.attention), output: result.output.slice(), rowEntropy: result.rowEntropy.slice(),
     rowArgmax: result.rowArgmax.slice(),
-    pooled: result.pooled?.map((picture) => ({ ...picture, values: reused(`pooled ${picture.limit}`, picture.values) })),
+    pooled: result.pooled?.map((picture) => ({ ...picture, values: reusedCopy(buffers, `pooled ${picture.limit}`, picture.values) })),
   };
 }
 

@@ -87,7 +87,7 @@ export function createHeadGridView({ store, actions }) {
           setText(card.role, head.summary.role);
           setText(card.entropy, `entropy ${percent(head.summary.normalisedEntropy)}`);
           const pressed = pressedOf(head);
-          if (card.button.getAttribute('aria-pressed') !== pressed) card.button.setAttribute('aria-pressed', pressed);
+          setAttributeIfChanged(card.button, 'aria-pressed', pressed);
         }
       }
       const select = layerSlot.querySelector('select');

@@ -132,7 +132,7 @@ export function createHeatmapView({ highlight, tooltip, store }) {
     const label = long
       ? `${head.name} attention heatmap, words ${row0 + 1} to ${row0 + windowRows} attending to words ${col0 + 1} to ${col0 + windowCols}; the Table view lists the strongest links`
       : `${head.name} attention heatmap: rows are From words, columns are To words; the Table view lists every number`;
-    if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
+    setAttributeIfChanged(canvas, 'aria-label', label);
     let weights = head.weights;
     if (long) {
       weights = new Float32Array(windowRows * windowCols);

@@ -2,7 +2,7 @@
 // strongest links (top-k, a threshold), sortable by any column.
 import { h } from '../draw.js';
 import { percent } from '../lab/format.js';
-import { fillWidth, patchKeyed, setData, setText } from '../lab/dom.js';
+import { fillWidth, patchKeyed, setAttributeIfChanged, setData, setText } from '../lab/dom.js';
 
 export function createLinksTableView({ store, actions }) {
   const sortable = (key, label) => h('th', { scope: 'col', 'data-sort-key': key },
@@ -22,7 +22,7 @@ export function createLinksTableView({ store, actions }) {
       if (caption.textContent !== captionText) caption.textContent = captionText;
       for (const th of headings) {
         const sort = state.sort.key === th.dataset.sortKey ? state.sort.direction : 'none';
-        if (th.getAttribute('aria-sort') !== sort) th.setAttribute('aria-sort', sort);
+        setAttributeIfChanged(th, 'aria-sort', sort);
       }
       const rows = store.tableRows(headIndex).map((link) => {
         const self = !result.cross && link.toIndex === link.fromIndex;
@@ -56,7 +56,7 @@ export function createLinksTableView({ store, actions }) {
               setText(toCell.childNodes[1], link.to);
               setText(toCell.children[1], self ? '' : ` (word ${link.toIndex + 1})`);
             }
-            if (strengthCell.getAttribute('aria-label') !== label) strengthCell.setAttribute('aria-label', label);
+            setAttributeIfChanged(strengthCell, 'aria-label', label);
             const fill = strengthCell.querySelector('.fill');
             const width = fillWidth(link.strength);
             if (fill.style.width !== width) fill.style.width = width;

@@ -1,7 +1,7 @@
 // The sentence's tokens as chips (hover or focus one to highlight it, click
 // to lock it) and, in cross-attention, the attended sentence's tokens.
 import { h } from '../draw.js';
-import { patchKeyed, rovingKeys } from '../lab/dom.js';
+import { patchKeyed, rovingKeys, setAttributeIfChanged } from '../lab/dom.js';
 
 const CHIP_CHARS = 24;  // longer words get a clipped chip
 
@@ -60,7 +60,7 @@ export function createTokensView({ highlight }) {
         chip.classList.toggle('hot', i === active);
         chip.classList.toggle('locked', i === locked);
         const pressed = String(i === locked);
-        if (chip.getAttribute('aria-pressed') !== pressed) chip.setAttribute('aria-pressed', pressed);
+        setAttributeIfChanged(chip, 'aria-pressed', pressed);
       });
     },
   };
