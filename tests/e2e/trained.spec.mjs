@@ -291,3 +291,40 @@ test('the widget at the top computes first; widgets far below wait for the viewp
   });
   expect(asked).toBe(true);
 });
+
+test('typing redraws only the head cards near the screen; a card scrolled to later shows the current sentence, as one drawn at once', async ({ page }) => {
+  // 32 cards and a short window: the last layer's cards are far below the text box
+  const typed = 'A small dog ran to the river and the dog drank.';
+  await page.setViewportSize({ width: 1200, height: 400 });
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  const widget = page.locator('attention-lab#trained');
+  const first = widget.locator('.head-card canvas').first();
+  const last = widget.locator('.head-card canvas').last();
+  const picture = (canvas) => canvas.evaluate((el) => el.toDataURL());
+  const frames = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await widget.evaluate((el) => el.shadowRoot.querySelector('input[type="text"]').scrollIntoView({ block: 'start' }));
+  await frames();
+  expect(await last.evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(400 * 1.5 + 100);
+  const firstBefore = await picture(first);
+  const lastBefore = await picture(last);
+  await widget.locator('input[type="text"]').fill(typed);
+  await widget.evaluate((el) => el.recompute());
+  await frames();
+  // the card on screen shows the new sentence; the far one still shows the old
+  expect(await picture(first)).not.toBe(firstBefore);
+  expect(await picture(last)).toBe(lastBefore);
+  await last.scrollIntoViewIfNeeded();
+  await frames();
+  const lastLazily = await picture(last);
+  expect(lastLazily).not.toBe(lastBefore);
+  // the same sentence on a fresh page where every card is on screen: drawn at once, the same pixels
+  await page.setViewportSize({ width: 1200, height: 4000 });
+  await page.goto('/index.html');
+  await ready(page, '#trained');
+  await widget.evaluate((el) => { el.sentence = 'x'; });  // (any other sentence first: the next one is drawn by the same update)
+  await widget.evaluate((el) => el.recompute());
+  await widget.locator('input[type="text"]').fill(typed);
+  await widget.evaluate((el) => el.recompute());
+  expect(await picture(last)).toBe(lastLazily);
+});
