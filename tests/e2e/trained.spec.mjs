@@ -308,6 +308,7 @@ test('typing redraws only the head cards near the screen; a card scrolled to lat
   expect(await last.evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(400 * 1.5 + 100);
   const firstBefore = await picture(first);
   const lastBefore = await picture(last);
+  const initial = await widget.evaluate((el) => el.sentence);
   await widget.locator('input[type="text"]').fill(typed);
   await widget.evaluate((el) => el.recompute());
   await frames();
@@ -318,6 +319,15 @@ test('typing redraws only the head cards near the screen; a card scrolled to lat
   await frames();
   const lastLazily = await picture(last);
   expect(lastLazily).not.toBe(lastBefore);
+  // printing draws the stale ones first: back at the top, the first sentence again, then print
+  await widget.evaluate((el) => el.shadowRoot.querySelector('input[type="text"]').scrollIntoView({ block: 'start' }));
+  await frames();
+  await widget.locator('input[type="text"]').fill(initial);
+  await widget.evaluate((el) => el.recompute());
+  await frames();
+  expect(await picture(last)).toBe(lastLazily);
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  expect(await picture(last)).toBe(lastBefore);
   // the same sentence on a fresh page where every card is on screen: drawn at once, the same pixels
   await page.setViewportSize({ width: 1200, height: 4000 });
   await page.goto('/index.html');

@@ -24,6 +24,17 @@ function drawThumbnail(canvas, head, rows, cols) {
   drawHeatmap(canvas, small.weights, small.rows, small.cols, { fit: true });
 }
 
+// Paper has no viewport to observe: before the page prints, each grid draws
+// its stale pictures. One listener for every grid on the page; a grid that is
+// gone (its root collected) drops out of the list.
+const printable = new Set();  // WeakRefs to grids' roots, each with its drawStale()
+function drawStaleForPrint() {
+  for (const ref of printable) {
+    const root = ref.deref();
+    if (root) root.drawStale(); else printable.delete(ref);
+  }
+}
+
 export function createHeadGridView({ store, actions }) {
   const title = h('h3', {}, 'Heads');
   const layerSlot = h('span', { class: 'layer-slot' });
@@ -42,6 +53,14 @@ export function createHeadGridView({ store, actions }) {
       }
     }, { rootMargin: '50% 0px' })
     : null;
+
+  if (observer && typeof WeakRef === 'function' && typeof globalThis.addEventListener === 'function') {
+    groupsRoot.drawStale = () => {
+      if (cards && latest) for (const card of cards.values()) if (card.stale) draw(card);
+    };
+    printable.add(new WeakRef(groupsRoot));
+    globalThis.addEventListener('beforeprint', drawStaleForPrint);  // (the same listener is added once)
+  }
 
   function draw(card) {
     card.stale = false;
