@@ -62,11 +62,13 @@ export class AttentionLabElement extends HTMLElement {
       },
     });
     this._highlight = new HighlightController(this._store);
+    this._beforePrint = () => this._views.grid.drawStale();  // head cards left stale off screen are drawn for paper
     this.ready = this._store.ready.then(() => this);
     this._build();
   }
 
   connectedCallback() {
+    (this.ownerDocument.defaultView ?? globalThis).addEventListener('beforeprint', this._beforePrint);
     if (!this._input.value) this._input.value = this.getAttribute('sentence') ?? DEFAULTS.sentence;
     // the view a teacher asked for: attributes, then this widget's entry in the page's link
     const linked = stateFromFragment(this.id);
@@ -81,6 +83,7 @@ export class AttentionLabElement extends HTMLElement {
   }
 
   disconnectedCallback() {
+    (this.ownerDocument.defaultView ?? globalThis).removeEventListener('beforeprint', this._beforePrint);
     this._store.cancel();
     this._wanted?.cancel();
   }

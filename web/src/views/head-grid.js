@@ -2,11 +2,12 @@
 // a card selects its head, the layer menu picks the layer the panel shows,
 // and "All heads overlaid" switches the panel to the overlay.
 //
-// While the learner types, only the pictures on screen (or within a screen's
-// margin of it) are redrawn; the others are marked stale and drawn from the
-// latest result when they scroll near. Of the trained model's 32 cards a
-// 720 px window shows a handful, and redrawing every one on each keystroke
-// took ~0.9 ms of its ~17 ms (the canvases' writes, paint and commit).
+// While the learner types, only the pictures on screen (or within half a
+// screen of it) are redrawn; the others are marked stale and drawn from the
+// latest result when they scroll near, or before the page prints. Of the
+// trained model's 32 cards a 720 px window shows a handful, and redrawing
+// every one on each keystroke took ~0.9 ms of its ~17 ms (the canvases'
+// writes, paint and commit).
 import { h, drawHeatmap } from '../draw.js';
 import { PICTURE_LIMITS } from '../lab/pictures.js';
 import { percent } from '../lab/format.js';
@@ -22,17 +23,6 @@ function drawThumbnail(canvas, head, rows, cols) {
   }
   const small = head.picture(PICTURE_LIMITS.thumbnail);
   drawHeatmap(canvas, small.weights, small.rows, small.cols, { fit: true });
-}
-
-// Paper has no viewport to observe: before the page prints, each grid draws
-// its stale pictures. One listener for every grid on the page; a grid that is
-// gone (its root collected) drops out of the list.
-const printable = new Set();  // WeakRefs to grids' roots, each with its drawStale()
-function drawStaleForPrint() {
-  for (const ref of printable) {
-    const root = ref.deref();
-    if (root) root.drawStale(); else printable.delete(ref);
-  }
 }
 
 export function createHeadGridView({ store, actions }) {
@@ -53,14 +43,6 @@ export function createHeadGridView({ store, actions }) {
       }
     }, { rootMargin: '50% 0px' })
     : null;
-
-  if (observer && typeof WeakRef === 'function' && typeof globalThis.addEventListener === 'function') {
-    groupsRoot.drawStale = () => {
-      if (cards && latest) for (const card of cards.values()) if (card.stale) draw(card);
-    };
-    printable.add(new WeakRef(groupsRoot));
-    globalThis.addEventListener('beforeprint', drawStaleForPrint);  // (the same listener is added once)
-  }
 
   function draw(card) {
     card.stale = false;
@@ -139,6 +121,10 @@ export function createHeadGridView({ store, actions }) {
       }
       const select = layerSlot.querySelector('select');
       if (select) select.value = String(store.state.layer);
+    },
+    // Paper has no viewport to observe: the widget calls this before the page prints.
+    drawStale() {
+      if (cards && latest) for (const card of cards.values()) if (card.stale) draw(card);
     },
     clear() {
       observer?.disconnect();
