@@ -8,9 +8,15 @@
 #include "attention/gemm.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "attention/micro_kernel.h"
 #include "attention/simd4.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 namespace attention_lab {
 
@@ -149,6 +155,50 @@ void pack_columns(const float* source, int depth, int cols, int row_stride, Pack
       simd::store(panel + d * kPanelWidth + 4, simd::load(row + 4));
     }
   });
+}
+
+bool packed_rows_equal(const PackedMatrix& packed, const float* rows, int first_row, int row_count, int row_stride) {
+  if (first_row < 0 || row_count < 0 || first_row + row_count > packed.depth) return false;
+  // Panel by panel: the packed side is read in order (row_count x 8 contiguous
+  // floats a panel), the source's few rows stay in cache. Bits are compared as
+  // integers, OR-ed together, with no exit inside a panel.
+  auto scalar_difference = [](const float* a, const float* b, int count) {
+    std::uint32_t bits = 0;
+    for (int w = 0; w < count; ++w) {
+      std::uint32_t x, y;
+      std::memcpy(&x, a + w, sizeof x);
+      std::memcpy(&y, b + w, sizeof y);
+      bits |= x ^ y;
+    }
+    return bits;
+  };
+  for (int p = 0; p < panel_count(packed.cols); ++p) {
+    const int col0 = p * kPanelWidth;
+    const int width = std::min(kPanelWidth, packed.cols - col0);
+    const float* panel = packed.panels.data() + (static_cast<std::size_t>(p) * packed.depth + first_row) * kPanelWidth;
+    const float* source = rows + col0;
+    if (width < kPanelWidth) {
+      for (int i = 0; i < row_count; ++i) {
+        if (scalar_difference(panel + i * kPanelWidth, source + static_cast<std::size_t>(i) * row_stride, width) != 0) return false;
+      }
+      continue;
+    }
+#if defined(__wasm_simd128__)
+    v128_t difference = wasm_i32x4_splat(0);
+    for (int i = 0; i < row_count; ++i, panel += kPanelWidth, source += row_stride) {
+      difference = wasm_v128_or(difference, wasm_v128_xor(wasm_v128_load(panel), wasm_v128_load(source)));
+      difference = wasm_v128_or(difference, wasm_v128_xor(wasm_v128_load(panel + 4), wasm_v128_load(source + 4)));
+    }
+    if (wasm_v128_any_true(difference)) return false;
+#else
+    std::uint32_t difference = 0;
+    for (int i = 0; i < row_count; ++i, panel += kPanelWidth, source += row_stride) {
+      difference |= scalar_difference(panel, source, kPanelWidth);
+    }
+    if (difference != 0) return false;
+#endif
+  }
+  return true;
 }
 
 void pack_columns_transposed(const float* source, int depth, int cols, int row_stride,

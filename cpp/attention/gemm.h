@@ -29,6 +29,12 @@ void pack_columns(const float* source, int depth, int cols, int row_stride, Pack
 void pack_columns_transposed(const float* source, int depth, int cols, int row_stride,
                              PackedMatrix& packed);
 
+// Are depth rows [first_row, first_row + row_count) of packed, as pack_columns
+// laid them out, bit for bit the rows of a row-major source (its row i, which is
+// depth row first_row + i, at rows + i * row_stride)? Reads only the packed
+// values, not the zeros that pad the last panel. -0 and 0 differ.
+bool packed_rows_equal(const PackedMatrix& packed, const float* rows, int first_row, int row_count, int row_stride);
+
 // c[r * c_stride + col] = sum_d a[r * a_stride + d] * b(d, col) (+ bias[col]).
 void gemm_packed(int rows, const float* a, int a_stride, const PackedMatrix& b, const float* bias,
                  float* c, int c_stride);

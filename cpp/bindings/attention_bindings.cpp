@@ -23,7 +23,7 @@
 #include "attention/gemm.h"
 #include "attention/simd4.h"
 #include "js_values.h"
-#include "one_shot_cache.h"
+#include "attention/one_shot_cache.h"
 #include "model/seeded_model.h"
 
 using emscripten::val;
@@ -140,12 +140,15 @@ val run(const val& args) {
   MhaOptions options;
   MhaInputs<Real> inputs;
   constexpr bool fast = std::is_same_v<Real, float>;
+  // weights seen and checked by the last float32 call, and found equal by
+  // engine-core.js's check just now: not copied, packed nor checked again
+  bool rows_checked = false;
+  if constexpr (fast) rows_checked = one_shot_cache().take_check();
   std::string problem = parse_call(args, shape, options, inputs, /*copy_weights=*/!fast);
   if (!problem.empty()) return error_result(problem);
-  // weights seen and checked by the last float32 call: compared, not copied nor checked again
   bool cached = false;
   if constexpr (fast) {
-    cached = one_shot_cache().matches(shape.d_model, args, inputs);
+    cached = rows_checked && one_shot_cache().same_biases(shape.d_model, inputs);
     if (!cached) copy_weights_in(args, shape, inputs);
   }
   MhaInputs<Real> to_check = inputs;
@@ -310,6 +313,18 @@ std::string simd_backend() { return ATTENTION_LAB_SIMD; }
 
 double one_shot_pack_count() { return one_shot_packs; }
 
+// The one-shot call's weight check (cpp/attention/one_shot_cache.h), driven by
+// engine-core.js: begin, then whole rows copied into the scratch buffer and
+// compared, then the call. The scratch is handed out as a view of the heap:
+// valid until the heap grows, so it is taken for one check only.
+bool one_shot_check_begin(int d_model) { return one_shot_cache().begin_check(d_model); }
+val one_shot_scratch() {
+  return val(emscripten::typed_memory_view(one_shot_cache().scratch_floats(), one_shot_cache().scratch()));
+}
+bool one_shot_check_rows(int matrix, int first_row, int row_count) {
+  return one_shot_cache().check_rows(matrix, first_row, row_count);
+}
+
 }  // namespace
 }  // namespace attention_lab
 
@@ -321,6 +336,9 @@ EMSCRIPTEN_BINDINGS(attention_kernels) {
   emscripten::function("embedTokens", &attention_lab::embed_tokens);
   emscripten::function("headWeightNorms", &attention_lab::head_norms_of);
   emscripten::function("oneShotPackCount", &attention_lab::one_shot_pack_count);
+  emscripten::function("oneShotCheckBegin", &attention_lab::one_shot_check_begin);
+  emscripten::function("oneShotScratch", &attention_lab::one_shot_scratch);
+  emscripten::function("oneShotCheckRows", &attention_lab::one_shot_check_rows);
   emscripten::function("heapBytesInUse", &attention_lab::heap_bytes_in_use);
   emscripten::function("simdBackend", &attention_lab::simd_backend);
 }

@@ -18,12 +18,39 @@ function splitLines(text) {
   return text ? text.split('\n') : [];
 }
 
+const WEIGHT_MATRICES = ['wq', 'wk', 'wv', 'wo'];
+
+// The float32 one-shot call's weight check (cpp/attention/one_shot_cache.h),
+// run just before the call, on the arrays it is given: each matrix, some
+// whole rows at a time, is copied into the engine's cache-sized scratch
+// buffer (one set) and compared there with the weights packed last time. The
+// call then uses those packed weights only if every row was found equal; a
+// difference stops the check and the call copies and packs as usual.
+function checkKeptWeights(Module, args) {
+  const dModel = args.dModel;
+  if (!Number.isInteger(dModel) || dModel <= 0) return;
+  const square = dModel * dModel;
+  if (!WEIGHT_MATRICES.every((name) => args[name] instanceof Float32Array && args[name].length === square)) return;
+  if (!Module.oneShotCheckBegin(dModel)) return;  // nothing kept of this width
+  const scratch = Module.oneShotScratch();  // a view of the heap, dropped with this call (nothing allocates meanwhile)
+  const rowsPerChunk = scratch.length / dModel;
+  for (let matrix = 0; matrix < WEIGHT_MATRICES.length; matrix++) {
+    const weights = args[WEIGHT_MATRICES[matrix]];
+    for (let row = 0; row < dModel; row += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, dModel - row);
+      scratch.set(rows === dModel ? weights : weights.subarray(row * dModel, (row + rows) * dModel));
+      if (!Module.oneShotCheckRows(matrix, row, rows)) return;
+    }
+  }
+}
+
 // A one-shot kernel call: arguments normalised, results copied out at once
 // (views into the wasm heap die when memory grows).
-function runKernel(kernel, params, ArrayType) {
+function runKernel(Module, kernel, params, ArrayType) {
   const args = normalise(params, ArrayType);
   let result;
   try {
+    if (ArrayType === Float32Array) checkKeptWeights(Module, args);
     result = kernel(args);
   } catch (error) {
     throw new Error(`attention engine failed: ${error && error.message ? error.message : String(error)}`);
@@ -359,9 +386,9 @@ export function createEngine(Module) {
   const rules = readRules(Module);
   const engine = {
     /** Fast float32 kernel (SIMD). */
-    multiHeadAttention: (params) => runKernel(Module.multiHeadAttentionF32, params, Float32Array),
+    multiHeadAttention: (params) => runKernel(Module, Module.multiHeadAttentionF32, params, Float32Array),
     /** The float64 oracle, same inputs; returns Float64Arrays. */
-    referenceMultiHeadAttention: (params) => runKernel(Module.multiHeadAttentionF64, params, Float64Array),
+    referenceMultiHeadAttention: (params) => runKernel(Module, Module.multiHeadAttentionF64, params, Float64Array),
     /**
      * The one tokenizer (cpp/text/tokenizer.h): [{ text, surface, punctuation }].
      * rules: 'model' (the trained models': hyphens split, text lower-cased) or
