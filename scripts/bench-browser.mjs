@@ -2,7 +2,8 @@
 // The benchmark in Chromium (its V8 differs from Node's; S1-S4 against the
 // same peers, and ours alone on S1-S3 beside the peak probes), plus what a learner
 // feels: keystroke -> recomputed -> repainted for a 64-token sentence, and
-// page load -> first heatmap. Not a test; prints medians from one run. The
+// page load -> first heatmap, each beside its floor (scripts/bench-latency.mjs).
+// Not a test; prints medians from one run. The
 // peers (tfjs-backend-wasm, onnxruntime-web) run in the same Chromium page when
 // bench/node_modules has them (npm run bench:browser installs them).
 //
@@ -10,15 +11,14 @@
 //                                        -- --roles-only: just the live trainer's heads lighting;
 //                                        -- --load-only: just page load -> first heatmap, with its floors)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { mhaModel } from './onnx-mha.mjs';
 import { problem } from './bench-problem.mjs';
 import { peakProbes, probesOf } from './bench-probes.mjs';
 import { recordConsole, writeReportSection } from './bench-report.mjs';
+import { FLOOR_SCRIPT, TYPING_WIDGETS, describeLoad, describeTyping, measureLoad, siteWithFloors, typingWithFloor } from './bench-latency.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 8283;
@@ -26,29 +26,8 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const json = process.argv.includes('--json');
 const printed = recordConsole();
 
-// The server's root: dist/ (links to its files) and the load floors' pages
-// beside them, so every page of the load comparison comes the same way.
-const siteRoot = mkdtempSync(join(tmpdir(), 'attention-lab-bench-'));
-for (const name of readdirSync(`${ROOT}dist`)) symlinkSync(`${ROOT}dist/${name}`, join(siteRoot, name));
-const FLOOR_PAGES = {
-  blank: '<script src="bench-floor.js"></script>',
-  engine: '<script src="attention-lab.js"></script><script src="bench-floor.js"></script>',
-  oneWidget: '<attention-lab id="trained" sentence="The old man poured a cup of tea because he was tired."></attention-lab>' +
-    '<script src="attention-lab.js"></script><script src="bench-floor.js"></script>',
-};
-for (const [kind, body] of Object.entries(FLOOR_PAGES)) {
-  writeFileSync(join(siteRoot, `bench-floor-${kind}.html`), `<!doctype html><html lang="en"><title>floor</title><body>${body}</body></html>\n`);
-}
-// the first frame after: the page ran (blank), the engine is ready (the bundle alone), the widget's first update
-const FLOOR_SCRIPT = `const painted = () => requestAnimationFrame(() => { window.__floor = performance.now(); });
-if (document.querySelector('attention-lab')) {
-  document.addEventListener('attention-lab-update', function first() { document.removeEventListener('attention-lab-update', first, true); painted(); }, true);
-} else if (globalThis.AttentionLab) AttentionLab.loadEngine().then(painted);
-else painted();
-`;
-writeFileSync(join(siteRoot, 'bench-floor.js'), FLOOR_SCRIPT);
+const siteRoot = siteWithFloors(`${ROOT}dist`);
 const server = spawn(process.execPath, [`${ROOT}scripts/serve.mjs`, '--port', String(PORT), '--root', siteRoot], { stdio: 'ignore' });
-process.on('exit', () => rmSync(siteRoot, { recursive: true, force: true }));
 await new Promise((resolve) => setTimeout(resolve, 600));
 // another server on the port would answer instead (and measure other files): stop
 if (await fetch(`${BASE}/bench-floor.js`).then((r) => r.text(), () => '') !== FLOOR_SCRIPT) {
@@ -64,134 +43,6 @@ const browser = await chromium.launch({
 // Float32Arrays as base64, the cheapest way into page.evaluate (the page decodes them)
 const base64Arrays = (arrays) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, Buffer.from(v.buffer).toString('base64')]));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
-
-const TYPING_SENTENCE = `${Array.from({ length: 63 }, (_, i) => ['the', 'model', 'reads', 'every', 'word', 'in', 'parallel'][i % 7]).join(' ')} x`;
-const TYPING_WIDGETS = [['seeded layer, 8 heads', 'attention-lab#intro'], ['trained model, every layer', 'attention-lab#trained']];
-
-function summariseTyping(typing, floor) {
-  const summary = { tokens: typing.tokens, presses: typing.presses, repainted: typing.toRepaint.length, toRepaintMs: median(typing.toRepaint),
-    toRepaintP90Ms: percentile(typing.toRepaint, 0.9), partsMs: typing.parts };
-  if (floor) {
-    summary.floor = summariseTyping(floor);
-    summary.aboveFloorMs = summary.toRepaintMs - summary.floor.toRepaintMs;
-  }
-  return summary;
-}
-
-// a widget's keystrokes, after the same presses into a bare text field (the floor, just before them)
-async function typingWithFloor(page, selector) {
-  const floor = await measureTypingFloor(page);
-  return summariseTyping(await measureTyping(page, selector), floor);
-}
-
-function describeTyping(name, summary) {
-  const parts = summary.partsMs;
-  return `keystroke -> repaint, ${summary.tokens} tokens, ${name}: median ${summary.toRepaintMs.toFixed(1)} ms, 90th percentile ${summary.toRepaintP90Ms.toFixed(1)} ms ` +
-    `(${summary.repainted} of ${summary.presses} real key presses at random moments, from the keydown's timestamp to after the next frame's paint); ` +
-    `medians of the parts: key reaches the page ${parts.keyToPage.toFixed(1)} ms, Chromium's editing until the input event ${parts.editing.toFixed(1)} ms, ` +
-    `our recompute and DOM update ${parts.ours.toFixed(1)} ms, then the frame ${parts.frame.toFixed(1)} ms` +
-    (summary.floor ? `\n  the floor, just before: the same presses into a bare text field alone on a page: median ${summary.floor.toRepaintMs.toFixed(1)} ms, ` +
-      `90th percentile ${summary.floor.toRepaintP90Ms.toFixed(1)} ms (key reaches the page ${summary.floor.partsMs.keyToPage.toFixed(1)} ms, editing ` +
-      `${summary.floor.partsMs.editing.toFixed(1)} ms, then the frame ${summary.floor.partsMs.frame.toFixed(1)} ms); the widget's median is ` +
-      `${summary.aboveFloorMs.toFixed(1)} ms above it` : '');
-}
-
-// Keystroke -> repainted, as a learner types: real key presses (Playwright
-// sends them through Chromium's input pipeline) at random moments, so they
-// land anywhere in the 16.7 ms frame, into a 64-token sentence, in the demo page's first widget
-// (seeded single layer) or its trained model (every layer). Measured from
-// the keydown's own timestamp (when Chromium received the key) to after the
-// next frame's paint (a user-blocking task posted from that frame's rAF
-// callback runs once the frame has painted); also to the end of our work (the widget's
-// update event: recomputed, drawn, DOM updated). 81 presses: the wait for
-// the next frame spreads single presses over 16.7 ms, and 41 left the median
-// moving by 1-2 ms between runs.
-async function measureTyping(page, selector = 'attention-lab#intro', presses = 81) {
-  await page.goto(`${BASE}/index.html`);
-  const lab = page.locator(selector);
-  await lab.scrollIntoViewIfNeeded();
-  await lab.evaluate((el) => el.ready);
-  await lab.evaluate(async (el, sentence) => {
-    el.sentence = sentence;
-    await el.recompute();
-    const input = el.shadowRoot.querySelector('input[type="text"]');
-    input.focus();
-    input.setSelectionRange(input.value.length, input.value.length);
-    window.__typing = [];
-    el.shadowRoot.addEventListener('input', () => { const last = window.__typing[window.__typing.length - 1]; if (last) last.input = performance.now(); }, true);
-    input.addEventListener('keydown', (event) => {
-      const sample = { key: event.timeStamp, handler: performance.now() };
-      window.__typing.push(sample);
-      el.addEventListener('attention-lab-update', () => {
-        sample.updated = performance.now();
-        requestAnimationFrame(() => {
-          // the first task after the frame: a user-blocking task runs as soon as the
-          // frame's paint is committed; a posted message would queue behind
-          // unrelated tasks (Chromium's autofill handles every edit of a text field
-          // in a task of its own after the frame, 3-9 ms in a trace)
-          scheduler.postTask(() => { sample.painted = performance.now(); }, { priority: 'user-blocking' });
-        });
-      }, { once: true });
-    });
-  }, TYPING_SENTENCE);
-  return { tokens: await lab.evaluate((el) => el.getAttention().seqLen), ...await pressKeys(page, presses) };
-}
-
-// The same presses into a bare text field holding the same sentence, on a page
-// of its own with nothing else: what Chromium on this host takes from a key to
-// the next painted frame when no code runs (the floor under both widgets'
-// numbers; measured just before each of them, as the host's speed drifts).
-async function measureTypingFloor(page, presses = 81) {
-  await page.goto(`${BASE}/bench-floor-blank.html`);
-  await page.evaluate((sentence) => {
-    const input = document.createElement('input');
-    input.type = 'text';
-    input.size = 80;
-    input.value = sentence;
-    document.body.append(input);
-    input.focus();
-    input.setSelectionRange(input.value.length, input.value.length);
-    window.__typing = [];
-    input.addEventListener('input', () => {
-      const sample = window.__typing[window.__typing.length - 1];
-      if (!sample) return;
-      sample.input = sample.updated = performance.now();
-      requestAnimationFrame(() => scheduler.postTask(() => { sample.painted = performance.now(); }, { priority: 'user-blocking' }));
-    });
-    input.addEventListener('keydown', (event) => { window.__typing.push({ key: event.timeStamp, handler: performance.now() }); });
-  }, TYPING_SENTENCE);
-  return { tokens: null, ...await pressKeys(page, presses) };
-}
-
-async function pressKeys(page, presses) {
-  // warm-up, not measured: the first recomputes of a new length run cold code
-  for (let i = 0; i < 8; i++) {
-    await page.keyboard.press(i % 2 ? 'Backspace' : 'q');
-    await page.waitForTimeout(150);
-  }
-  await page.evaluate(() => { window.__typing.length = 0; });
-  for (let i = 0; i < presses; i++) {
-    // a letter onto the last word, then Backspace: the sentence keeps 64 tokens
-    await page.keyboard.press(i % 2 ? 'Backspace' : String.fromCharCode(97 + ((i >> 1) % 26)));
-    await page.waitForTimeout(60 + Math.random() * 50);
-  }
-  const samples = await page.evaluate(() => window.__typing);
-  const done = samples.filter((s) => s.painted);
-  return {
-    presses: samples.length,
-    toRepaint: done.map((s) => s.painted - s.key),
-    // where the time goes: the key reaching the page; the browser's editing
-    // until the input event; our recompute and DOM update; the frame (forced
-    // editing layout, waiting for the frame, style, layout, paint, commit)
-    parts: {
-      keyToPage: median(done.map((s) => s.handler - s.key)),
-      editing: median(done.map((s) => s.input - s.handler)),
-      ours: median(done.map((s) => s.updated - s.input)),
-      frame: median(done.map((s) => s.painted - s.updated)),
-    },
-  };
-}
 
 // 5. Roles lighting (issue 19): the induction task (attention-only by
 //    default) until a previous-token head in layer 1 and an induction head
@@ -251,84 +102,16 @@ function describeLighting(lighting) {
   }
 }
 
-async function measureLoad() {
-  // 2. Page load -> first heatmap drawn (the demo page over localhost).
-  //    Any widget's first heatmap, and the trained model's (its model script
-  //    decoded and run: the first widget of the page, issue 21's target).
-  //    Widgets far below the fold wait until they near the viewport or the
-  //    page is idle, so the first heatmap is usually the trained one.
-  //    Beside it, in the same rounds, what this host and browser take anyway
-  //    (fresh pages, the same clock: navigation to the first frame after the
-  //    event): a blank page; the bundle alone, its engine compiled, no widget;
-  //    one trained widget alone on a page (what an embedding page gets).
-  const loads = [];
-  const trainedLoads = [];
-  const loadPhases = [];
-  const loadFloors = { blank: [], engine: [], oneWidget: [] };
-  for (let r = 0; r < 7; r++) {
-    for (const kind of Object.keys(loadFloors)) {
-      const fresh = await browser.newPage();
-      await fresh.goto(`${BASE}/bench-floor-${kind}.html`);
-      await fresh.waitForFunction(() => window.__floor !== undefined).catch(async (error) => {
-        const status = await fresh.evaluate(() => document.querySelector('attention-lab')?.shadowRoot?.querySelector('.status')?.textContent ?? '');
-        throw new Error(`the ${kind} floor page never painted (${status || 'no status'}): ${error.message}`);
-      });
-      loadFloors[kind].push(await fresh.evaluate(() => window.__floor));
-      await fresh.close();
-    }
-    const fresh = await browser.newPage();
-    await fresh.addInitScript(() => {
-      document.addEventListener('attention-lab-update', (event) => {
-        if (!window.__firstHeatmap) requestAnimationFrame(() => { window.__firstHeatmap = performance.now(); });
-        if (!window.__trainedHeatmap && event.composedPath()[0]?.id === 'trained') {
-          requestAnimationFrame(() => { window.__trainedHeatmap = performance.now(); });
-        }
-      }, true);
-    });
-    await fresh.goto(`${BASE}/index.html`);
-    await fresh.waitForFunction(() => window.__firstHeatmap !== undefined && window.__trainedHeatmap !== undefined);
-    loads.push(await fresh.evaluate(() => window.__firstHeatmap));
-    trainedLoads.push(await fresh.evaluate(() => window.__trainedHeatmap));
-    // where the time went: the widget's own marks (web/src/marks.js) and the bundle's arrival
-    loadPhases.push(await fresh.evaluate(() => Object.fromEntries([
-      ...performance.getEntriesByType('resource').filter((e) => /attention-lab(-model)?\.js$/.test(e.name))
-        .map((e) => [`${e.name.split('/').pop()} downloaded`, e.responseEnd]),
-      ...performance.getEntriesByType('mark').filter((m) => m.name.startsWith('attention-lab:')).map((m) => [m.name.slice('attention-lab: '.length), m.startTime]),
-    ])));
-    await fresh.close();
-  }
-  return {
-    pageLoadToFirstHeatmapMs: median(loads),
-    pageLoadToTrainedHeatmapMs: median(trainedLoads),
-    // the median time of each step, in the order of the medians
-    loadPhasesMs: Object.entries(Object.fromEntries([...new Set(loadPhases.flatMap(Object.keys))]
-      .map((name) => [name, median(loadPhases.map((p) => p[name]).filter((t) => t !== undefined))])))
-      .sort((x, y) => x[1] - y[1]),
-    // the same clock on pages with less on them, in the same rounds (medians of 7)
-    loadFloorsMs: Object.fromEntries(Object.entries(loadFloors).map(([kind, times]) => [kind, median(times)])),
-  };
-}
-
-function describeLoad(result) {
-  console.log(`page load -> first heatmap (any widget; those far below the fold wait for the viewport or an idle page): ${result.pageLoadToFirstHeatmapMs.toFixed(0)} ms (median of 7, localhost)`);
-  console.log(`page load -> first trained heatmap (model script decoded and run): ${result.pageLoadToTrainedHeatmapMs.toFixed(0)} ms (median of 7)`);
-  console.log(`  on the way (medians, ms after navigation): ${result.loadPhasesMs.filter(([name]) => !/writer|#(?!trained)/.test(name)).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}, painted ${result.pageLoadToTrainedHeatmapMs.toFixed(0)}`);
-  const floors = result.loadFloorsMs;
-  console.log(`  beside it, the same clock in the same rounds (medians of 7, fresh pages): a blank page's first frame ${floors.blank.toFixed(0)} ms; ` +
-    `attention-lab.js alone, its engine ready, ${floors.engine.toFixed(0)} ms; one trained widget alone on a page, its first heatmap ${floors.oneWidget.toFixed(0)} ms`);
-  console.log(`${result.pageLoadToTrainedHeatmapMs <= 300 ? 'PASS' : 'FAIL'} load -> first trained heatmap <= 300 ms`);
-}
-
 try {
   const page = await browser.newPage();
   if (process.argv.includes('--keystroke-only')) {
-    for (const [name, selector] of TYPING_WIDGETS) console.log(describeTyping(name, await typingWithFloor(page, selector)));
+    for (const [name, selector] of TYPING_WIDGETS) console.log(describeTyping(name, await typingWithFloor(page, BASE, selector)));
     await browser.close();
     server.kill();
     process.exit(0);
   }
   if (process.argv.includes('--load-only')) {
-    describeLoad(await measureLoad());
+    describeLoad(await measureLoad(browser, BASE));
     await browser.close();
     server.kill();
     process.exit(0);
@@ -490,10 +273,11 @@ try {
     await peerPage.close();
   }
 
-  const load = await measureLoad();
+  // 2. Page load -> first heatmap, with its floors (bench-latency.mjs).
+  const load = await measureLoad(browser, BASE);
   // 3. Keystroke -> recomputed -> repainted, 64 tokens: the seeded layer and the trained model.
   const typing = {};
-  for (const [name, selector] of TYPING_WIDGETS) typing[name] = await typingWithFloor(page, selector);
+  for (const [name, selector] of TYPING_WIDGETS) typing[name] = await typingWithFloor(page, BASE, selector);
   // 3b. Long text (issue 20): 1,024 tokens on the seeded layer (8 heads):
   //     from changing one word to the next painted frame, median of 7.
   const longText = await page.locator('attention-lab#intro').evaluate(async (el) => {
