@@ -62,7 +62,11 @@ export class AttentionLabElement extends HTMLElement {
       },
     });
     this._highlight = new HighlightController(this._store);
-    this._beforePrint = () => this._views.grid.drawStale();  // head cards left stale off screen are drawn for paper
+    // paper has no viewport: what waits for one is drawn now
+    this._beforePrint = () => {
+      this._views.grid.drawStale();
+      this._views.focus.drawLater();
+    };
     this.ready = this._store.ready.then(() => this);
     this._build();
   }
@@ -149,11 +153,16 @@ export class AttentionLabElement extends HTMLElement {
   }
   get selectedHead() { return this._store.state.selectedHead; }
   get selectedLayer() { return this._store.state.layer; }
-  /** Recomputes now (no debounce); resolves when the view is drawn. */
-  recompute() {
+  /**
+   * Recomputes now (no debounce); resolves when the view is drawn, the links
+   * table too if it was off screen (the pictures of head cards far from the
+   * window still wait for it: views/head-grid.js).
+   */
+  async recompute() {
     this._wantedNow();
     this._store.cancel();
-    return this._store.compute();
+    await this._store.compute();
+    this._views.focus.drawLater();
   }
   selectHead(index, layer = this._store.state.layer) {
     this._store.selectHead(index, layer);

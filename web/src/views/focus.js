@@ -18,6 +18,7 @@ import { createOverlayView } from './overlay.js';
 import { createQueryKeyMapView } from './query-key-map.js';
 import { createExportMenu } from './export-menu.js';
 import { createLinksTableView, tableControls } from './links-table.js';
+import { offScreenLater } from '../lab/off-screen.js';
 
 const TABS = [['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']];
 
@@ -65,6 +66,8 @@ export function createFocusView(context) {
   const queryKeyMap = createQueryKeyMapView(context);
   const exportMenu = createExportMenu(context);
   const links = createLinksTableView(context);
+  // below the window while the learner types (it is the panel's last part): rewritten right after the frame
+  const linksLater = offScreenLater(links.root);
   let parts = null;
 
   function renderFrame(result, hasTrace, frameKey, hasGeometry) {
@@ -97,7 +100,8 @@ export function createFocusView(context) {
       const hasTrace = Boolean(result.experiment?.trace);
       const hasGeometry = Boolean(result.experiment?.queryKeyGeometry);
       const frameKey = `${state.view}|${hasTrace}|${hasGeometry}|${store.topK()}|${state.threshold}`;
-      if (!parts || parts.key !== frameKey) renderFrame(result, hasTrace, frameKey, hasGeometry);
+      const newFrame = !parts || parts.key !== frameKey;
+      if (newFrame) renderFrame(result, hasTrace, frameKey, hasGeometry);
       const titleKey = `${index}\u0000${head.name}\u0000${head.summary.role}`;
       if (parts.titleKey !== titleKey) {
         parts.title.replaceChildren(swatch(index), ` ${head.name}: ${head.summary.role}`);
@@ -133,9 +137,18 @@ export function createFocusView(context) {
         view = heatmap.root;
       }
       if (parts.view.firstChild !== view || parts.view.childNodes.length !== 1) parts.view.replaceChildren(view);
-      links.update(result, state, index);
+      linksLater.run((later) => {
+        links.update(result, state, index);
+        // the highlight controller marked the rows before these: mark them anew
+        const active = state.locked ?? state.hover;
+        if (later && active !== null) links.highlight(active, state.locked, result);
+      }, { now: newFrame });
       // the menu reads the numbers when a button is pressed: built once per frame
       if (!parts.exportSlot.firstChild) parts.exportSlot.replaceChildren(exportMenu());
+    },
+    /** The links table kept for after the frame (off screen): now. */
+    drawLater() {
+      linksLater.flush();
     },
     clear() {
       parts = null;
