@@ -38,20 +38,22 @@ export function setText(element, text) {
 // Keeps `parent`'s children equal to `items` ({ key, build }), position by
 // position: a child whose key is unchanged stays in the DOM untouched.
 // An item with `update` and `shape` rewrites a child of the same shape in
-// place instead of replacing it.
+// place instead of replacing it. The keys live on the nodes as plain
+// properties, not data-* attributes: reading 64 chips' dataset cost ~0.2 ms a
+// keystroke, and each attribute write was a mutation for Chromium to restyle.
 export function patchKeyed(parent, items) {
   items.forEach(({ key, build, update, shape }, index) => {
     const old = parent.children[index];
-    if (old && old.dataset.key === key) return;
-    if (old && update && old.dataset.shape === shape) {
+    if (old && old._patchKey === key) return;
+    if (old && update && old._patchShape === shape) {
       update(old);
-      old.dataset.key = key;
+      old._patchKey = key;
       return;
     }
     const node = build();
     if (update) update(node);  // a new node of this shape is filled in the same way
-    node.dataset.key = key;
-    if (shape) node.dataset.shape = shape;
+    node._patchKey = key;
+    node._patchShape = shape;
     if (old) old.replaceWith(node); else parent.append(node);
   });
   while (parent.children.length > items.length) parent.lastElementChild.remove();
@@ -85,8 +87,13 @@ export function highlightAxisLabel(axis, index) {
 }
 
 // The evidence paragraphs: [class, text] each, rewritten only where the text changed.
+// A paragraph of the same kind has its text rewritten in place (the node and its box stay).
 export function patchParagraphs(container, paragraphs) {
-  patchKeyed(container, paragraphs.map(([kind, text]) => ({ key: `${kind}\u0000${text}`, build: () => h('p', { class: kind || undefined }, text) })));
+  patchKeyed(container, paragraphs.map(([kind, text]) => ({
+    key: `${kind}\u0000${text}`, shape: `p ${kind}`,
+    build: () => h('p', { class: kind || undefined }),
+    update: (paragraph) => setText(paragraph, text),
+  })));
 }
 
 // An outline over the heatmap at [left, top, width, height] CSS pixels, or hidden.
