@@ -74,6 +74,12 @@ test('tokens are shown as the model sees them; unknown words are marked', async 
   await expect(widget.locator('.chip[data-index="1"]')).toHaveClass(/unknown/);
   await expect(widget.locator('.chip[data-index="1"]')).toHaveAttribute('title', /not in the model's vocabulary/);
   await expect(widget.locator('.chip.unknown')).toHaveCount(1);
+  // the chip is rewritten in place when its word changes: known again, no mark and no note left behind
+  const chip = await widget.locator('.chip[data-index="1"]').elementHandle();
+  await widget.locator('input[type="text"]').fill('The man poured tea');
+  await expect(widget.locator('.chip[data-index="1"]')).toHaveText('man');
+  expect(await chip.evaluate((el) => [el.isConnected, el.className, el.hasAttribute('title'), el.getAttribute('aria-label')]))
+    .toEqual([true, 'chip', false, 'man, token 2']);
 });
 
 test('switching to random weights keeps the architecture and loses the learned roles', async ({ page }) => {
