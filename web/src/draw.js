@@ -54,11 +54,19 @@ function viridisTable() {
   return viridisPixels;
 }
 
-// One ImageData per size, reused (typing redraws nine of them a keystroke).
-let cellImage = null;
+// One ImageData per size, reused: typing redraws ten pictures a keystroke in
+// two or three sizes (cards, a long text's window and overview), so the last
+// few sizes are kept, not only the last one.
+const cellImages = new Map();
 function cellPixels(cols, rows) {
-  if (!cellImage || cellImage.width !== cols || cellImage.height !== rows) cellImage = new ImageData(cols, rows);
-  return cellImage;
+  const key = `${cols}x${rows}`;
+  let image = cellImages.get(key);
+  if (!image) {
+    if (cellImages.size >= 4) cellImages.delete(cellImages.keys().next().value);
+    image = new ImageData(cols, rows);
+    cellImages.set(key, image);
+  }
+  return image;
 }
 
 // The weights as one viridis pixel per cell.

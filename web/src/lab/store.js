@@ -231,7 +231,7 @@ export class LabStore {
         // a picture at most limit × limit: pooled by the engine when the source did, else here
         entry.picture = (limit) => {
           const pooled = view.pooled?.find((p) => p.limit === limit);
-          if (!pooled) return downsampleByMax(weights, seqLen, contextLen, limit);
+          if (!pooled) return Math.max(seqLen, contextLen) <= limit ? { weights, rows: seqLen, cols: contextLen, block: 1 } : downsampleByMax(weights, seqLen, contextLen, limit);
           const size = pooled.rows * pooled.cols;
           return { weights: pooled.values.subarray(index * size, (index + 1) * size), rows: pooled.rows, cols: pooled.cols, block: pooled.block };
         };
