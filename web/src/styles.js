@@ -41,6 +41,14 @@ export const STYLES = `
 /* before its first picture a widget keeps about the room it will take: the page below
    does not jump when it draws, and widgets below stay below the fold until then */
 .lab.pending { min-height: 900px; }
+/* The parts typing leaves alone are painted once, not on every keystroke: each
+   part is its own stacking context, which Chromium paints as a layer of its own
+   and reuses while nothing in it changed. Traced at 64 words, the widget's paint
+   went from 6.3-7.7 to 2.1-2.9 ms a keystroke (both frames), and key -> picture
+   from 14.7 to 13.7 ms (A/B, 246 presses each). Nothing inside them needs a
+   z-index to reach past them: the tooltip is the .lab's own child, and the panel's
+   title row, whose export menu drops over the parts below it, is left out. */
+.tokens, .arch, .head-groups, .evidence, .view-slot, .controls, table.links { isolation: isolate; }
 h2, h3, h4 { margin: 0; font-weight: 600; }
 h2 { font-size: 1.05em; }
 h3 { font-size: 1em; }
