@@ -281,6 +281,12 @@ test('the widget at the top computes first; widgets far below wait for the viewp
     window.__order = [];
     document.addEventListener('attention-lab-update', (event) => { window.__order.push(event.composedPath()[0].id); }, true);
   });
+  // a slow model: the page goes idle while the top widget still waits for it (widgets
+  // started by idleness wait for the pictures of those in sight: when-wanted.js)
+  await page.route('**/attention-lab-model.js', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
   await page.goto('/index.html');
   const ids = await page.locator('attention-lab').evaluateAll((widgets) => widgets.map((el) => el.id));
   expect(ids[0]).toBe('trained');

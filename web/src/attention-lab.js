@@ -82,7 +82,7 @@ export class AttentionLabElement extends HTMLElement {
     if (this._wanted?.started) this._store.schedule(0);
     else {
       this._store.warmUp();  // the engine compiles and a model script downloads meanwhile
-      this._wanted = whenWanted(this, () => this._store.schedule(0));
+      this._wanted = whenWanted(this, () => this._store.schedule(0), { drawn: () => this._store.ready });
     }
   }
 
