@@ -75,3 +75,24 @@ test('the menu works from the keyboard alone', async ({ page }) => {
   const [file] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
   expect(file.suggestedFilename()).toBe('attention-L1H1-heatmap.svg');
 });
+
+test('at 360 px and at 1280 px the open menu lies inside the widget, every item visible and on top', async ({ page }) => {
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto('/index.html');
+    await ready(page, '#intro');
+    const widget = page.locator('attention-lab#intro');
+    await widget.locator('.export-menu summary').click();
+    const placed = await widget.evaluate((el) => {
+      const frame = el.shadowRoot.querySelector('.lab').getBoundingClientRect();
+      return [...el.shadowRoot.querySelectorAll('.export-menu li button')].map((button) => {
+        button.scrollIntoView({ block: 'center' });
+        const box = button.getBoundingClientRect();
+        const hit = el.shadowRoot.elementFromPoint(box.left + 4, box.top + box.height / 2);
+        return { text: button.textContent, inside: box.left >= frame.left && box.right <= frame.right, onTop: hit === button };
+      });
+    });
+    expect(placed.length).toBeGreaterThan(4);
+    for (const item of placed) expect(item, `${width} px: ${item.text}`).toEqual({ text: item.text, inside: true, onTop: true });
+  }
+});

@@ -240,6 +240,7 @@ table.importance { width: auto; min-width: 60%; margin-top: 8px; }
 .export-menu { position: relative; font-size: 0.85em; }
 .export-menu summary { cursor: pointer; border: 1px solid var(--al-border); border-radius: 6px; padding: 2px 10px; background: var(--al-panel); list-style: none; }
 .export-menu ul { position: absolute; right: 0; z-index: 5; list-style: none; margin: 4px 0 0; padding: 6px; background: var(--al-bg); border: 1px solid var(--al-border); border-radius: 6px; min-width: 15em; box-shadow: 0 4px 12px rgba(0,0,0,0.15); }
+.export-menu.from-left ul { right: auto; left: 0; }
 .export-menu li + li { margin-top: 4px; }
 .export-menu li button { width: 100%; text-align: left; }
 /* <attention-writer> */

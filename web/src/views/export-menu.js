@@ -33,6 +33,14 @@ export function createExportMenu({ store, element }) {
     items.push(['Every head’s weights as CSV', () => download(now().doc, 'attention-weights.csv', matricesCsv(element.getAttention()), 'text/csv')]);
     items.push(['Every head’s weights as JSON', () => download(now().doc, 'attention-weights.json', matricesJson(element.getAttention()), 'application/json')]);
     const summary = h('summary', {}, 'Export');
+    // The list drops under the button, right-aligned; where the button sits
+    // nearer the widget's left edge (a narrow screen wraps it there), it is
+    // left-aligned instead, else the widget's edge would cut it off.
+    summary.addEventListener('click', () => {
+      const button = summary.getBoundingClientRect();
+      const frame = (menu.closest('.lab') ?? menu.parentElement ?? menu).getBoundingClientRect();
+      menu.classList.toggle('from-left', button.right - frame.left < frame.right - button.left);
+    });
     const menu = h('details', { class: 'export-menu' }, summary,
       h('ul', { role: 'list' }, items.map(([text, run]) => h('li', {}, h('button', { type: 'button', class: 'chip', onclick: () => {
         run();
