@@ -80,3 +80,35 @@ test('the links table off screen is rewritten right after the frame, highlight i
   read = await widget.evaluate(typeAndRead, { sentence: 'Bright lanterns swayed above the crowded night market.' });
   expect(read.atUpdate.shown).toEqual(read.atUpdate.expected);
 });
+
+test('head cards off screen get their words right after the frame; cards on screen in it', async ({ page }) => {
+  await page.setViewportSize({ width: 1200, height: 500 });
+  await page.goto('/index.html');
+  await ready(page, '#intro');
+  const widget = page.locator('attention-lab#intro');
+  await widget.evaluate((el) => el.shadowRoot.querySelector('input[type="text"]').scrollIntoView({ block: 'start' }));
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const read = await widget.evaluate((el) => {
+    const cards = [...el.shadowRoot.querySelectorAll('.head-card')];
+    const percent = (value) => `${(value * 100).toFixed(value >= 0.995 || value < 0.0005 ? 0 : 1)}%`;
+    const onScreen = cards.map((card) => { const box = card.querySelector('canvas').getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; });
+    const texts = () => cards.map((card) => card.querySelector('.entropy').textContent);
+    const expected = () => el.getHeads()[0].map((head) => `entropy ${percent(head.sentence.normalisedEntropy)}`);
+    return new Promise((resolve) => {
+      el.addEventListener('attention-lab-update', () => {
+        const atUpdate = { shown: texts(), expected: expected() };
+        requestAnimationFrame(() => setTimeout(() => resolve({ onScreen, atUpdate, after: { shown: texts(), expected: expected() } }), 0));
+      }, { once: true });
+      const input = el.shadowRoot.querySelector('input[type="text"]');
+      input.value = 'Seven quiet owls watched the frozen river at dawn.';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  });
+  expect(read.onScreen.some(Boolean)).toBe(true);
+  expect(read.onScreen.some((shown) => !shown)).toBe(true);
+  read.onScreen.forEach((shown, k) => {
+    if (shown) expect(read.atUpdate.shown[k]).toBe(read.atUpdate.expected[k]);
+    else expect(read.atUpdate.shown[k]).not.toBe(read.atUpdate.expected[k]);
+  });
+  expect(read.after.shown).toEqual(read.after.expected);
+});

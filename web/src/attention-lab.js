@@ -154,14 +154,15 @@ export class AttentionLabElement extends HTMLElement {
   get selectedHead() { return this._store.state.selectedHead; }
   get selectedLayer() { return this._store.state.layer; }
   /**
-   * Recomputes now (no debounce); resolves when the view is drawn, the links
-   * table too if it was off screen (the pictures of head cards far from the
-   * window still wait for it: views/head-grid.js).
+   * Recomputes now (no debounce); resolves when the view is drawn, the parts
+   * off screen too (but the pictures of head cards far from the window, which
+   * wait for it: views/head-grid.js).
    */
   async recompute() {
     this._wantedNow();
     this._store.cancel();
     await this._store.compute();
+    this._views.grid.drawLater();
     this._views.focus.drawLater();
   }
   selectHead(index, layer = this._store.state.layer) {

@@ -2,12 +2,13 @@
 // a card selects its head, the layer menu picks the layer the panel shows,
 // and "All heads overlaid" switches the panel to the overlay.
 //
-// While the learner types, only the pictures on screen (or within half a
-// screen of it) are redrawn; the others are marked stale and drawn from the
-// latest result when they scroll near, or before the page prints. Of the
-// trained model's 32 cards a 720 px window shows a handful, and redrawing
-// every one on each keystroke took ~0.9 ms of its ~17 ms (the canvases'
-// writes, paint and commit).
+// While the learner types, only the cards on screen are redrawn for the
+// keystroke's frame; those within half a screen of it follow right after that
+// frame, and the pictures of the others are marked stale and drawn from the
+// latest result when they scroll near, or before the page prints (their words
+// follow the frame too). Of the trained model's 32 cards a 720 px window shows
+// a handful, and redrawing every one on each keystroke took ~0.9 ms of its
+// ~17 ms (the canvases' writes, paint and commit).
 import { h, drawHeatmap } from '../draw.js';
 import { PICTURE_LIMITS } from '../lab/pictures.js';
 import { percent } from '../lab/format.js';
@@ -43,6 +44,33 @@ export function createHeadGridView({ store, actions }) {
       }
     }, { rootMargin: '50% 0px' })
     : null;
+  // ... and "in view" when on screen itself: redrawn in the keystroke's frame
+  const inView = typeof IntersectionObserver === 'function'
+    ? new IntersectionObserver((entries) => {
+      for (const entry of entries) entry.target.card.inView = entry.isIntersecting;
+    })
+    : null;
+  let afterFrame = null;  // cards brought up to date right after the frame (lab/off-screen.js does the same for the links table)
+
+  // a card's words from the latest result, and its picture if it is near
+  function refresh(card) {
+    const head = latest?.layers[card.layer]?.heads[card.head];
+    if (!head) return;
+    setText(card.role, head.summary.role);
+    setText(card.entropy, `entropy ${percent(head.summary.normalisedEntropy)}`);
+    if (card.shown) draw(card); else card.stale = true;
+  }
+  function refreshLater(card) {
+    if (!afterFrame) {
+      const batch = (afterFrame = new Set());
+      requestAnimationFrame(() => setTimeout(() => {
+        if (afterFrame !== batch) return;
+        afterFrame = null;
+        for (const later of batch) refresh(later);
+      }, 0));
+    }
+    afterFrame.add(card);
+  }
 
   function draw(card) {
     card.stale = false;
@@ -58,6 +86,8 @@ export function createHeadGridView({ store, actions }) {
   function build(result) {
     const { layers, seqLen, contextLen, numLayers } = result;
     observer?.disconnect();
+    inView?.disconnect();
+    afterFrame = null;
     cards = new Map();
     cards.shapeKey = layers.map((layer) => layer.heads.length).join(',');
     const groups = layers.map((layer, layerIndex) => {
@@ -70,9 +100,10 @@ export function createHeadGridView({ store, actions }) {
           type: 'button', class: 'head-card', 'data-head': index, 'data-layer': layerIndex, 'aria-pressed': pressedOf(head),
           onclick: () => actions.selectHead(index, layerIndex),
         }, h('span', { class: 'name' }, swatch(index), head.name), canvas, role, entropy);
-        const card = { button, canvas, role, entropy, layer: layerIndex, head: index, shown: true, stale: false };
+        const card = { button, canvas, role, entropy, layer: layerIndex, head: index, shown: true, inView: true, stale: false };
         canvas.card = card;
         observer?.observe(canvas);
+        inView?.observe(canvas);
         cards.set(`${layerIndex}:${index}`, card);
         return button;
       });
@@ -112,9 +143,12 @@ export function createHeadGridView({ store, actions }) {
       for (const layer of result.layers) {
         for (const head of layer.heads) {
           const card = cards.get(`${head.layer}:${head.head}`);
-          if (card.shown) draw(card); else card.stale = true;
-          setText(card.role, head.summary.role);
-          setText(card.entropy, `entropy ${percent(head.summary.normalisedEntropy)}`);
+          if (card.inView) {
+            afterFrame?.delete(card);
+            refresh(card);
+          } else {
+            refreshLater(card);
+          }
           const pressed = pressedOf(head);
           setAttributeIfChanged(card.button, 'aria-pressed', pressed);
         }
@@ -124,10 +158,19 @@ export function createHeadGridView({ store, actions }) {
     },
     // Paper has no viewport to observe: the widget calls this before the page prints.
     drawStale() {
+      this.drawLater();
       if (cards && latest) for (const card of cards.values()) if (card.stale) draw(card);
+    },
+    /** The cards kept for after the frame: now (their words; pictures of far cards stay stale). */
+    drawLater() {
+      const batch = afterFrame;
+      afterFrame = null;
+      if (batch) for (const card of batch) refresh(card);
     },
     clear() {
       observer?.disconnect();
+      inView?.disconnect();
+      afterFrame = null;
       groupsRoot.replaceChildren();
       cards = null;
       latest = null;
