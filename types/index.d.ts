@@ -120,7 +120,7 @@ export interface AttentionLabElement extends HTMLElement {
   readonly selectedLayer: number;
   readonly ready: Promise<AttentionLabElement>;
   selectHead(head: number, layer?: number): void;
-  /** Recomputes now; resolves when the view is drawn, the links table too (while typing, an off-screen table follows the frame). */
+  /** Recomputes now; resolves when the view is drawn, off-screen parts too (while typing they follow the frame; far head cards' pictures wait for the viewport). */
   recompute(): Promise<void>;
   copyLink(): Promise<string>;
   getTables(): { layer: number; head: number; name: string; role: string; rows: { from: string; to: string; fromIndex: number; toIndex: number; strength: number }[] }[];
