@@ -13,6 +13,11 @@
 // of its ~16-18 ms from key to picture. content-visibility: auto does not
 // skip it: Chromium keeps rendering such content within about 1.5 screens of
 // the viewport.
+/** callback() in a task right after the next frame (the frame that shows what changed before it). */
+export function afterNextFrame(callback, view = globalThis) {
+  view.requestAnimationFrame(() => view.setTimeout(callback, 0));
+}
+
 export function offScreenLater(element) {
   const view = element.ownerDocument?.defaultView ?? globalThis;
   let onScreen = true;  // until the observer says otherwise
@@ -37,7 +42,7 @@ export function offScreenLater(element) {
       kept = task;
       if (scheduled) return;
       scheduled = true;
-      view.requestAnimationFrame(() => view.setTimeout(() => { scheduled = false; flush(); }, 0));
+      afterNextFrame(() => { scheduled = false; flush(); }, view);
     },
     flush,
     get pending() { return kept !== null; },

@@ -18,7 +18,7 @@ import { createOverlayView } from './overlay.js';
 import { createQueryKeyMapView } from './query-key-map.js';
 import { createExportMenu } from './export-menu.js';
 import { createLinksTableView, tableControls } from './links-table.js';
-import { offScreenLater } from '../lab/off-screen.js';
+import { afterNextFrame, offScreenLater } from '../lab/off-screen.js';
 
 const TABS = [['heatmap', 'Heatmap'], ['lines', 'Lines'], ['table', 'Table']];
 
@@ -115,11 +115,11 @@ export function createFocusView(context) {
         // a model run per held-out sentence (~30 ms for the encoder): drawn after this frame, not before it
         const shown = parts;
         if (head.relation) {
-          requestAnimationFrame(() => setTimeout(() => {
+          afterNextFrame(() => {
             if (parts === shown && shown.examplesKey === examplesKey && store.result) {
               shown.examples.replaceChildren(...[relationExamples(store, head)].filter(Boolean));
             }
-          }, 0));
+          });
         }
       }
       let view;

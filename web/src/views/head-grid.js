@@ -13,6 +13,7 @@ import { h, drawHeatmap } from '../draw.js';
 import { PICTURE_LIMITS } from '../lab/pictures.js';
 import { percent } from '../lab/format.js';
 import { setAttributeIfChanged, setText, swatch } from '../lab/dom.js';
+import { afterNextFrame } from '../lab/off-screen.js';
 
 // A card's picture: one pixel per cell up to PICTURE_LIMITS.thumbnail words,
 // then each pixel the largest weight of its block (a long text's 1,024 x 1,024
@@ -50,7 +51,7 @@ export function createHeadGridView({ store, actions }) {
       for (const entry of entries) entry.target.card.inView = entry.isIntersecting;
     })
     : null;
-  let afterFrame = null;  // cards brought up to date right after the frame (lab/off-screen.js does the same for the links table)
+  let afterFrame = null;  // cards brought up to date right after the frame
 
   // a card's words from the latest result, and its picture if it is near
   function refresh(card) {
@@ -63,11 +64,11 @@ export function createHeadGridView({ store, actions }) {
   function refreshLater(card) {
     if (!afterFrame) {
       const batch = (afterFrame = new Set());
-      requestAnimationFrame(() => setTimeout(() => {
+      afterNextFrame(() => {
         if (afterFrame !== batch) return;
         afterFrame = null;
         for (const later of batch) refresh(later);
-      }, 0));
+      });
     }
     afterFrame.add(card);
   }
